@@ -1,0 +1,19 @@
+"""hipguide: a rule-based expert system for weak or stiff hip internal rotators.
+
+Embedding API: ``hipguide.assess(mapping) -> Report``.  Heavy imports
+(experta, the rule compiler, the knowledge base) happen on first use, so
+``hipguide --help`` stays fast.
+"""
+
+from __future__ import annotations
+
+__version__ = "0.1.0"
+__all__ = ["assess", "__version__"]
+
+
+def assess(mapping, *, report_id: str = "intake", source: str = "<api>", kb=None):
+    """Validate one intake mapping and assess it; invalid input gives a Report with
+    status 'invalid' and its errors (it never raises for bad data)."""
+    from .api import assess as _assess
+
+    return _assess(mapping, report_id=report_id, source=source, kb=kb)

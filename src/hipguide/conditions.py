@@ -1,0 +1,235 @@
+"""The rule condition language: parsing and checking, no engine code.
+
+A condition is a YAML value:
+
+* a string leaf  ``"<subject> <op> <value>"`` -- e.g. ``sitting_hours >= 8``,
+  ``activity_level == sedentary``, ``symptoms.hip_pain in [4, 5, 6, 7]``,
+  ``injury.months_ago < 3``; ops: ``== != < <= > >= in``;
+* a bare yes/no field means "is true": ``symptoms.stiffness``;
+* ``posture has knee_valgus``, ``conditions has arthritis`` (a list value
+  means any of them: ``posture has [knee_valgus, sway_back]``);
+* ``factor tight_hip_flexors`` -- a factor concluded by another rule (chaining);
+* ``{all: [...]}``, ``{any: [...]}``, ``{not: ...}``; a plain list means all.
+
+Leaves on ``injury.*`` inside one ``all`` describe one and the same injury.
+A leaf about a value the intake did not give (e.g. no age) is never true, and
+neither is its ``not``: unknown is not evidence.
+"""
+
+from __future__ import annotations
+
+import operator
+import re
+from dataclasses import dataclass
+
+import yaml
+
+from . import intake as schema
+
+OPS = {
+    "==": operator.eq, "!=": operator.ne, "<": operator.lt, "<=": operator.le,
+    ">": operator.gt, ">=": operator.ge, "in": lambda a, b: a in b,
+}
+NEGATED = {"==": "!=", "!=": "==", "<": ">=", "<=": ">", ">": "<=", ">=": "<", "in": "not in"}
+
+# subject kind -> (fact fields and their specs)
+SCALAR_KINDS = {
+    "intake": {k: v for k, v in schema.SCHEMA.fields.items()
+               if k not in ("id", "posture", "injuries", "symptoms", "conditions")},
+    "symptoms": dict(schema.SYMPTOMS.fields),
+    "injury": dict(schema.INJURY.fields),
+}
+LIST_KINDS = {"posture": schema.POSTURES, "conditions": schema.CONDITIONS}
+
+_LEAF = re.compile(r"^\s*([a-z_][a-z0-9_.]*)\s*(==|!=|<=|>=|<|>|\bin\b|\bhas\b)\s*(.+?)\s*$")
+_BARE = re.compile(r"^\s*([a-z_][a-z0-9_.]*)\s*$")
+_DERIVED = re.compile(r"^\s*factor\s+([a-z_][a-z0-9_]*)\s*$")
+
+
+class ConditionError(Exception):
+    """A malformed condition; ``path`` locates it inside the rule's ``when``."""
+
+    def __init__(self, message: str, path: tuple = ()):
+        super().__init__(message)
+        self.message = message
+        self.path = path
+
+
+@dataclass(frozen=True)
+class Leaf:
+    kind: str          # intake | symptoms | injury | posture | conditions | factor
+    field: str         # fact field ('' for posture/conditions/factor)
+    op: str
+    value: object
+    text: str
+    negated: bool = False
+
+    def test(self, actual) -> bool:
+        result = OPS[self.op](actual, self.value)
+        return not result if self.negated else result
+
+    def describe(self) -> str:
+        return f"not ({self.text})" if self.negated else self.text
+
+
+@dataclass(frozen=True)
+class All:
+    items: tuple
+
+
+@dataclass(frozen=True)
+class Any:
+    items: tuple
+
+
+@dataclass(frozen=True)
+class Not:
+    item: object
+
+
+def parse(when, factor_ids, path: tuple = ()):
+    """Parse a ``when`` value into Leaf/All/Any/Not, checking every name and value."""
+    if isinstance(when, list):
+        if not when:
+            raise ConditionError("an empty list of conditions", path)
+        return All(tuple(parse(c, factor_ids, path + (i,)) for i, c in enumerate(when)))
+    if isinstance(when, dict):
+        if len(when) != 1 or next(iter(when)) not in ("all", "any", "not"):
+            raise ConditionError(
+                f"a condition mapping has exactly one key: all, any or not; got {sorted(when)}",
+                path)
+        key, value = next(iter(when.items()))
+        if key == "not":
+            return Not(parse(value, factor_ids, path + ("not",)))
+        if not isinstance(value, list) or not value:
+            raise ConditionError(f"'{key}' takes a non-empty list of conditions", path + (key,))
+        items = tuple(parse(c, factor_ids, path + (key, i)) for i, c in enumerate(value))
+        return All(items) if key == "all" else Any(items)
+    if isinstance(when, str):
+        return _leaf(when, factor_ids, path)
+    raise ConditionError(f"expected a condition (text, list or all/any/not); got {when!r}", path)
+
+
+def _literal(text: str, path: tuple):
+    try:
+        return yaml.safe_load(text)
+    except yaml.YAMLError:
+        raise ConditionError(f"cannot read the value {text!r}", path) from None
+
+
+def _leaf(text: str, factor_ids, path: tuple) -> Leaf:
+    m = _DERIVED.match(text)
+    if m:
+        if m.group(1) not in factor_ids:
+            raise ConditionError(f"unknown factor {m.group(1)!r} in {text!r}", path)
+        return Leaf("factor", "id", "==", m.group(1), text.strip())
+    m = _BARE.match(text)
+    if m:
+        kind, field, spec = _subject(m.group(1), text, path)
+        if not isinstance(spec, schema.Boolean):
+            raise ConditionError(f"{m.group(1)!r} is not a yes/no field; compare it, "
+                                 f"e.g. '{m.group(1)} >= ...'", path)
+        return Leaf(kind, field, "==", True, text.strip())
+    m = _LEAF.match(text)
+    if not m:
+        raise ConditionError(
+            f"cannot read {text!r}; expected '<field> <op> <value>' with op one of "
+            "==, !=, <, <=, >, >=, in, has; or 'factor <id>'", path)
+    subject, op, raw = m.groups()
+    value = _literal(raw, path)
+    if op == "has":
+        if subject not in LIST_KINDS:
+            raise ConditionError(f"'has' works on posture or conditions, not {subject!r}", path)
+        values = value if isinstance(value, list) else [value]
+        for v in values:
+            if v not in LIST_KINDS[subject]:
+                raise ConditionError(f"{v!r} is not a {subject} value; expected one of: "
+                                     + ", ".join(LIST_KINDS[subject]), path)
+        if isinstance(value, list):
+            return Leaf(subject, "", "in", tuple(values), text.strip())
+        return Leaf(subject, "", "==", value, text.strip())
+    kind, field, spec = _subject(subject, text, path)
+    values = value if op == "in" else [value]
+    if op == "in" and not isinstance(value, list):
+        raise ConditionError(f"'in' takes a list such as [a, b]; got {raw!r}", path)
+    if op in ("<", "<=", ">", ">=") and not isinstance(spec, schema.Number):
+        raise ConditionError(f"{subject!r} is not a number; use == or in", path)
+    for v in values:
+        try:
+            spec.check(v)
+        except schema.Invalid as exc:
+            raise ConditionError(f"{subject}: {exc.message}", path) from None
+    return Leaf(kind, field, op, tuple(values) if op == "in" else value, text.strip())
+
+
+def _subject(name: str, text: str, path: tuple):
+    kind, _, field = name.rpartition(".")
+    kind = kind or "intake"
+    fields = SCALAR_KINDS.get(kind)
+    if fields is None:
+        raise ConditionError(f"unknown subject {name!r} in {text!r}; expected a top-level intake "
+                             "field, symptoms.<name>, injury.<name>, posture, conditions "
+                             "or factor", path)
+    if field not in fields:
+        import difflib
+
+        hint = difflib.get_close_matches(field, list(fields), n=1)
+        more = f" (did you mean {hint[0]!r}?)" if hint else ""
+        prefix = "" if kind == "intake" else kind + "."
+        raise ConditionError(f"unknown field {prefix + field!r}{more}", path)
+    return kind, field, fields[field]
+
+
+def negate(node):
+    """Push a negation down to the leaves (negation normal form)."""
+    if isinstance(node, Leaf):
+        return Leaf(node.kind, node.field, node.op, node.value, node.text, not node.negated)
+    if isinstance(node, Not):
+        return node.item
+    if isinstance(node, All) and all(isinstance(i, Leaf) and i.kind == "injury"
+                                     for i in node.items):
+        return Not(node)  # "no injury such that ..."
+    if isinstance(node, All):
+        return Any(tuple(negate(i) for i in node.items))
+    return All(tuple(negate(i) for i in node.items))
+
+
+def normal_form(node):
+    """Remove Not nodes except over injury-only groups and multi-valued facts."""
+    if isinstance(node, Leaf):
+        return node
+    if isinstance(node, Not):
+        inner = node.item
+        if isinstance(inner, Leaf) and inner.kind in ("injury", "posture", "conditions", "factor"):
+            return Not(inner)
+        if isinstance(inner, All) and all(isinstance(i, Leaf) and i.kind == "injury"
+                                          for i in inner.items):
+            return Not(inner)
+        return normal_form(negate(inner))
+    cls = type(node)
+    return cls(tuple(normal_form(i) for i in node.items))
+
+
+def leaves(node):
+    """Every leaf in a condition tree, in order."""
+    if isinstance(node, Leaf):
+        yield node
+    elif isinstance(node, Not):
+        yield from leaves(node.item)
+    else:
+        for item in node.items:
+            yield from leaves(item)
+
+
+def render(node, depth: int = 0) -> list[str]:
+    """Readable, indented lines for ``rules show`` and the catalogue page."""
+    pad = "  " * depth
+    if isinstance(node, Leaf):
+        return [pad + node.describe()]
+    if isinstance(node, Not):
+        return [pad + "none of:"] + render(node.item, depth + 1)
+    label = "all of:" if isinstance(node, All) else "any of:"
+    lines = [pad + label]
+    for item in node.items:
+        lines += render(item, depth + 1)
+    return lines

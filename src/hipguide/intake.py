@@ -1,0 +1,301 @@
+"""The intake file contract: the schema as data, and strict validation.
+
+``SCHEMA`` is the single source for validation, the published JSON Schema
+(``hipguide schema``) and the questionnaire's answer checks.
+"""
+
+from __future__ import annotations
+
+import difflib
+import math
+from dataclasses import dataclass
+
+from .problems import format_path
+
+ACTIVITY_LEVELS = ("sedentary", "light", "moderate", "active")
+POSTURES = ("anterior_pelvic_tilt", "posterior_pelvic_tilt", "lateral_pelvic_tilt",
+            "knee_valgus", "sway_back")
+INJURY_SITES = ("hip", "knee", "ankle", "lower_back", "groin", "thigh")
+SIDES = ("left", "right", "both")
+CONDITIONS = ("arthritis", "nerve_compression")
+
+
+class Invalid(Exception):
+    """A value that breaks the contract; ``path`` is relative to the checked value."""
+
+    def __init__(self, message: str, path: tuple = (), key: bool = False):
+        super().__init__(message)
+        self.message = message
+        self.path = path
+        self.key = key
+
+
+def _shown(value) -> str:
+    if isinstance(value, bool):
+        return f"{str(value).lower()} (a yes/no value)"
+    if isinstance(value, str):
+        return f"{value!r} (text)"
+    if isinstance(value, dict):
+        return "a mapping"
+    if isinstance(value, list):
+        return "a list"
+    if value is None:
+        return "nothing (empty value)"
+    return repr(value)
+
+
+@dataclass(frozen=True)
+class Number:
+    low: float
+    high: float
+    description: str
+    integer: bool = False
+    required: bool = False
+    default: object = None
+
+    def allowed(self) -> str:
+        kind = "a whole number" if self.integer else "a number"
+        return f"{kind} from {self.low:g} to {self.high:g}"
+
+    def check(self, value):
+        if isinstance(value, bool) or not isinstance(value, (int, float)):
+            raise Invalid(f"expected {self.allowed()}, got {_shown(value)}")
+        if isinstance(value, float) and not math.isfinite(value):
+            raise Invalid(f"expected {self.allowed()}, got {value!r}")
+        if self.integer and isinstance(value, float):
+            raise Invalid(f"expected {self.allowed()}, got {value!r}")
+        if not self.low <= value <= self.high:
+            raise Invalid(f"{value!r} is out of range; expected {self.allowed()}")
+        return value
+
+    def json_schema(self) -> dict:
+        return {"type": "integer" if self.integer else "number", "minimum": self.low,
+                "maximum": self.high, "description": self.description}
+
+
+@dataclass(frozen=True)
+class Boolean:
+    description: str
+    required: bool = False
+    default: object = False
+
+    def allowed(self) -> str:
+        return "true or false"
+
+    def check(self, value):
+        if not isinstance(value, bool):
+            raise Invalid(f"expected true or false, got {_shown(value)}")
+        return value
+
+    def json_schema(self) -> dict:
+        return {"type": "boolean", "description": self.description}
+
+
+@dataclass(frozen=True)
+class Choice:
+    choices: tuple
+    description: str
+    required: bool = False
+    default: object = None
+
+    def allowed(self) -> str:
+        return "one of: " + ", ".join(self.choices)
+
+    def check(self, value):
+        if not isinstance(value, str):
+            raise Invalid(f"expected {self.allowed()}; got {_shown(value)}")
+        if value not in self.choices:
+            hint = difflib.get_close_matches(value, self.choices, n=1)
+            more = f" (did you mean {hint[0]!r}?)" if hint else ""
+            raise Invalid(f"{value!r} is not allowed{more}; expected {self.allowed()}")
+        return value
+
+    def json_schema(self) -> dict:
+        return {"type": "string", "enum": list(self.choices), "description": self.description}
+
+
+@dataclass(frozen=True)
+class Text:
+    description: str
+    max_length: int = 200
+    required: bool = False
+    default: object = None
+
+    def allowed(self) -> str:
+        return f"text of 1 to {self.max_length} characters"
+
+    def check(self, value):
+        if not isinstance(value, str):
+            raise Invalid(f"expected text (quote it if it looks like a number); got {_shown(value)}")
+        if not 1 <= len(value) <= self.max_length or not value.strip():
+            raise Invalid(f"expected {self.allowed()}")
+        if any(ord(c) < 32 for c in value):
+            raise Invalid("control characters are not allowed")
+        return value
+
+    def json_schema(self) -> dict:
+        return {"type": "string", "minLength": 1, "maxLength": self.max_length,
+                "description": self.description}
+
+
+@dataclass(frozen=True)
+class ListOf:
+    item: object
+    description: str
+    max_items: int = 20
+    unique: bool = True
+    required: bool = False
+    default: object = ()
+
+    def allowed(self) -> str:
+        return f"a list of up to {self.max_items} items, each {self.item.allowed()}"
+
+    def check(self, value):
+        if not isinstance(value, list):
+            raise Invalid(f"expected a list (e.g. [a, b] or '- a' lines); got {_shown(value)}")
+        if len(value) > self.max_items:
+            raise Invalid(f"{len(value)} items is too many; at most {self.max_items}")
+        out = []
+        for i, item in enumerate(value):
+            try:
+                checked = self.item.check(item)
+            except Invalid as exc:
+                raise Invalid(exc.message, (i,) + exc.path, exc.key) from None
+            if self.unique and checked in out:
+                raise Invalid(f"{item!r} is listed twice", (i,))
+            out.append(checked)
+        return out
+
+    def json_schema(self) -> dict:
+        schema = {"type": "array", "items": self.item.json_schema(),
+                  "maxItems": self.max_items, "description": self.description}
+        if self.unique:
+            schema["uniqueItems"] = True
+        return schema
+
+
+@dataclass(frozen=True)
+class Mapping:
+    fields: dict
+    description: str
+    required: bool = False
+    default: object = None
+
+    def allowed(self) -> str:
+        return "a mapping with keys: " + ", ".join(self.fields)
+
+    def check(self, value):
+        if not isinstance(value, dict):
+            raise Invalid(f"expected a mapping of key: value lines; got {_shown(value)}")
+        problems = self._problems(value)
+        if problems:
+            raise problems[0]
+        return {name: self._value(spec, value, name) for name, spec in self.fields.items()}
+
+    @staticmethod
+    def _value(spec, value: dict, name: str):
+        if name not in value:
+            default = spec.default
+            if isinstance(spec, Mapping):
+                return spec.check({})
+            return list(default) if isinstance(default, tuple) else default
+        return spec.check(value[name])
+
+    def _problems(self, value: dict) -> list:
+        problems = []
+        for key in value:
+            if key not in self.fields:
+                hint = difflib.get_close_matches(key, list(self.fields), n=1, cutoff=0.6)
+                more = f"did you mean {hint[0]!r}? " if hint else ""
+                problems.append(Invalid(
+                    f"unknown key {key!r}; {more}allowed keys: {', '.join(self.fields)}",
+                    (key,), key=True))
+        for name, spec in self.fields.items():
+            if name not in value:
+                if spec.required:
+                    problems.append(Invalid(f"missing required key {name!r} ({spec.allowed()})"))
+                continue
+            try:
+                spec.check(value[name])
+            except Invalid as exc:
+                problems.append(Invalid(exc.message, (name,) + exc.path, exc.key))
+        return problems
+
+    def check_all(self, value) -> list:
+        """Every problem in value, one per broken key (check stops at the first)."""
+        if not isinstance(value, dict):
+            return [Invalid(f"expected a mapping of key: value lines; got {_shown(value)}")]
+        return self._problems(value)
+
+    def json_schema(self) -> dict:
+        return {
+            "type": "object",
+            "description": self.description,
+            "properties": {k: v.json_schema() for k, v in self.fields.items()},
+            "required": [k for k, v in self.fields.items() if v.required],
+            "additionalProperties": False,
+        }
+
+
+INJURY = Mapping({
+    "site": Choice(INJURY_SITES, "where the injury was", required=True),
+    "side": Choice(SIDES, "which side"),
+    "months_ago": Number(0, 1200, "how many months ago it happened", required=True),
+    "surgery": Boolean("whether it was operated on"),
+}, "one past injury")
+
+SYMPTOMS = Mapping({
+    "hip_pain": Number(0, 10, "hip pain today on a 0-10 scale", integer=True, default=0),
+    "stiffness": Boolean("hips feel stiff"),
+    "limited_rotation": Boolean("hard to turn the leg inwards or pivot"),
+    "balance_problems": Boolean("trouble keeping balance"),
+    "numbness_or_tingling": Boolean("numbness, tingling or weakness in the leg"),
+    "night_pain": Boolean("hip pain at night or at rest that does not ease"),
+    "pain_after_fall": Boolean("the pain started after a fall or accident"),
+    "cannot_bear_weight": Boolean("cannot put weight on the leg"),
+    "fever_or_unwell": Boolean("fever, chills or feeling generally unwell"),
+    "hot_swollen_joint": Boolean("the hip or groin is hot, red or swollen"),
+    "unexplained_weight_loss": Boolean("weight loss without trying"),
+    "history_of_cancer": Boolean("has had cancer"),
+    "bowel_or_bladder_change": Boolean("new trouble controlling bowel or bladder"),
+    "saddle_numbness": Boolean("numbness around the groin, buttocks or inner thighs"),
+}, "symptoms today")
+
+SCHEMA = Mapping({
+    "id": Text("intake id; default: file stem, plus #N for the Nth document"),
+    "age": Number(10, 110, "age in whole years", integer=True),
+    "sitting_hours": Number(0, 24, "hours seated per day", required=True),
+    "activity_level": Choice(ACTIVITY_LEVELS, "usual activity level"),
+    "ergonomic_workstation": Boolean("desk set up ergonomically"),
+    "standing_breaks_hourly": Boolean("stands up at least once an hour when sitting"),
+    "rotational_sport": Boolean("sport with pivoting, kicking, sprinting or jumping"),
+    "returning_to_sport": Boolean("coming back to sport or high-intensity training"),
+    "repetitive_strain": Boolean("repetitive movement at work or in training"),
+    "rest_days_per_week": Number(0, 7, "rest days per week", integer=True),
+    "posture": ListOf(Choice(POSTURES, "a posture finding"), "posture findings"),
+    "injuries": ListOf(INJURY, "past injuries", unique=False),
+    "symptoms": SYMPTOMS,
+    "conditions": ListOf(Choice(CONDITIONS, "a diagnosed condition"), "diagnosed conditions"),
+}, "one hipguide intake")
+
+
+def validate(data) -> tuple[dict | None, list[Invalid]]:
+    """Return (normalised intake, []) or (None, problems).
+
+    Every top-level key is checked, so one file reports all its broken fields.
+    """
+    problems = SCHEMA.check_all(data)
+    if problems:
+        return None, problems
+    return SCHEMA.check(data), []
+
+
+def describe_path(exc: Invalid) -> str:
+    return format_path(exc.path)
+
+
+def json_schema() -> dict:
+    schema = SCHEMA.json_schema()
+    schema["$schema"] = "https://json-schema.org/draft/2020-12/schema"
+    schema["title"] = "hipguide intake"
+    return schema

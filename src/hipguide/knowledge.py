@@ -1,0 +1,393 @@
+"""Load and strictly check the knowledge base: knowledge/*.yaml and rules/*.yaml.
+
+Every problem is reported as ``file:line:col: message (rule id)`` before any
+intake is scored; nothing half-checked reaches the engine.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from . import conditions as cl
+from .intake import Boolean, Choice, Invalid, ListOf, Mapping, Number, Text
+from .problems import Problem, format_path
+from .yamlload import parse_documents
+
+ENV_VAR = "HIPGUIDE_KB"
+URGENCIES = ("emergency", "urgent", "soon")
+SEEDS = ("000_ffaf38f0ebcc81d3.txt", "002_1072cfd83fa0929a.txt")
+STANDARD = "standard physiotherapy practice"
+MAX_KB_FILE = 2_000_000
+
+
+class Source(Text):
+    """Where a knowledge item comes from: a seed file or standard practice."""
+
+    def allowed(self) -> str:
+        return f"'; '-separated names from: {', '.join(SEEDS)}, {STANDARD}"
+
+    def check(self, value):
+        super().check(value)
+        parts = [p.strip() for p in value.split(";")]
+        if not all(p in SEEDS + (STANDARD,) for p in parts):
+            raise Invalid(f"unknown source {value!r}; expected {self.allowed()}")
+        return value
+
+
+class AnyValue:
+    """Accepts anything (checked later, e.g. a rule's ``when``)."""
+
+    required = True
+    default = None
+
+    def allowed(self) -> str:
+        return "a condition"
+
+    def check(self, value):
+        return value
+
+
+def _text(desc, required=True, n=2000):
+    return Text(desc, max_length=n, required=required)
+
+
+_ID = r"^[a-z][a-z0-9_]*$"
+
+META = Mapping({
+    "version": _text("knowledge base version"),
+    "last_reviewed": _text("date of the last clinical review"),
+    "reviewed_by": _text("who reviewed it"),
+    "reassess_after_weeks": Number(1, 52, "weeks before reassessment", integer=True,
+                                   required=True),
+    "reassess_advice": _text("when to reassess; may use {weeks}"),
+    "disclaimer": _text("report disclaimer"),
+    "recommendation_disclaimer": _text("disclaimer on every recommendation"),
+    "refer_advice": Mapping({u: _text(f"advice when the highest urgency is {u}")
+                             for u in URGENCIES}, "advice per urgency", required=True),
+    "intro": _text("one paragraph shown before the questionnaire"),
+}, "knowledge/meta.yaml")
+
+FACTOR = Mapping({
+    "id": _text("factor id", n=60), "name": _text("short name", n=120),
+    "description": _text("what it is and why it matters"),
+    "advice": _text("extra advice", required=False),
+    "source": Source("source", required=True),
+}, "a contributing factor")
+
+EXERCISE = Mapping({
+    "id": _text("exercise id", n=60),
+    "kind": Choice(("exercise", "habit"), "exercise or habit", required=True),
+    "name": _text("name", n=120), "purpose": _text("what it does"),
+    "equipment": ListOf(_text("equipment", n=200), "equipment"),
+    "steps": ListOf(_text("one step"), "numbered steps", required=True, unique=False),
+    "dose": _text("starting dose"), "progression": _text("when it is easy"),
+    "regression": _text("when it hurts"),
+    "cautions": ListOf(_text("caution"), "always-shown cautions"),
+    "source": Source("source", required=True), "note": _text("note", required=False),
+}, "an exercise or habit")
+
+RED_FLAG = Mapping({
+    "id": _text("red flag id", n=60), "name": _text("name", n=120),
+    "urgency": Choice(URGENCIES, "default urgency", required=True),
+    "advice": _text("what to do"), "source": Source("source", required=True),
+}, "a red flag")
+
+CAUTION = Mapping({
+    "id": _text("caution id", n=60), "text": _text("caution text"),
+    "applies_to": ListOf(_text("exercise id", n=60), "exercises", required=True, max_items=50),
+    "source": Source("source", required=True),
+}, "a situational caution")
+
+THEN = {
+    "factor": Mapping({
+        "factor": _text("factor id", n=60),
+        "confidence": Number(0.05, 1, "confidence 0-1", required=True),
+        "evidence": _text("evidence template, e.g. 'sits {sitting_hours} h a day'"),
+    }, "a factor conclusion"),
+    "red_flag": Mapping({
+        "red_flag": _text("red flag id", n=60),
+        "urgency": Choice(URGENCIES, "urgency override"),
+        "evidence": _text("evidence template"),
+    }, "a red-flag conclusion"),
+    "recommend": Mapping({"recommend": _text("exercise id", n=60)}, "a recommendation"),
+    "caution": Mapping({"caution": _text("caution id", n=60),
+                        "evidence": _text("why it applies")}, "a caution"),
+}
+RULE_PREFIX = {"factor": "F-", "red_flag": "RF-", "recommend": "X-", "caution": "C-"}
+RULE_ID = re.compile(r"^(F|RF|X|C)-[A-Z]{2,8}-\d{2}$")
+
+RULE = Mapping({
+    "id": _text("stable rule id such as F-SIT-01", n=20),
+    "title": _text("one-line title", n=160),
+    "when": AnyValue(),
+    "then": AnyValue(),
+    "rationale": _text("one-line rationale"),
+    "source": Source("source", required=True),
+    "enabled": Boolean("set false to switch the rule off"),
+}, "a rule")
+
+CATALOGUES = {  # file -> (top key, item schema)
+    "factors.yaml": ("factors", FACTOR),
+    "exercises.yaml": ("exercises", EXERCISE),
+    "red_flags.yaml": ("red_flags", RED_FLAG),
+    "cautions.yaml": ("cautions", CAUTION),
+}
+
+
+class KnowledgeError(Exception):
+    """The knowledge base has problems; ``problems`` lists every one."""
+
+    def __init__(self, problems: list):
+        super().__init__("\n".join(str(p) for p in problems))
+        self.problems = problems
+
+
+@dataclass
+class RuleSpec:
+    id: str
+    title: str
+    kind: str
+    then: dict
+    condition: object
+    when: object
+    rationale: str
+    source: str
+    file: str
+    line: int | None
+    evidence: str = ""
+
+    @property
+    def concludes(self) -> str:
+        return self.then[self.kind]
+
+
+@dataclass
+class KnowledgeBase:
+    root: Path
+    meta: dict
+    factors: dict
+    exercises: dict
+    red_flags: dict
+    cautions: dict
+    rules: list = field(default_factory=list)
+    files: list = field(default_factory=list)
+
+    def rule(self, rule_id: str) -> RuleSpec | None:
+        return next((r for r in self.rules if r.id == rule_id), None)
+
+
+def default_root() -> Path:
+    """The folder holding rules/ and knowledge/: $HIPGUIDE_KB, the installed
+    package, or the source checkout."""
+    env = os.environ.get(ENV_VAR)
+    if env:
+        return Path(env)
+    here = Path(__file__).resolve().parent
+    if (here / "rules").is_dir() and (here / "knowledge").is_dir():
+        return here
+    return here.parents[1]
+
+
+class _Reader:
+    def __init__(self):
+        self.problems: list[Problem] = []
+
+    def read(self, path: Path):
+        """The single document in path, or None (problems recorded)."""
+        name = str(path)
+        try:
+            if path.stat().st_size > MAX_KB_FILE:
+                self.problems.append(Problem(name, f"file is larger than {MAX_KB_FILE} bytes"))
+                return None
+            text = path.read_bytes().decode("utf-8")
+        except FileNotFoundError:
+            self.problems.append(Problem(name, "file is missing"))
+            return None
+        except (OSError, UnicodeDecodeError) as exc:
+            self.problems.append(Problem(name, f"cannot read: {exc}"))
+            return None
+        docs = list(parse_documents(text, name))
+        for doc in docs:
+            self.problems.extend(doc.problems)
+        if any(d.problems for d in docs):
+            return None
+        if len(docs) != 1 or not isinstance(docs[0].data, dict):
+            self.problems.append(Problem(name, "expected exactly one YAML mapping", line=1))
+            return None
+        return docs[0]
+
+    def check(self, doc, path: tuple, schema, value, rule_id=None):
+        """Check value (found at path in doc) against schema; record problems."""
+        problems = schema.check_all(value) if isinstance(schema, Mapping) else []
+        if not isinstance(schema, Mapping):
+            try:
+                schema.check(value)
+            except Invalid as exc:
+                problems = [exc]
+        for exc in problems:
+            self.add(doc, path + exc.path, exc.message, rule_id, key=exc.key)
+        return not problems
+
+    def add(self, doc, path: tuple, message: str, rule_id=None, key=False):
+        line, col = doc.mark(path, key=key)
+        self.problems.append(Problem(doc.source, message, field=format_path(path), line=line,
+                                     column=col, rule=rule_id))
+
+
+def load(root: Path | str | None = None) -> KnowledgeBase:
+    """Load and check everything; raise KnowledgeError listing every problem."""
+    root = Path(root) if root is not None else default_root()
+    reader = _Reader()
+    if not (root / "knowledge").is_dir() or not (root / "rules").is_dir():
+        raise KnowledgeError([Problem(str(root), "expected a folder holding rules/ and "
+                                                 "knowledge/ folders")])
+    meta_doc = reader.read(root / "knowledge" / "meta.yaml")
+    meta = meta_doc.data if meta_doc and reader.check(meta_doc, (), META, meta_doc.data) else {}
+    catalogues = {}
+    for filename, (top, schema) in CATALOGUES.items():
+        catalogues[top] = _catalogue(reader, root / "knowledge" / filename, top, schema)
+    rules = []
+    rule_files = sorted((root / "rules").glob("*.yaml"))
+    if not rule_files:
+        reader.problems.append(Problem(str(root / "rules"), "no rule files (*.yaml)"))
+    for path in rule_files:
+        rules += _rules(reader, path, catalogues)
+    kb = KnowledgeBase(root, meta, catalogues["factors"], catalogues["exercises"],
+                       catalogues["red_flags"], catalogues["cautions"], rules,
+                       [str(p) for p in rule_files])
+    _cross_check(reader, kb, root)
+    if reader.problems:
+        raise KnowledgeError(reader.problems)
+    return kb
+
+
+def _catalogue(reader: _Reader, path: Path, top: str, schema: Mapping) -> dict:
+    doc = reader.read(path)
+    if doc is None:
+        return {}
+    if set(doc.data) != {top} or not isinstance(doc.data[top], list):
+        reader.add(doc, (), f"expected one key {top!r} holding a list")
+        return {}
+    items = {}
+    for i, item in enumerate(doc.data[top]):
+        if not reader.check(doc, (top, i), schema, item):
+            continue
+        if not re.match(_ID, item["id"]):
+            reader.add(doc, (top, i, "id"), f"id {item['id']!r} must be lower_snake_case")
+        elif item["id"] in items:
+            reader.add(doc, (top, i, "id"), f"duplicate id {item['id']!r}")
+        else:
+            items[item["id"]] = {**item, "_where": doc.mark((top, i))}
+    return items
+
+
+def _kind(then) -> str | None:
+    keys = [k for k in THEN if isinstance(then, dict) and k in then]
+    return keys[0] if len(keys) == 1 else None
+
+
+def _rules(reader: _Reader, path: Path, catalogues: dict) -> list:
+    doc = reader.read(path)
+    if doc is None:
+        return []
+    if set(doc.data) != {"rules"} or not isinstance(doc.data["rules"], list):
+        reader.add(doc, (), "expected one key 'rules' holding a list")
+        return []
+    out = []
+    targets = {"factor": catalogues["factors"], "red_flag": catalogues["red_flags"],
+               "recommend": catalogues["exercises"], "caution": catalogues["cautions"]}
+    for i, raw in enumerate(doc.data["rules"]):
+        where = ("rules", i)
+        rid = raw.get("id") if isinstance(raw, dict) else None
+        rid = rid if isinstance(rid, str) else None
+        if not reader.check(doc, where, RULE, raw, rid):
+            continue
+        if not RULE_ID.match(rid):
+            reader.add(doc, where + ("id",), f"rule id {rid!r} must look like F-SIT-01 "
+                       "(F factor, RF red flag, X exercise/habit, C caution)", rid)
+            continue
+        then = raw["then"]
+        kind = _kind(then)
+        if kind is None:
+            reader.add(doc, where + ("then",), "'then' needs exactly one of: "
+                       + ", ".join(THEN), rid)
+            continue
+        if not reader.check(doc, where + ("then",), THEN[kind], then, rid):
+            continue
+        if not rid.startswith(RULE_PREFIX[kind]):
+            reader.add(doc, where + ("id",), f"a {kind} rule's id starts with "
+                       f"{RULE_PREFIX[kind]!r}", rid)
+        if then[kind] not in targets[kind]:
+            reader.add(doc, where + ("then", kind), f"unknown {kind.replace('_', ' ')} "
+                       f"{then[kind]!r}; not in the knowledge catalogue", rid)
+        try:
+            condition = cl.parse(raw["when"], set(catalogues["factors"]), ())
+        except cl.ConditionError as exc:
+            reader.add(doc, where + ("when",) + exc.path, exc.message, rid)
+            continue
+        if raw.get("enabled") is False:
+            continue
+        line, _ = doc.mark(where)
+        out.append(RuleSpec(rid, raw["title"], kind, dict(then), condition, raw["when"],
+                            raw["rationale"], raw["source"], str(path), line,
+                            then.get("evidence", "")))
+        _rule_semantics(reader, doc, where, out[-1])
+    return out
+
+
+def _every_branch_has_factor(node) -> bool:
+    if isinstance(node, cl.Leaf):
+        return node.kind == "factor" and not node.negated
+    if isinstance(node, cl.Not):
+        return False
+    if isinstance(node, cl.All):
+        return any(_every_branch_has_factor(i) for i in node.items)
+    return all(_every_branch_has_factor(i) for i in node.items)
+
+
+def _rule_semantics(reader, doc, where, rule: RuleSpec):
+    leaves = list(cl.leaves(rule.condition))
+    if rule.kind == "red_flag" and any(leaf.kind == "factor" for leaf in leaves):
+        reader.add(doc, where + ("when",), "red-flag rules must test intake facts only "
+                   "(they fire before any factor is concluded)", rule.id)
+    if rule.kind == "recommend" and not _every_branch_has_factor(rule.condition):
+        reader.add(doc, where + ("when",), "a recommendation must follow from a factor in "
+                   "every branch ('factor <id>'), so it can say what it addresses", rule.id)
+    known = set()
+    for kind, fields in cl.SCALAR_KINDS.items():
+        known |= {(f if kind == "intake" else f"{kind}.{f}") for f in fields}
+    known |= {"posture", "conditions"}
+    for name in re.findall(r"{([^{}]*)}", rule.evidence):
+        if name not in known:
+            reader.add(doc, where + ("then", "evidence"), f"unknown placeholder {{{name}}} in "
+                       "evidence; use a field name such as {sitting_hours}", rule.id)
+
+
+def _cross_check(reader: _Reader, kb: KnowledgeBase, root: Path):
+    for cid, caution in kb.cautions.items():
+        for ex in caution["applies_to"]:
+            if ex not in kb.exercises:
+                line, col = caution["_where"]
+                reader.problems.append(Problem(str(root / "knowledge" / "cautions.yaml"),
+                                               f"caution {cid!r} applies to unknown exercise "
+                                               f"{ex!r}", line=line, column=col))
+    seen = {}
+    for rule in kb.rules:
+        if rule.id in seen:
+            reader.problems.append(Problem(rule.file, f"duplicate rule id (first in "
+                                           f"{seen[rule.id]})", line=rule.line, rule=rule.id))
+        seen.setdefault(rule.id, f"{rule.file}:{rule.line}")
+    concluded = {(r.kind, r.concludes) for r in kb.rules}
+    for kind, table, filename in (("factor", kb.factors, "factors.yaml"),
+                                  ("red_flag", kb.red_flags, "red_flags.yaml"),
+                                  ("recommend", kb.exercises, "exercises.yaml"),
+                                  ("caution", kb.cautions, "cautions.yaml")):
+        for item_id, item in table.items():
+            if (kind, item_id) not in concluded:
+                line, col = item["_where"]
+                reader.problems.append(Problem(str(root / "knowledge" / filename),
+                                               f"{item_id!r} is never concluded by any rule",
+                                               line=line, column=col))

@@ -1,0 +1,61 @@
+"""One reported problem with an input: where it is, and what is wrong."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+
+@dataclass(frozen=True)
+class Problem:
+    """A single error, located as precisely as the input allows.
+
+    ``field`` is a path such as ``injuries[0].site`` ('' for the whole
+    document); ``line``/``column`` are 1-based and come from PyYAML's marks.
+    """
+
+    source: str
+    message: str
+    field: str = ""
+    line: int | None = None
+    column: int | None = None
+    document: int | None = None
+    rule: str | None = None
+
+    def where(self) -> str:
+        """``file:line:col`` in the style of compilers and yamllint."""
+        text = self.source
+        if self.line is not None:
+            text += f":{self.line}"
+            if self.column is not None:
+                text += f":{self.column}"
+        return text
+
+    def __str__(self) -> str:
+        parts = [self.where() + ":"]
+        if self.document is not None:
+            parts.append(f"document {self.document} >")
+        if self.field:
+            parts.append(f"{self.field}:")
+        parts.append(self.message)
+        if self.rule:
+            parts.append(f"({self.rule})")
+        return " ".join(parts)
+
+    def as_dict(self) -> dict:
+        data = {"field": self.field, "message": self.message}
+        for key in ("line", "column", "document"):
+            value = getattr(self, key)
+            if value is not None:
+                data[key] = value
+        return data
+
+
+def format_path(path: tuple) -> str:
+    """('injuries', 0, 'site') -> 'injuries[0].site'."""
+    out = ""
+    for part in path:
+        if isinstance(part, int):
+            out += f"[{part}]"
+        else:
+            out += ("." if out else "") + str(part)
+    return out
