@@ -9,8 +9,17 @@ depends on PYTHONHASHSEED.
 from __future__ import annotations
 
 from .compiler import build_engine_class
-from .facts import Caution, Condition, Factor, Injury, Intake, Posture, Recommendation, RedFlag
-from .facts import Symptoms
+from .facts import (
+    Caution,
+    Condition,
+    Factor,
+    Injury,
+    Intake,
+    Posture,
+    Recommendation,
+    RedFlag,
+    Symptoms,
+)
 from .knowledge import KnowledgeBase
 from .report import URGENCY_ORDER, FactorFinding, RecommendationFinding, RedFlagFinding, Report
 
@@ -88,7 +97,7 @@ class Assessor:
         confidence = {f.id: f.confidence for f in factors}
 
         cautions = {}
-        for cid, facts in by_kind[Caution].items():
+        for cid in sorted(by_kind[Caution]):
             for ex in kb.cautions[cid]["applies_to"]:
                 cautions.setdefault(ex, []).append(kb.cautions[cid]["text"])
 
@@ -100,7 +109,8 @@ class Assessor:
             recs.append(RecommendationFinding(
                 xid, item["kind"], item["name"], item["purpose"], addresses, item["dose"],
                 list(item["steps"]), list(item.get("equipment") or []), item["progression"],
-                item["regression"], list(item.get("cautions") or []) + sorted(cautions.get(xid, [])),
+                item["regression"],
+                list(item.get("cautions") or []) + sorted(cautions.get(xid, [])),
                 sorted({f["rule"] for f in facts}),
                 sorted({b for f in facts for b in f["basis"]}),
                 meta["recommendation_disclaimer"]))

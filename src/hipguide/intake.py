@@ -126,7 +126,8 @@ class Text:
 
     def check(self, value):
         if not isinstance(value, str):
-            raise Invalid(f"expected text (quote it if it looks like a number); got {_shown(value)}")
+            raise Invalid("expected text (quote it if it looks like a number); "
+                          f"got {_shown(value)}")
         if not 1 <= len(value) <= self.max_length or not value.strip():
             raise Invalid(f"expected {self.allowed()}")
         if any(ord(c) < 32 for c in value):
@@ -215,9 +216,7 @@ class Mapping:
                 if spec.required:
                     problems.append(Invalid(f"missing required key {name!r} ({spec.allowed()})"))
                 continue
-            try:
-                spec.check(value[name])
-            except Invalid as exc:
+            for exc in _nested_problems(spec, value[name]):
                 problems.append(Invalid(exc.message, (name,) + exc.path, exc.key))
         return problems
 
@@ -235,6 +234,21 @@ class Mapping:
             "required": [k for k, v in self.fields.items() if v.required],
             "additionalProperties": False,
         }
+
+
+def _nested_problems(spec, value) -> list:
+    """Every problem in value, descending into mappings and lists of mappings."""
+    if isinstance(spec, Mapping) and isinstance(value, dict):
+        return spec._problems(value)
+    if isinstance(spec, ListOf) and isinstance(spec.item, Mapping) and isinstance(value, list) \
+            and len(value) <= spec.max_items:
+        return [Invalid(e.message, (i,) + e.path, e.key)
+                for i, item in enumerate(value) for e in _nested_problems(spec.item, item)]
+    try:
+        spec.check(value)
+    except Invalid as exc:
+        return [exc]
+    return []
 
 
 INJURY = Mapping({

@@ -1,0 +1,36 @@
+"""The embedding API and the per-process cache of the compiled knowledge base."""
+
+from __future__ import annotations
+
+from . import intake as schema
+from .knowledge import KnowledgeBase, load
+from .problems import Problem, format_path
+from .report import Report
+
+_ASSESSORS: dict = {}
+
+
+def assessor(kb_root=None):
+    """The process's Assessor for a knowledge-base folder (built once: compiling
+    the rules and building the engine is the expensive part)."""
+    from .engine import Assessor
+
+    key = str(kb_root) if kb_root is not None else None
+    if key not in _ASSESSORS:
+        kb = kb_root if isinstance(kb_root, KnowledgeBase) else load(kb_root)
+        _ASSESSORS[key] = Assessor(kb)
+    return _ASSESSORS[key]
+
+
+def assess(mapping, *, report_id: str = "intake", source: str = "<api>", kb=None) -> Report:
+    """Validate ``mapping`` against the intake contract and assess it."""
+    from .engine import invalid_report
+
+    worker = assessor(kb)
+    if isinstance(mapping, dict) and isinstance(mapping.get("id"), str):
+        report_id = mapping["id"]
+    data, invalid = schema.validate(mapping)
+    if invalid:
+        return invalid_report(worker.kb, report_id, source, [
+            Problem(source, exc.message, format_path(exc.path)).as_dict() for exc in invalid])
+    return worker.assess(data, report_id, source)

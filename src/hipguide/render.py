@@ -1,0 +1,175 @@
+"""Render reports: text for people; json, jsonl, yaml and csv for machines.
+
+Each writer streams: ``begin``, one ``write`` per report, ``end``. Every
+report, in every format, ends with the disclaimer.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+import textwrap
+
+from .report import Report
+
+FORMATS = ("text", "json", "jsonl", "yaml", "csv")
+WIDTH = 88
+
+
+def report_dict(report: Report, explain: bool = False) -> dict:
+    data = report.as_dict()
+    if not explain:
+        for key in ("red_flags", "factors", "recommendations"):
+            for item in data[key]:
+                item.pop("basis", None)
+    return data
+
+
+def _wrap(text: str, indent: str, first: str | None = None) -> list[str]:
+    return textwrap.wrap(text, WIDTH, initial_indent=first if first is not None else indent,
+                         subsequent_indent=indent) or [first or indent]
+
+
+def _names(ids, report: Report) -> str:
+    names = {f.id: f.name.lower() for f in report.factors}
+    return ", ".join(names.get(i, i) for i in ids)
+
+
+def render_text(report: Report, explain: bool = False) -> str:
+    lines = [f"== {report.id} ({report.source}) =="]
+    if report.status == "invalid":
+        lines.append(f"INVALID: not assessed ({len(report.errors)} problem"
+                     f"{'s' if len(report.errors) != 1 else ''})")
+        for err in report.errors:
+            where = report.source
+            if err.get("line"):
+                where += f":{err['line']}" + (f":{err['column']}" if err.get("column") else "")
+            field = f"{err['field']}: " if err.get("field") else ""
+            lines += _wrap(f"{where}: {field}{err['message']}", "      ", "  - ")
+    elif report.status == "refer":
+        lines.append(f"SEE A CLINICIAN ({report.urgency.upper()}): red flags found, so no "
+                     "exercises are suggested.")
+        lines += _wrap(report.referral, "  ", "  ")
+        lines += ["", "Red flags"]
+        for flag in report.red_flags:
+            lines += _wrap(f"{flag.name} [{flag.urgency}]: {'; '.join(flag.evidence)}",
+                           "      ", "  ! ")
+            lines += _wrap(flag.advice, "      ")
+            if explain:
+                lines += _explain(flag.rules, flag.basis)
+    else:
+        n_ex = sum(r.kind == "exercise" for r in report.recommendations)
+        n_hab = len(report.recommendations) - n_ex
+        lines.append(f"Status: ok - {len(report.factors)} likely factor(s), {n_ex} exercise(s),"
+                     f" {n_hab} habit(s)")
+    if report.status != "invalid":
+        lines.append(f"Knowledge base {report.knowledge_version}, last reviewed "
+                     f"{report.knowledge_reviewed}")
+        lines += ["", "Likely contributing factors (most likely first)"]
+        if not report.factors:
+            lines.append("  None found from these answers.")
+        for i, factor in enumerate(report.factors, 1):
+            lines += _wrap(f"{factor.name} ({factor.confidence:.0%}): {'; '.join(factor.evidence)}",
+                           "      ", f"  {i}. ")
+            if factor.advice:
+                lines += _wrap(factor.advice, "      ")
+            if explain:
+                lines += _explain(factor.rules, factor.basis)
+        for kind, title in (("exercise", "Exercises"), ("habit", "Habits")):
+            items = [r for r in report.recommendations if r.kind == kind]
+            if items:
+                lines += ["", title]
+            for i, rec in enumerate(items, 1):
+                lines += _recommendation(i, rec, report, explain)
+        if report.status == "ok":
+            lines += [""] + _wrap("When to reassess: " + report.reassess, "  ", "")
+    lines += [""] + _wrap("Disclaimer: " + report.disclaimer, "  ", "")
+    return "\n".join(lines) + "\n"
+
+
+def _explain(rules, basis) -> list[str]:
+    return _wrap(f"because: rule {', '.join(rules)} fired on {'; '.join(basis)}",
+                 "        ", "      ")
+
+
+def _recommendation(i: int, rec, report: Report, explain: bool) -> list[str]:
+    lines = _wrap(f"{rec.name} - addresses {_names(rec.addresses, report)}", "      ",
+                  f"  {i}. ")
+    lines += _wrap(rec.purpose, "      ")
+    if rec.equipment:
+        lines += _wrap("Equipment: " + ", ".join(rec.equipment), "      ")
+    for n, step in enumerate(rec.steps, 1):
+        lines += _wrap(step, "         ", f"      {n}. ")
+    lines += _wrap("Dose: " + rec.dose, "      ")
+    lines += _wrap("When it gets easy: " + rec.progression, "      ")
+    lines += _wrap("If it hurts: " + rec.regression, "      ")
+    for caution in rec.cautions:
+        lines += _wrap(caution, "        ", "      Caution: ")
+    if explain:
+        lines += _explain(rec.rules, rec.basis)
+    lines += _wrap(rec.disclaimer, "      ")
+    return lines
+
+
+CSV_COLUMNS = ("id", "source", "status", "urgency", "red_flags", "factors", "top_factor",
+               "exercises", "habits", "errors", "knowledge_version", "disclaimer")
+
+
+def csv_row(report: Report) -> dict:
+    return {
+        "id": report.id, "source": report.source, "status": report.status,
+        "urgency": report.urgency,
+        "red_flags": ";".join(f.id for f in report.red_flags),
+        "factors": ";".join(f"{f.id}:{f.confidence:.2f}" for f in report.factors),
+        "top_factor": report.factors[0].id if report.factors else "",
+        "exercises": ";".join(r.id for r in report.recommendations if r.kind == "exercise"),
+        "habits": ";".join(r.id for r in report.recommendations if r.kind == "habit"),
+        "errors": " | ".join(f"{e['field']}: {e['message']}" if e.get("field") else e["message"]
+                             for e in report.errors),
+        "knowledge_version": report.knowledge_version,
+        "disclaimer": report.disclaimer,
+    }
+
+
+class Writer:
+    """Streams reports to a text stream in one format."""
+
+    def __init__(self, stream, fmt: str, explain: bool = False):
+        self.stream, self.fmt, self.explain = stream, fmt, explain
+        self.count = 0
+
+    def begin(self):
+        if self.fmt == "json":
+            self.stream.write("[")
+        elif self.fmt == "csv":
+            self._csv_line({c: c for c in CSV_COLUMNS})
+
+    def _csv_line(self, row: dict):
+        buffer = io.StringIO()
+        csv.DictWriter(buffer, CSV_COLUMNS, lineterminator="\n").writerow(row)
+        self.stream.write(buffer.getvalue())
+
+    def write(self, report: Report):
+        fmt = self.fmt
+        if fmt == "text":
+            self.stream.write(("\n" if self.count else "") + render_text(report, self.explain))
+        elif fmt == "json":
+            body = json.dumps(report_dict(report, self.explain), indent=2, ensure_ascii=False)
+            self.stream.write(("," if self.count else "") + "\n" + textwrap.indent(body, "  "))
+        elif fmt == "jsonl":
+            self.stream.write(json.dumps(report_dict(report, self.explain),
+                                         ensure_ascii=False) + "\n")
+        elif fmt == "yaml":
+            import yaml
+
+            self.stream.write(yaml.safe_dump(report_dict(report, self.explain),
+                                             explicit_start=True, sort_keys=False,
+                                             allow_unicode=True, width=WIDTH))
+        else:
+            self._csv_line(csv_row(report))
+        self.count += 1
+
+    def end(self):
+        if self.fmt == "json":
+            self.stream.write("\n]\n" if self.count else "]\n")

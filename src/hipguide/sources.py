@@ -1,0 +1,133 @@
+"""Turn command-line PATHs into intake records, one per YAML document.
+
+Nothing here raises for bad input: every problem becomes part of a record, so
+one broken file never hides the good ones beside it.
+"""
+
+from __future__ import annotations
+
+import sys
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from . import intake as schema
+from .problems import Problem, format_path
+from .yamlload import parse_documents
+
+MAX_FILE_BYTES = 1_000_000
+SUFFIXES = (".yaml", ".yml")
+
+
+@dataclass
+class Record:
+    """One intake as read: valid data, or the problems that stop it."""
+
+    id: str
+    source: str
+    document: int
+    intake: dict | None = None
+    problems: list = field(default_factory=list)
+
+
+def expand(paths: Iterable[str]) -> Iterator[tuple[str, Path | None]]:
+    """(display name, path) per input file; directories give their YAML files, sorted.
+    ``-`` gives ('<stdin>', None). A directory with no YAML files gives (dir, dir)."""
+    for raw in paths:
+        if raw == "-":
+            yield "<stdin>", None
+            continue
+        path = Path(raw)
+        if path.is_dir():
+            found = sorted(p for p in path.rglob("*") if p.suffix in SUFFIXES
+                           and (p.is_file() or p.is_symlink()))
+            if not found:
+                yield raw, path
+            for p in found:
+                yield str(p), p
+        else:
+            yield raw, path
+
+
+def read_text(name: str, path: Path | None) -> tuple[str | None, Problem | None]:
+    """The file's text, or the one problem that stops it being read."""
+    try:
+        if path is None:
+            data = sys.stdin.buffer.read(MAX_FILE_BYTES + 1)
+        elif path.is_dir():
+            return None, Problem(name, "no intake files (*.yaml, *.yml) in this directory")
+        elif path.is_symlink() and not path.exists():
+            return None, Problem(name, "broken symbolic link: its target does not exist")
+        elif not path.exists():
+            return None, Problem(name, "no such file or directory")
+        elif not path.is_file():
+            return None, Problem(name, "not a regular file")
+        elif path.stat().st_size > MAX_FILE_BYTES:
+            return None, Problem(name, f"file is {path.stat().st_size:,} bytes, over the "
+                                       f"{MAX_FILE_BYTES:,}-byte limit for one intake file; "
+                                       "not read")
+        else:
+            with path.open("rb") as handle:
+                data = handle.read(MAX_FILE_BYTES + 1)
+    except PermissionError:
+        return None, Problem(name, "permission denied: the file cannot be read")
+    except OSError as exc:
+        return None, Problem(name, f"cannot read: {exc.strerror or exc}")
+    if len(data) > MAX_FILE_BYTES:
+        return None, Problem(name, f"input is over the {MAX_FILE_BYTES:,}-byte limit for one "
+                                   "intake file; not read")
+    if b"\x00" in data:
+        return None, Problem(name, "binary data (NUL bytes): not a YAML text file")
+    try:
+        text = data.decode("utf-8-sig")
+    except UnicodeDecodeError as exc:
+        line = data[:exc.start].count(b"\n") + 1
+        return None, Problem(name, f"not UTF-8 text: byte 0x{data[exc.start]:02x} cannot be "
+                                   "decoded; save the file as UTF-8", line=line)
+    return text, None
+
+
+def _stem(name: str) -> str:
+    return "stdin" if name == "<stdin>" else Path(name).stem
+
+
+def records_from_text(text: str, name: str) -> list[Record]:
+    docs = list(parse_documents(text, name))
+    if not docs:
+        return [Record(_stem(name), name, 1, problems=[Problem(
+            name, "empty file: no intake documents", line=1)])]
+    many = len(docs) > 1
+    out = []
+    for doc in docs:
+        default_id = _stem(name) + (f"#{doc.index}" if many else "")
+        number = doc.index if many else None
+        if doc.problems:
+            out.append(Record(default_id, name, doc.index, problems=[
+                Problem(p.source, p.message, p.field, p.line, p.column, number)
+                for p in doc.problems]))
+            continue
+        data = doc.data
+        rid = data.get("id") if isinstance(data, dict) else None
+        rid = rid if isinstance(rid, str) and rid.strip() else default_id
+        if data is None:
+            out.append(Record(rid, name, doc.index, problems=[Problem(
+                name, "empty document: expected an intake mapping (at least sitting_hours)",
+                line=doc.mark(())[0], column=doc.mark(())[1], document=number)]))
+            continue
+        intake, invalid = schema.validate(data)
+        problems = []
+        for exc in invalid:
+            line, col = doc.mark(exc.path, key=exc.key)
+            problems.append(Problem(name, exc.message, format_path(exc.path), line, col, number))
+        out.append(Record(rid, name, doc.index, intake, problems))
+    return out
+
+
+def records(paths: Iterable[str]) -> Iterator[Record]:
+    """Every intake record from paths, in input order."""
+    for name, path in expand(paths):
+        text, problem = read_text(name, path)
+        if problem is not None:
+            yield Record(_stem(name), name, 1, problems=[problem])
+            continue
+        yield from records_from_text(text, name)
