@@ -61,7 +61,7 @@ def main():
 def score(paths, fmt, output, explain, kb):
     """Assess intake files: PATHS are files, directories (every *.yaml/*.yml
     below, sorted) or - for standard input."""
-    from .engine import invalid_report
+    from .batch import INTERNAL, reports
     from .output import open_output
     from .render import Writer
     from .sources import records
@@ -72,29 +72,25 @@ def score(paths, fmt, output, explain, kb):
         with open_output(output) as stream:
             writer = Writer(stream, fmt, explain)
             writer.begin()
-            for record in records(paths):
-                if record.problems:
-                    report = invalid_report(worker.kb, record.id, record.source,
-                                            [p.as_dict() for p in record.problems])
-                    if fmt != "text" or output:
-                        for problem in record.problems:
-                            click.echo(str(problem), err=True)
-                else:
-                    try:
-                        report = worker.assess(record.intake, record.id, record.source)
-                    except Exception as exc:  # noqa: BLE001 - reported, batch goes on
-                        counts["internal"] += 1
-                        message = f"internal error in hipguide ({type(exc).__name__}: {exc});" \
-                                  " please report it"
-                        click.echo(f"{record.source}: {record.id}: {message}", err=True)
-                        report = invalid_report(worker.kb, record.id, record.source,
-                                                [{"field": "", "message": message}])
+            for record, report in reports(worker, records(paths)):
+                if record.problems and (fmt != "text" or output):
+                    for problem in record.problems:
+                        click.echo(str(problem), err=True)
+                if report.errors and report.errors[0]["message"].startswith(INTERNAL):
+                    counts["internal"] += 1
+                    click.echo(f"{record.source}: {record.id}: {report.errors[0]['message']}",
+                               err=True)
                 counts[report.status] += 1
                 writer.write(report)
             writer.end()
     except KeyboardInterrupt:
         click.echo("\nhipguide: interrupted; no report file was written.", err=True)
         sys.exit(EXIT_INTERRUPTED)
+    except BrokenPipeError:  # e.g. piped into head: stop quietly
+        import os
+
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        sys.exit(EXIT_INVALID)
     except OSError as exc:
         click.echo(f"hipguide: cannot write {output or 'output'}: {exc.strerror or exc}",
                    err=True)
