@@ -123,6 +123,7 @@ class Assessor:
             id=report_id, source=source, status=status, urgency=urgency,
             referral=meta["refer_advice"][urgency] if urgency else "",
             red_flags=red_flags, factors=factors, recommendations=recs,
+            rules_fired=sorted({f["rule"] for f in conclusions}),
             reassess=meta["reassess_advice"].format(weeks=meta["reassess_after_weeks"]),
             knowledge_version=str(meta["version"]), knowledge_reviewed=str(meta["last_reviewed"]),
             disclaimer=meta["disclaimer"])

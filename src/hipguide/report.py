@@ -59,6 +59,7 @@ class Report:
     factors: list = field(default_factory=list)
     recommendations: list = field(default_factory=list)
     reassess: str = ""
+    rules_fired: list = field(default_factory=list)   # every rule id that fired, sorted
     knowledge_version: str = ""
     knowledge_reviewed: str = ""
     errors: list = field(default_factory=list)
