@@ -8,7 +8,7 @@ Embedding API: ``hipguide.assess(mapping) -> Report``.  Heavy imports
 from __future__ import annotations
 
 __version__ = "0.1.0"
-__all__ = ["assess", "__version__"]
+__all__ = ["assess", "assess_files", "__version__"]
 
 
 def assess(mapping, *, report_id: str = "intake", source: str = "<api>", kb=None):
@@ -17,3 +17,14 @@ def assess(mapping, *, report_id: str = "intake", source: str = "<api>", kb=None
     from .api import assess as _assess
 
     return _assess(mapping, report_id=report_id, source=source, kb=kb)
+
+
+def assess_files(paths, *, kb=None):
+    """Yield a Report per intake document in paths (files, directories, '-'),
+    in input order; bad files give 'invalid' reports, never exceptions."""
+    from .api import assessor
+    from .batch import reports
+    from .sources import records
+
+    for _record, report in reports(assessor(kb), records(paths)):
+        yield report

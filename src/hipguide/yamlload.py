@@ -63,6 +63,12 @@ class _Refused(Exception):
         self.path = path
 
 
+def _tag_message(tag: str) -> str:
+    shown = "!!" + tag[len(_TAG):] if tag.startswith(_TAG) else tag
+    return (f"the YAML tag {shown!r} is not allowed: intake files hold plain values only "
+            "(tags are never constructed)")
+
+
 def _pos(mark) -> tuple:
     return (mark.line + 1, mark.column + 1) if mark is not None else (None, None)
 
@@ -86,17 +92,14 @@ class _Builder:
                 return _SCALARS[node.tag](_CONSTRUCTOR, node)
             if node.tag == _TAG + "timestamp":
                 return node.value  # dates stay text; no intake field is a date
-            raise _Refused(f"the tag {node.tag!r} is not allowed (plain YAML values only)",
-                           node, path)
+            raise _Refused(_tag_message(node.tag), node, path)
         if isinstance(node, yaml.SequenceNode):
             if node.tag != _TAG + "seq":
-                raise _Refused(f"the tag {node.tag!r} is not allowed (plain YAML lists only)",
-                               node, path)
+                raise _Refused(_tag_message(node.tag), node, path)
             return [self.build(item, path + (i,), depth + 1) for i, item in enumerate(node.value)]
         if isinstance(node, yaml.MappingNode):
             if node.tag != _TAG + "map":
-                raise _Refused(f"the tag {node.tag!r} is not allowed (plain YAML mappings only)",
-                               node, path)
+                raise _Refused(_tag_message(node.tag), node, path)
             result = {}
             for key_node, value_node in node.value:
                 if key_node.tag == _TAG + "merge":
