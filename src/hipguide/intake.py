@@ -130,8 +130,8 @@ class Text:
                           f"got {_shown(value)}")
         if not 1 <= len(value) <= self.max_length or not value.strip():
             raise Invalid(f"expected {self.allowed()}")
-        if any(ord(c) < 32 for c in value):
-            raise Invalid("control characters are not allowed")
+        if not value.isprintable():
+            raise Invalid("control characters (tabs, line breaks, ...) are not allowed")
         return value
 
     def json_schema(self) -> dict:
