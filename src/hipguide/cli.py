@@ -133,5 +133,25 @@ def schema():
     click.echo(json.dumps(json_schema(), indent=2))
 
 
+def run():
+    """Console-script entry point: like ``main()``, but Ctrl-C anywhere exits 130
+    and an unexpected error is one line on stderr (exit 4), never a traceback."""
+    try:
+        code = main.main(standalone_mode=False)
+    except (KeyboardInterrupt, click.exceptions.Abort):
+        click.echo("\nhipguide: interrupted.", err=True)
+        sys.exit(EXIT_INTERRUPTED)
+    except click.ClickException as exc:
+        exc.show()
+        sys.exit(exc.exit_code)
+    except BrokenPipeError:
+        sys.exit(EXIT_INVALID)
+    except Exception as exc:  # noqa: BLE001 - the last line of defence
+        click.echo(f"hipguide: internal error ({type(exc).__name__}: {exc}); please report it.",
+                   err=True)
+        sys.exit(EXIT_INTERNAL)
+    sys.exit(code if isinstance(code, int) else EXIT_OK)
+
+
 if __name__ == "__main__":  # pragma: no cover
-    main()
+    run()
