@@ -274,6 +274,9 @@ def _catalogue(reader: _Reader, path: Path, top: str, schema: Mapping) -> dict:
     items = {}
     for i, item in enumerate(doc.data[top]):
         if not reader.check(doc, (top, i), schema, item):
+            # keep its id known, so rules naming it do not add a cascade of errors
+            if isinstance(item, dict) and isinstance(item.get("id"), str):
+                items.setdefault(item["id"], {"_where": doc.mark((top, i)), "_broken": True})
             continue
         if not re.match(_ID, item["id"]):
             reader.add(doc, (top, i, "id"), f"id {item['id']!r} must be lower_snake_case")
@@ -368,7 +371,7 @@ def _rule_semantics(reader, doc, where, rule: RuleSpec):
 
 def _cross_check(reader: _Reader, kb: KnowledgeBase, root: Path):
     for cid, caution in kb.cautions.items():
-        for ex in caution["applies_to"]:
+        for ex in caution.get("applies_to", []):
             if ex not in kb.exercises:
                 line, col = caution["_where"]
                 reader.problems.append(Problem(str(root / "knowledge" / "cautions.yaml"),
@@ -380,6 +383,8 @@ def _cross_check(reader: _Reader, kb: KnowledgeBase, root: Path):
             reader.problems.append(Problem(rule.file, f"duplicate rule id (first in "
                                            f"{seen[rule.id]})", line=rule.line, rule=rule.id))
         seen.setdefault(rule.id, f"{rule.file}:{rule.line}")
+    if reader.problems:
+        return  # "never concluded" would only repeat the problems above
     concluded = {(r.kind, r.concludes) for r in kb.rules}
     for kind, table, filename in (("factor", kb.factors, "factors.yaml"),
                                   ("red_flag", kb.red_flags, "red_flags.yaml"),
