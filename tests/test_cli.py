@@ -152,3 +152,25 @@ def test_installed_console_script_from_another_directory(tmp_path, exe, clean_en
     reports = [json.loads(line) for line in proc.stdout.splitlines()]
     assert [r["id"] for r in reports] == EXAMPLE_IDS
     assert proc.stderr == ""
+
+
+def test_internal_error_in_one_intake_is_reported_with_its_id_and_the_batch_goes_on(
+        monkeypatch, tmp_path):
+    from hipguide.engine import Assessor
+
+    real = Assessor.assess
+
+    def flaky(self, intake, report_id, source):
+        if report_id == "office-worker":
+            raise RuntimeError("boom")
+        return real(self, intake, report_id, source)
+
+    monkeypatch.setattr(Assessor, "assess", flaky)
+    result = run("score", str(EXAMPLES), "--format", "jsonl")
+    assert result.exit_code == 4
+    reports = [json.loads(line) for line in result.stdout.splitlines()]
+    assert [r["id"] for r in reports] == EXAMPLE_IDS
+    broken = next(r for r in reports if r["id"] == "office-worker")
+    assert broken["status"] == "invalid" and "internal error" in broken["errors"][0]["message"]
+    assert "office-worker: internal error in hipguide (RuntimeError: boom)" in result.stderr
+    assert sum(r["status"] != "invalid" for r in reports) == len(EXAMPLE_IDS) - 1
