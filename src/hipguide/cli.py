@@ -133,5 +133,11 @@ def schema():
     click.echo(json.dumps(json_schema(), indent=2))
 
 
+from .cli_rules import rules, why  # noqa: E402
+
+main.add_command(rules)
+main.add_command(why)
+
+
 if __name__ == "__main__":  # pragma: no cover
     main()
