@@ -32,11 +32,11 @@ def test_structured_formats_parse_back_in_input_order(fmt):
     result = run("score", str(EXAMPLES), "--format", fmt)
     assert result.exit_code == 0, result.output
     if fmt == "json":
-        reports = json.loads(result.output)
+        reports = json.loads(result.stdout)
     elif fmt == "jsonl":
-        reports = [json.loads(line) for line in result.output.splitlines()]
+        reports = [json.loads(line) for line in result.stdout.splitlines()]
     else:
-        reports = list(yaml.safe_load_all(result.output))
+        reports = list(yaml.safe_load_all(result.stdout))
     assert [r["id"] for r in reports] == EXAMPLE_IDS
     for r in reports:
         assert list(r)[-1] == "disclaimer" and r["disclaimer"]
@@ -51,10 +51,10 @@ def test_structured_formats_parse_back_in_input_order(fmt):
 
 def test_csv_is_one_row_per_intake_with_disclaimer_last():
     result = run("score", str(EXAMPLES), "--format", "csv")
-    rows = list(csv.DictReader(io.StringIO(result.output)))
+    rows = list(csv.DictReader(io.StringIO(result.stdout)))
     assert [r["id"] for r in rows] == EXAMPLE_IDS
     assert all(r["disclaimer"] for r in rows)
-    assert result.output.splitlines()[0].endswith(",disclaimer")
+    assert result.stdout.splitlines()[0].endswith(",disclaimer")
     fall = next(r for r in rows if r["id"] == "fall-on-ice")
     assert fall["status"] == "refer" and fall["urgency"] == "emergency" and not fall["exercises"]
 
@@ -72,9 +72,9 @@ def test_text_report_for_people():
 
 
 def test_explain_shows_rules_and_the_facts_that_fired_them():
-    plain = run("score", str(EXAMPLES / "office_worker.yaml"), "--format", "json").output
+    plain = run("score", str(EXAMPLES / "office_worker.yaml"), "--format", "json").stdout
     result = run("score", str(EXAMPLES / "office_worker.yaml"), "--format", "json", "--explain")
-    report = json.loads(result.output)[0]
+    report = json.loads(result.stdout)[0]
     assert "basis" not in json.loads(plain)[0]["factors"][0]
     sitting = next(f for f in report["factors"] if f["id"] == "prolonged_sitting")
     assert sitting["rules"] == ["F-SIT-01"] and sitting["basis"] == ["sitting_hours = 10"]
@@ -103,7 +103,7 @@ def test_stdin_and_output_file(tmp_path):
     target = tmp_path / "out.json"
     result = run("score", "-", "--format", "json", "--output", str(target),
                  input="sitting_hours: 8\n")
-    assert result.exit_code == 0 and result.output == ""
+    assert result.exit_code == 0 and result.stdout == ""
     assert json.loads(target.read_text())[0]["id"] == "stdin"
     assert not [p for p in tmp_path.iterdir() if p.name != "out.json"]  # no temp files left
 
@@ -151,7 +151,8 @@ def test_installed_console_script_from_another_directory(tmp_path, exe, clean_en
     assert proc.returncode == 0, proc.stderr
     reports = [json.loads(line) for line in proc.stdout.splitlines()]
     assert [r["id"] for r in reports] == EXAMPLE_IDS
-    assert proc.stderr == ""
+    assert proc.stderr.startswith("hipguide: 7 intakes in ")
+    assert proc.stderr.rstrip().endswith("5 scored ok, 2 referred, 0 invalid")
 
 
 def test_internal_error_in_one_intake_is_reported_with_its_id_and_the_batch_goes_on(

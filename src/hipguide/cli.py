@@ -51,28 +51,42 @@ def main():
 
 @main.command()
 @click.argument("paths", nargs=-1, required=True)
-@click.option("--format", "fmt", type=click.Choice(["text", "json", "jsonl", "yaml", "csv"]),
-              default="text", show_default=True, help="Output format.")
+@click.option("--format", "fmt",
+              type=click.Choice(["text", "json", "jsonl", "yaml", "csv", "html"]),
+              default="text", show_default=True,
+              help="Output format; html is a printable handout, one page per intake.")
 @click.option("--output", "-o", type=click.Path(dir_okay=False), default=None,
               help="Write the reports to FILE (atomically) instead of standard output.")
 @click.option("--explain", is_flag=True,
               help="Show, per finding, the rules that fired and the facts that made them fire.")
+@click.option("--quiet", "-q", is_flag=True,
+              help="No progress bar and no summary line on standard error.")
+@click.option("--summary", is_flag=True, help="At the end, print on standard error how many "
+              "intakes had each red flag, factor and recommendation.")
 @KB_OPTION
-def score(paths, fmt, output, explain, kb):
+def score(paths, fmt, output, explain, quiet, summary, kb):
     """Assess intake files: PATHS are files, directories (every *.yaml/*.yml
     below, sorted) or - for standard input."""
     from .batch import INTERNAL, reports
     from .output import open_output
     from .render import Writer
     from .sources import records
+    from .tally import Tally
 
     worker = load_kb_or_exit(kb)
     counts = {"ok": 0, "refer": 0, "invalid": 0, "internal": 0}
+    tally = Tally(paths, quiet)
     try:
         with open_output(output) as stream:
-            writer = Writer(stream, fmt, explain)
+            if fmt == "html":
+                from .handout import HtmlWriter
+
+                writer = HtmlWriter(stream, worker.kb)
+            else:
+                writer = Writer(stream, fmt, explain)
             writer.begin()
             for record, report in reports(worker, records(paths)):
+                tally.add(record, report)
                 if record.problems and (fmt != "text" or output):
                     for problem in record.problems:
                         click.echo(str(problem), err=True)
@@ -84,6 +98,7 @@ def score(paths, fmt, output, explain, kb):
                 writer.write(report)
             writer.end()
     except KeyboardInterrupt:
+        tally.clear()
         click.echo("\nhipguide: interrupted; no report file was written.", err=True)
         sys.exit(EXIT_INTERRUPTED)
     except BrokenPipeError:  # e.g. piped into head: stop quietly
@@ -96,6 +111,7 @@ def score(paths, fmt, output, explain, kb):
                    err=True)
         sys.exit(EXIT_USAGE)
     total = counts["ok"] + counts["refer"] + counts["invalid"]
+    tally.finish(summary and total > 0)
     if total == 0:
         click.echo("hipguide: no intakes found.", err=True)
         sys.exit(EXIT_INVALID)
@@ -106,7 +122,8 @@ def score(paths, fmt, output, explain, kb):
 
 @main.command()
 @click.argument("paths", nargs=-1, required=True)
-def validate(paths):
+@KB_OPTION
+def validate(paths, kb):
     """Check intake files against the intake contract without assessing them.
     Problems are printed as file:line:col: field: message."""
     from .sources import records
@@ -124,7 +141,8 @@ def validate(paths):
 
 
 @main.command()
-def schema():
+@KB_OPTION
+def schema(kb):
     """Print the intake file's JSON Schema (for editors and form tools)."""
     import json
 
@@ -151,6 +169,12 @@ def run():
                    err=True)
         sys.exit(EXIT_INTERNAL)
     sys.exit(code if isinstance(code, int) else EXIT_OK)
+
+
+from .cli_rules import rules, why  # noqa: E402
+
+main.add_command(rules)
+main.add_command(why)
 
 
 if __name__ == "__main__":  # pragma: no cover

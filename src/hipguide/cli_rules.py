@@ -1,0 +1,410 @@
+"""``hipguide rules list|show|check|doc`` and ``hipguide why``: tools for the
+knowledge maintainer and for the clinician who reviews a recommendation.
+
+Only click is imported at module level: ``hipguide --help`` must stay fast.
+"""
+
+import sys
+
+import click
+
+EXIT_OK, EXIT_PROBLEMS, EXIT_USAGE, EXIT_KB = 0, 1, 2, 3
+
+# Same option as cli.KB_OPTION (defined again here: cli imports this module).
+KB_OPTION = click.option(
+    "--kb", "kb", type=click.Path(file_okay=False), envvar="HIPGUIDE_KB", default=None,
+    help="Folder holding rules/ and knowledge/ to use instead of the bundled ones "
+         "(also $HIPGUIDE_KB).")
+KIND_NAMES = {"factor": "factor", "red_flag": "red flag", "recommend": "exercise/habit",
+              "caution": "caution"}
+
+
+def _load(kb_root, exit_code=EXIT_KB):
+    """The checked knowledge base, or exit listing every problem in it."""
+    from .knowledge import KnowledgeError, load
+
+    try:
+        return load(kb_root)
+    except KnowledgeError as exc:
+        for problem in exc.problems:
+            click.echo(str(problem), err=True)
+        click.echo(f"hipguide: the knowledge base has {len(exc.problems)} problem(s).",
+                   err=True)
+        sys.exit(exit_code)
+
+
+def _rel(kb, path) -> str:
+    import os
+
+    rel = os.path.relpath(path, kb.root)
+    return path if rel.startswith("..") else rel.replace(os.sep, "/")
+
+
+def _concludes(rule) -> str:
+    then = rule.then
+    if rule.kind == "factor":
+        return f"factor {then['factor']} ({then['confidence']:g})"
+    if rule.kind == "red_flag":
+        urgency = f" ({then['urgency']})" if then.get("urgency") else ""
+        return f"red flag {then['red_flag']}{urgency}"
+    if rule.kind == "recommend":
+        return f"recommend {then['recommend']}"
+    return f"caution {then['caution']}"
+
+
+def _find_rule(kb, rule_id):
+    rule = kb.rule(rule_id) or kb.rule(rule_id.upper())
+    if rule is None:
+        import difflib
+
+        hint = difflib.get_close_matches(rule_id.upper(), [r.id for r in kb.rules], n=3)
+        more = f" Did you mean: {', '.join(hint)}?" if hint else ""
+        raise click.UsageError(f"no rule {rule_id!r}.{more} See 'hipguide rules list'.")
+    return rule
+
+
+@click.group()
+def rules():
+    """Inspect and check the rules: list, show ID, check, doc."""
+
+
+@rules.command("list")
+@click.option("--kind", type=click.Choice(["factor", "red_flag", "recommend", "caution"]),
+              default=None, help="Only rules of this kind.")
+@click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text",
+              show_default=True)
+@KB_OPTION
+def rules_list(kind, fmt, kb):
+    """Every rule: id, what it concludes, title."""
+    base = _load(kb)
+    chosen = [r for r in base.rules if kind is None or r.kind == kind]
+    if fmt == "json":
+        import json
+
+        click.echo(json.dumps([{"id": r.id, "kind": r.kind, "concludes": r.concludes,
+                                "then": r.then, "title": r.title,
+                                "file": _rel(base, r.file), "line": r.line}
+                               for r in chosen], indent=2))
+        return
+    width = max((len(r.id) for r in chosen), default=2)
+    cwidth = max((len(_concludes(r)) for r in chosen), default=9)
+    for r in chosen:
+        click.echo(f"{r.id:<{width}}  {_concludes(r):<{cwidth}}  {r.title}")
+    click.echo(f"{len(chosen)} rule(s).", err=True)
+
+
+def rule_cases(kb, rule_id):
+    """(status, {'fire': [names], 'no_fire': [names]}) from tests/cases/<ID>.yaml."""
+    import yaml
+
+    folder = kb.root / "tests" / "cases"
+    if not folder.is_dir():
+        return "not shipped", {}
+    path = folder / f"{rule_id}.yaml"
+    if not path.is_file():
+        return "missing", {}
+    try:
+        data = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
+    except (OSError, UnicodeDecodeError, yaml.YAMLError) as exc:
+        return f"unreadable ({exc})", {}
+    out = {}
+    for expect in ("fire", "no_fire"):
+        out[expect] = [str(c.get("name", f"case {i + 1}")) if isinstance(c, dict)
+                       else f"case {i + 1}" for i, c in enumerate(data.get(expect) or [])]
+    return "ok", out
+
+
+@rules.command("show")
+@click.argument("rule_id")
+@KB_OPTION
+def rules_show(rule_id, kb):
+    """One rule in readable form: conditions, action, rationale, source, test cases."""
+    from . import conditions as cl
+
+    base = _load(kb)
+    rule = _find_rule(base, rule_id)
+    click.echo(f"{rule.id}: {rule.title}")
+    click.echo(f"  defined in {_rel(base, rule.file)}:{rule.line}")
+    click.echo("  when:")
+    for line in cl.render(rule.condition, 2):
+        click.echo(line)
+    if rule.kind == "recommend":
+        click.echo("    and no red flag (added to every exercise and habit rule)")
+    click.echo(f"  then: {_concludes(rule)}")
+    target = _catalogue_name(base, rule)
+    if target:
+        click.echo(f"        ({target})")
+    if rule.evidence:
+        click.echo(f"  evidence: {rule.evidence}")
+    click.echo(f"  rationale: {rule.rationale}")
+    click.echo(f"  source: {rule.source}")
+    status, cases = rule_cases(base, rule.id)
+    if status == "not shipped":
+        click.echo("  test cases: not shipped with this installation (they live in the "
+                   "source checkout's tests/cases/)")
+    elif status == "missing":
+        click.echo(f"  test cases: NONE (tests/cases/{rule.id}.yaml is missing)")
+    elif status != "ok":
+        click.echo(f"  test cases: tests/cases/{rule.id}.yaml is {status}")
+    else:
+        click.echo(f"  test cases (tests/cases/{rule.id}.yaml):")
+        for expect, label in (("fire", "must fire"), ("no_fire", "must not fire")):
+            names = cases.get(expect) or []
+            click.echo(f"    {label}: {len(names)}")
+            for name in names:
+                click.echo(f"      - {name}")
+
+
+def _catalogue_name(kb, rule) -> str:
+    table = {"factor": kb.factors, "red_flag": kb.red_flags, "recommend": kb.exercises,
+             "caution": kb.cautions}[rule.kind]
+    item = table.get(rule.concludes) or {}
+    return item.get("name") or item.get("text", "")
+
+
+@rules.command("check")
+@KB_OPTION
+def rules_check(kb):
+    """Check the knowledge base strictly, as every command does when it loads it.
+    Prints each problem as file:line:col: field: message (rule id); exit 1 on any."""
+    from .knowledge import KnowledgeError, default_root, load
+
+    root = kb or str(default_root())
+    try:
+        base = load(kb)
+    except KnowledgeError as exc:
+        for problem in exc.problems:
+            click.echo(str(problem))
+        click.echo(f"{root}: {len(exc.problems)} problem(s).", err=True)
+        sys.exit(EXIT_PROBLEMS)
+    click.echo(f"OK: {root}: {len(base.rules)} rules, {len(base.factors)} factors, "
+               f"{len(base.exercises)} exercises and habits, {len(base.red_flags)} red flags, "
+               f"{len(base.cautions)} cautions (knowledge base {base.meta['version']}, "
+               f"reviewed {base.meta['last_reviewed']}).")
+
+
+@rules.command("doc")
+@KB_OPTION
+def rules_doc(kb):
+    """Print the rules and catalogue as a Markdown page (hipguide rules doc > RULES.md)."""
+    click.echo(catalogue_markdown(_load(kb)), nl=False)
+
+
+def _md(text) -> str:
+    """Text safe inside Markdown prose (no accidental emphasis, tables or HTML)."""
+    text = str(text)
+    for ch in "\\`*_[]<>|":
+        text = text.replace(ch, "\\" + ch)
+    return text
+
+
+def catalogue_markdown(kb) -> str:
+    """RULES.md: every rule, factor, exercise, red flag and caution, from the data."""
+    from . import conditions as cl
+
+    meta = kb.meta
+    by_target: dict = {}
+    for r in kb.rules:
+        by_target.setdefault((r.kind, r.concludes), []).append(r.id)
+
+    def concluded_by(kind, item_id):
+        return ", ".join(f"[{i}](#{i.lower()})" for i in by_target.get((kind, item_id), []))
+
+    out = ["# hipguide rules and catalogue", "",
+           "<!-- Generated by `hipguide rules doc`; do not edit. CI checks it is up to date. -->",
+           "",
+           f"Knowledge base version {_md(meta['version'])}, last reviewed "
+           f"{_md(meta['last_reviewed'])}. Reviewed by: {_md(meta['reviewed_by'])}", "",
+           f"{len(kb.rules)} rules; {len(kb.red_flags)} red flags, {len(kb.factors)} factors, "
+           f"{len(kb.exercises)} exercises and habits, {len(kb.cautions)} cautions.", "",
+           "Red flags stop every exercise and habit and send the person to a clinician. "
+           "Factor confidences from several rules combine as 1 - product of (1 - c).", "",
+           "- [Red flags](#red-flags)", "- [Factors](#factors)",
+           "- [Exercises and habits](#exercises-and-habits)", "- [Cautions](#cautions)",
+           "- [Rules](#rules)", "", "## Red flags", ""]
+    for fid, item in kb.red_flags.items():
+        out += [f"### {_md(item['name'])} (`{fid}`)", "",
+                f"- Urgency: **{item['urgency']}**",
+                f"- Advice: {_md(item['advice'])}",
+                f"- Concluded by: {concluded_by('red_flag', fid)}",
+                f"- Source: {_md(item['source'])}", ""]
+    out += ["## Factors", ""]
+    for fid, item in kb.factors.items():
+        out += [f"### {_md(item['name'])} (`{fid}`)", "", _md(item["description"]), ""]
+        if item.get("advice"):
+            out += [f"- Advice: {_md(item['advice'])}"]
+        out += [f"- Concluded by: {concluded_by('factor', fid)}",
+                f"- Source: {_md(item['source'])}", ""]
+    out += ["## Exercises and habits", ""]
+    for xid, item in kb.exercises.items():
+        out += [f"### {_md(item['name'])} (`{xid}`, {item['kind']})", "",
+                _md(item["purpose"]), ""]
+        if item.get("equipment"):
+            out += [f"Equipment: {_md(', '.join(item['equipment']))}", ""]
+        out += [f"{n}. {_md(step)}" for n, step in enumerate(item["steps"], 1)] + [""]
+        out += [f"- Dose: {_md(item['dose'])}",
+                f"- When it gets easy: {_md(item['progression'])}",
+                f"- If it hurts: {_md(item['regression'])}"]
+        out += [f"- Caution: {_md(c)}" for c in item.get("cautions") or []]
+        if item.get("note"):
+            out += [f"- Note: {_md(item['note'])}"]
+        out += [f"- Recommended by: {concluded_by('recommend', xid)}",
+                f"- Source: {_md(item['source'])}", ""]
+    out += ["## Cautions", ""]
+    for cid, item in kb.cautions.items():
+        out += [f"### `{cid}`", "", _md(item["text"]), "",
+                f"- Applies to: {', '.join(f'`{x}`' for x in item['applies_to'])}",
+                f"- Added by: {concluded_by('caution', cid)}",
+                f"- Source: {_md(item['source'])}", ""]
+    out += ["## Rules", ""]
+    current = None
+    for r in kb.rules:
+        where = _rel(kb, r.file)
+        if where != current:
+            current = where
+            out += [f"### {where}", ""]
+        out += [f"#### {r.id}", "", f"**{_md(r.title)}**", "", "```text", "when:"]
+        out += cl.render(r.condition, 1)
+        if r.kind == "recommend":
+            out += ["  and no red flag"]
+        out += [f"then: {_concludes(r)}"]
+        if r.evidence:
+            out += [f"evidence: {r.evidence}"]
+        out += ["```", "", f"- Rationale: {_md(r.rationale)}", f"- Source: {_md(r.source)}",
+                f"- Defined in: `{where}:{r.line}`", ""]
+    return "\n".join(out).rstrip("\n") + "\n"
+
+
+@click.command()
+@click.argument("target", required=False)
+@click.option("--intake", "intake_path", required=True,
+              help="The intake file (or - for standard input) to explain.")
+@click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text",
+              show_default=True)
+@KB_OPTION
+def why(target, intake_path, fmt, kb):
+    """Explain one intake: how its facts led, rule by rule, to each red flag,
+    factor and recommendation. With TARGET (a factor, exercise, habit, red flag,
+    caution or rule id), explain that one; if it was NOT concluded, show which
+    condition failed (why not), following missing factors back to their rules."""
+    from .cli import load_kb_or_exit
+    from .sources import records
+    from .whynot import Explainer, explain, known_ids, resolve
+
+    worker = load_kb_or_exit(kb)
+    base = worker.kb
+    resolved = None
+    if target:
+        resolved = resolve(base, target) or resolve(base, target.upper())
+        if resolved is None:
+            import difflib
+
+            hint = difflib.get_close_matches(target, known_ids(base), n=3)
+            more = f" Did you mean: {', '.join(hint)}?" if hint else ""
+            raise click.UsageError(f"{target!r} is not a rule, factor, exercise, habit, red "
+                                   f"flag or caution id.{more}")
+    status = EXIT_OK
+    results = []
+    for record in records([intake_path]):
+        if record.problems:
+            for problem in record.problems:
+                click.echo(str(problem), err=True)
+            click.echo(f"{record.source}: {record.id}: invalid intake; nothing to explain.",
+                       err=True)
+            status = EXIT_PROBLEMS
+            continue
+        conclusions = worker.run(record.intake)
+        report = worker.build(conclusions, record.id, record.source)
+        explainer = Explainer(base, record.intake, conclusions)
+        if resolved:
+            body = explain(explainer, *resolved)
+        else:
+            body = _chain(explainer, report)
+        results.append({"id": record.id, "source": record.source, "status": report.status,
+                        "explanation": body, "disclaimer": report.disclaimer})
+    if fmt == "json":
+        import json
+
+        click.echo(json.dumps(results, indent=2, ensure_ascii=False))
+    else:
+        for n, result in enumerate(results):
+            if n:
+                click.echo()
+            click.echo(f"== {result['id']} ({result['source']}): {result['status']} ==")
+            if resolved:
+                from .whynot import render_text
+
+                for line in render_text(result["explanation"]):
+                    click.echo(line)
+            else:
+                _echo_chain(result["explanation"])
+            click.echo(f"\nDisclaimer: {result['disclaimer']}")
+    sys.exit(status)
+
+
+def _chain(explainer, report) -> dict:
+    """The whole chain for one intake: facts -> rules -> conclusions; and what was not."""
+    from .engine import intake_facts
+
+    facts = []
+    for fact in intake_facts(explainer.intake):
+        shown = ", ".join(f"{k}={str(v).lower() if isinstance(v, bool) else v}"
+                          for k, v in fact.as_dict().items())
+        facts.append(f"{type(fact).__name__}: {shown}")
+
+    def entry(item_id, kind, name, rules, basis, extra=None):
+        fired = {r: explainer.fired.get(r, []) for r in rules}
+        return {"id": item_id, "kind": kind, "name": name, **(extra or {}),
+                "rules": [{"rule": r, "title": explainer.kb.rule(r).title,
+                           "because": sorted({b for f in fired[r] for b in f["basis"]})}
+                          for r in rules]}
+
+    kb = explainer.kb
+    concluded = {(type(f).__name__, f["id"]) for f in explainer.conclusions}
+    return {
+        "facts": facts,
+        "red_flags": [entry(f.id, "red flag", f.name, f.rules, f.basis, {"urgency": f.urgency})
+                      for f in report.red_flags],
+        "factors": [entry(f.id, "factor", f.name, f.rules, f.basis,
+                          {"confidence": f.confidence}) for f in report.factors],
+        "recommendations": [entry(r.id, r.kind, r.name, r.rules, r.basis,
+                                  {"addresses": r.addresses}) for r in report.recommendations],
+        "cautions": [entry(c["id"], "caution", kb.cautions[c["id"]]["text"], [c["rule"]], [])
+                     for c in explainer.conclusions if type(c).__name__ == "Caution"],
+        "not_concluded": {
+            "factors": [f for f in kb.factors if ("Factor", f) not in concluded],
+            "recommendations": [x for x in kb.exercises
+                                if ("Recommendation", x) not in concluded],
+        },
+    }
+
+
+def _echo_chain(chain: dict):
+    click.echo("Facts from the intake (what the engine was given):")
+    for fact in chain["facts"]:
+        click.echo(f"  {fact}")
+    sections = (("red_flags", "Red flags (these stop every exercise)"),
+                ("factors", "Factors (most likely first)"),
+                ("recommendations", "Exercises and habits"), ("cautions", "Cautions"))
+    for key, title in sections:
+        click.echo(f"\n{title}:")
+        if not chain[key]:
+            click.echo("  none")
+        for item in chain[key]:
+            extra = ""
+            if "confidence" in item:
+                extra = f" ({item['confidence']:.0%})"
+            elif "urgency" in item:
+                extra = f" ({item['urgency']})"
+            elif item.get("addresses"):
+                extra = f" -- addresses {', '.join(item['addresses'])}"
+            click.echo(f"  {item['id']}: {item['name']}{extra}")
+            for rule in item["rules"]:
+                click.echo(f"    <- {rule['rule']} ({rule['title']})")
+                for basis in rule["because"]:
+                    click.echo(f"         because {basis}")
+    missing = chain["not_concluded"]
+    click.echo("\nNot concluded (run 'hipguide why ID --intake FILE' to see which condition "
+               "failed):")
+    click.echo(f"  factors: {', '.join(missing['factors']) or 'none'}")
+    click.echo(f"  exercises and habits: {', '.join(missing['recommendations']) or 'none'}")

@@ -1,0 +1,328 @@
+"""Why and why-not: explain, for one intake, what the engine concluded and why,
+and for something it did NOT conclude, which condition failed.
+
+The engine (experta, see compiler.py) decides; nothing here feeds back into a
+report. This module only re-reads a rule's parsed condition tree (conditions.py)
+against the intake and the conclusions the engine actually reached, in plain
+Python, to say *which leaf* was false or unknown. Values are three-valued like
+the rule language: a leaf about a value the intake did not give is unknown
+(None), and unknown is never true -- neither is its ``not``.
+
+If this re-reading ever says a rule should have fired when experta did not fire
+it (or the reverse), the explanation says so instead of hiding the mismatch.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from . import conditions as cl
+
+MAX_DEPTH = 4
+
+
+@dataclass
+class Node:
+    """One node of a condition tree, with its value for this intake."""
+
+    label: str                     # 'all of:', 'any of:', 'none of:' or the leaf text
+    value: bool | None             # True, False, or None (unknown: not given)
+    detail: str = ""               # what the intake actually said, for a leaf
+    children: list = field(default_factory=list)
+    factor: str = ""               # for 'factor X' leaves: the factor id
+
+    def as_dict(self) -> dict:
+        data = {"condition": self.label, "value": _word(self.value)}
+        if self.detail:
+            data["actual"] = self.detail
+        if self.children:
+            data["children"] = [c.as_dict() for c in self.children]
+        return data
+
+
+def _word(value) -> str:
+    return {True: "true", False: "false", None: "unknown"}[value]
+
+
+def _and(values) -> bool | None:
+    values = list(values)
+    if any(v is False for v in values):
+        return False
+    return None if any(v is None for v in values) else True
+
+
+def _or(values) -> bool | None:
+    values = list(values)
+    if any(v is True for v in values):
+        return True
+    return None if any(v is None for v in values) else False
+
+
+def _not(value) -> bool | None:
+    return None if value is None else not value
+
+
+def _shown(value) -> str:
+    if value is None:
+        return "not given"
+    if isinstance(value, bool):
+        return "yes" if value else "no"
+    if isinstance(value, float):
+        return f"{value:g}"
+    if isinstance(value, (list, tuple)):
+        return "[" + ", ".join(str(v) for v in value) + "]" if value else "none"
+    return str(value)
+
+
+class Evaluator:
+    """Evaluates condition trees for one intake and the engine's conclusions."""
+
+    def __init__(self, intake: dict, factors: set):
+        self.intake = intake
+        self.factors = set(factors)
+
+    def _scalar(self, leaf: cl.Leaf, actual):
+        if actual is None:
+            return None
+        return leaf.test(actual)
+
+    def leaf(self, leaf: cl.Leaf, injury: dict | None = None) -> Node:
+        intake = self.intake
+        if leaf.kind == "factor":
+            present = leaf.value in self.factors
+            value = (not present) if leaf.negated else present
+            detail = "concluded" if present else "not concluded"
+            return Node(leaf.describe(), value, f"factor {leaf.value} {detail}",
+                        factor=leaf.value)
+        if leaf.kind in ("posture", "conditions"):
+            have = list(intake.get(leaf.kind) or [])
+            wanted = leaf.value if leaf.op == "in" else (leaf.value,)
+            found = any(w in have for w in wanted)
+            value = (not found) if leaf.negated else found
+            return Node(leaf.describe(), value, f"{leaf.kind} = {_shown(have)}")
+        if leaf.kind == "symptoms":
+            actual = (intake.get("symptoms") or {}).get(leaf.field)
+            return Node(leaf.describe(), self._scalar(leaf, actual),
+                        f"symptoms.{leaf.field} = {_shown(actual)}")
+        if leaf.kind == "injury":
+            if injury is None:  # a lone injury leaf: is there any injury that fits?
+                return self.injuries(cl.All((leaf,)), label=leaf.describe())
+            actual = injury.get(leaf.field)
+            return Node(leaf.describe(), self._scalar(leaf, actual),
+                        f"injury.{leaf.field} = {_shown(actual)}")
+        actual = intake.get(leaf.field)
+        return Node(leaf.describe(), self._scalar(leaf, actual),
+                    f"{leaf.field} = {_shown(actual)}")
+
+    def injuries(self, group: cl.All, label: str | None = None) -> Node:
+        """Leaves on injury.* in one 'all' describe one and the same injury:
+        true when some injury fits them all."""
+        injuries = list(self.intake.get("injuries") or [])
+        leaves = list(group.items)
+        title = "some injury with " + (label or " and ".join(lf.describe() for lf in leaves))
+        if not injuries:
+            return Node(title, False, "no injuries given")
+        kids = []
+        for i, injury in enumerate(injuries):
+            parts = [self.leaf(lf, injury) for lf in leaves]
+            kids.append(Node(f"injuries[{i}]", _and(p.value for p in parts), children=parts))
+        value = _or(k.value for k in kids)
+        fits = [k.label for k in kids if k.value is True]
+        detail = f"{fits[0]} fits" if fits else f"none of {len(kids)} injury(ies) fits"
+        return Node(title, value, detail, kids)
+
+    def node(self, node) -> Node:
+        if isinstance(node, cl.Leaf):
+            return self.leaf(node)
+        if isinstance(node, cl.Not):
+            inner = self.node(node.item)
+            return Node("none of:", _not(inner.value), children=[inner])
+        if isinstance(node, cl.Any):
+            kids = [self.node(i) for i in node.items]
+            return Node("any of:", _or(k.value for k in kids), children=kids)
+        injury = [i for i in node.items if isinstance(i, cl.Leaf) and i.kind == "injury"]
+        rest = [i for i in node.items if not (isinstance(i, cl.Leaf) and i.kind == "injury")]
+        kids = [self.node(i) for i in rest]
+        if injury:
+            kids.append(self.injuries(cl.All(tuple(injury))))
+        return Node("all of:", _and(k.value for k in kids), children=kids)
+
+
+def failed_leaves(node: Node) -> list[Node]:
+    """The leaves that keep node from being true (all of them, for an 'any')."""
+    if node.value is True:
+        return []
+    if not node.children or node.label.startswith("some injury"):
+        return [node]
+    if node.label == "none of:":
+        return [node]  # the inner part was true (or unknown)
+    return [leaf for child in node.children if child.value is not True
+            for leaf in failed_leaves(child)]
+
+
+def render_node(node: Node, depth: int = 0) -> list[str]:
+    pad = "  " * depth
+    mark = {True: "[yes]", False: "[no] ", None: "[?]  "}[node.value]
+    line = f"{pad}{mark} {node.label}"
+    if node.detail:
+        line += f"  ({node.detail})"
+    lines = [line]
+    for child in node.children:
+        lines += render_node(child, depth + 1)
+    return lines
+
+
+@dataclass
+class RuleResult:
+    rule: object                   # knowledge.RuleSpec
+    fired: bool                    # what experta did
+    tree: Node                     # our re-reading of its condition
+    blocked_by_red_flag: bool = False
+    basis: list = field(default_factory=list)
+
+    @property
+    def mismatch(self) -> bool:
+        expected = self.tree.value is True and not self.blocked_by_red_flag
+        return expected != self.fired
+
+
+class Explainer:
+    """Everything needed to answer 'why' and 'why not' for one intake."""
+
+    def __init__(self, kb, intake: dict, conclusions: list):
+        self.kb = kb
+        self.intake = intake
+        self.conclusions = conclusions
+        self.fired = {}
+        for fact in conclusions:
+            self.fired.setdefault(fact["rule"], []).append(fact)
+        self.factors = {f["id"] for f in conclusions if type(f).__name__ == "Factor"}
+        self.red_flags = {f["id"] for f in conclusions if type(f).__name__ == "RedFlag"}
+        self.evaluator = Evaluator(intake, self.factors)
+
+    def rule(self, rule) -> RuleResult:
+        facts = self.fired.get(rule.id, [])
+        basis = sorted({b for f in facts for b in f["basis"]})
+        return RuleResult(rule, bool(facts), self.evaluator.node(rule.condition),
+                          rule.kind == "recommend" and bool(self.red_flags), basis)
+
+    def rules_for(self, kind: str, item_id: str) -> list:
+        return [r for r in self.kb.rules if r.kind == kind and r.concludes == item_id]
+
+
+KINDS = (("factor", "factors", "factor"), ("red_flag", "red_flags", "red flag"),
+         ("recommend", "exercises", "exercise or habit"), ("caution", "cautions", "caution"))
+
+
+def resolve(kb, target: str):
+    """(kind, id) for a rule id or a catalogue item id; None when unknown."""
+    if kb.rule(target) is not None:
+        return "rule", target
+    for kind, table, _ in KINDS:
+        if target in getattr(kb, table):
+            return kind, target
+    return None
+
+
+def known_ids(kb) -> list[str]:
+    ids = [r.id for r in kb.rules]
+    for _, table, _ in KINDS:
+        ids += list(getattr(kb, table))
+    return ids
+
+
+def explain(explainer: Explainer, kind: str, item_id: str) -> dict:
+    """A JSON-friendly explanation of one item (or one rule) for one intake."""
+    if kind == "rule":
+        return _rule_entry(explainer, explainer.kb.rule(item_id), set(), 0)
+    rules = explainer.rules_for(kind, item_id)
+    concluded = any(r.id in explainer.fired for r in rules)
+    noun = dict((k, n) for k, _, n in KINDS)[kind]
+    return {"item": item_id, "kind": noun, "concluded": concluded,
+            "rules": [_rule_entry(explainer, r, {item_id}, 0) for r in rules]}
+
+
+def _rule_entry(explainer: Explainer, rule, seen: set, depth: int) -> dict:
+    result = explainer.rule(rule)
+    entry = {"rule": rule.id, "title": rule.title, "fired": result.fired,
+             "concludes": f"{rule.kind.replace('recommend', 'exercise')} {rule.concludes}"}
+    if result.fired:
+        entry["because"] = result.basis
+        entry["factors_used"] = [_factor_chain(explainer, leaf.factor, seen, depth)
+                                 for leaf in _used_factor_leaves(result.tree)
+                                 if leaf.factor not in seen]
+    else:
+        if result.blocked_by_red_flag:
+            entry["blocked_by"] = sorted(explainer.red_flags)
+        entry["failed"] = []
+        for leaf in failed_leaves(result.tree):
+            failure = {"condition": leaf.label, "value": _word(leaf.value),
+                       "actual": leaf.detail}
+            if leaf.factor and leaf.factor not in seen and depth < MAX_DEPTH and \
+                    leaf.factor not in explainer.factors:
+                sub = explainer.rules_for("factor", leaf.factor)
+                failure["why_not"] = [_rule_entry(explainer, r, seen | {leaf.factor}, depth + 1)
+                                      for r in sub]
+            entry["failed"].append(failure)
+    entry["condition"] = result.tree.as_dict()
+    if result.mismatch:
+        entry["warning"] = ("the engine's result differs from this re-reading of the "
+                            "condition; please report it")
+    return entry
+
+
+def _used_factor_leaves(node: Node) -> list[Node]:
+    if node.factor and node.value is True and not node.label.startswith("not "):
+        return [node]
+    return [leaf for child in node.children if child.value is True
+            for leaf in _used_factor_leaves(child)]
+
+
+def _factor_chain(explainer: Explainer, factor_id: str, seen: set, depth: int) -> dict:
+    rules = [r for r in explainer.rules_for("factor", factor_id) if r.id in explainer.fired]
+    entry = {"factor": factor_id}
+    if depth < MAX_DEPTH:
+        entry["from"] = [_rule_entry(explainer, r, seen | {factor_id}, depth + 1)
+                         for r in rules]
+    return entry
+
+
+def render_text(entry: dict, depth: int = 0) -> list[str]:
+    """Readable lines for one explanation from ``explain``."""
+    pad = "  " * depth
+    lines = []
+    if "item" in entry:
+        state = "CONCLUDED" if entry["concluded"] else "NOT concluded"
+        lines.append(f"{pad}{entry['kind']} {entry['item']}: {state}")
+        if not entry["rules"]:
+            lines.append(f"{pad}  no rule concludes it")
+        for rule in entry["rules"]:
+            lines += render_rule(rule, depth + 1)
+        return lines
+    return render_rule(entry, depth)
+
+
+def render_rule(entry: dict, depth: int) -> list[str]:
+    pad = "  " * depth
+    lines = [f"{pad}{entry['rule']} ({entry['title']}) -> {entry['concludes']}: "
+             + ("FIRED" if entry["fired"] else "did not fire")]
+    if entry.get("warning"):
+        lines.append(f"{pad}  WARNING: {entry['warning']}")
+    if entry["fired"]:
+        for basis in entry.get("because", []):
+            lines.append(f"{pad}  because {basis}")
+        for chain in entry.get("factors_used", []):
+            for sub in chain.get("from", []):
+                lines.append(f"{pad}  factor {chain['factor']} came from:")
+                lines += render_rule(sub, depth + 2)
+        return lines
+    if entry.get("blocked_by"):
+        lines.append(f"{pad}  blocked: red flag(s) {', '.join(entry['blocked_by'])} stop "
+                     "every exercise and habit")
+    for failure in entry.get("failed", []):
+        state = "unknown (not given)" if failure["value"] == "unknown" else "false"
+        actual = f" -- {failure['actual']}" if failure["actual"] else ""
+        lines.append(f"{pad}  failed: {failure['condition']} is {state}{actual}")
+        for sub in failure.get("why_not", []):
+            lines += render_rule(sub, depth + 2)
+    return lines
