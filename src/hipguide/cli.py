@@ -135,3 +135,6 @@ def schema():
 
 if __name__ == "__main__":  # pragma: no cover
     main()
+from .cli_ask import ask  # noqa: E402
+
+main.add_command(ask)
