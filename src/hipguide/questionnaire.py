@@ -442,7 +442,8 @@ class Console:
 
     def say(self, text: str = "", indent: str = "", rest: str | None = None):
         lines = textwrap.wrap(text, WIDTH, initial_indent=indent,
-                              subsequent_indent=indent if rest is None else rest) \
+                              subsequent_indent=indent if rest is None else rest,
+                              break_on_hyphens=False, break_long_words=False) \
             if text else [""]
         self.out.write("\n".join(lines) + "\n")
         self.out.flush()
@@ -597,7 +598,7 @@ def ask_injuries(con: Console, q: Question, so_far: list, keep=None):
         text = q.another
     while len(injuries) < q.spec.max_items:
         gate = Question(q.id, q.field, "yes_no", text, Boolean(text), q.help,
-                        default=q.default if text == q.text else False)
+                        default=q.default if text == q.text else False, required=q.required)
         if not ask_yes_no(con, gate):
             break
         injury = dict(q.set)
