@@ -256,6 +256,15 @@ def test_ctrl_c_exits_130_and_keeps_answers_so_far(tmp_path):
     assert saved(out) == {**EXPECTED, "symptoms": {**EXPECTED["symptoms"], "hip_pain": 4}}
 
 
+def test_resume_with_another_save_file_removes_the_old_partial(tmp_path):
+    partial = tmp_path / "a.yaml.partial"
+    assert run(VALID[:5], "--save", str(tmp_path / "a.yaml")).exit_code == 1
+    result = run(VALID[5:], "--resume", str(partial), "--save", str(tmp_path / "b.yaml"))
+    assert result.exit_code == 0, result.output
+    assert saved(tmp_path / "b.yaml") == EXPECTED
+    assert not partial.exists() and not (tmp_path / "b.yaml.partial").exists()
+
+
 def test_interrupt_without_save_says_nothing_was_saved():
     result = run(["3", "n"])
     assert result.exit_code == 1

@@ -109,6 +109,8 @@ def ask(fmt, save, resume, kb):
                      f"are kept in {partial}"
         else:
             Path(partial).unlink(missing_ok=True)
+            if resume and resume != save and _is_partial(resume):
+                Path(resume).unlink(missing_ok=True)   # all of it is in the saved file now
             con.say()
             con.say(f"Answers saved in {save} (assess them again with: hipguide score {save}).")
     _report(qmod.ordered(session.answers), save, fmt, con)
@@ -121,6 +123,14 @@ def _isatty(stream) -> bool:
     try:
         return stream.isatty()
     except (AttributeError, ValueError):
+        return False
+
+
+def _is_partial(path: str) -> bool:
+    try:
+        with open(path, encoding="utf-8") as handle:
+            return handle.readline().startswith(PARTIAL_MARK.split(" - ")[0])
+    except (OSError, UnicodeDecodeError):
         return False
 
 
