@@ -342,3 +342,21 @@ def test_every_red_flag_rule_field_must_be_asked_first(tmp_path):
     result = run(VALID, "--kb", str(root))
     assert result.exit_code == 3
     assert "red-flag rule RF-CANCER-01 tests symptoms.history_of_cancer" in flat(result.stderr)
+
+
+def test_an_unfinished_session_is_never_overwritten_by_a_new_one(tmp_path):
+    out = tmp_path / "a.yaml"
+    assert run(VALID[:4], "--save", str(out)).exit_code == 1
+    before = Path(str(out) + ".partial").read_text()
+    result = run(VALID, "--save", str(out))
+    assert result.exit_code == 2
+    assert f"hipguide ask --resume {out}.partial" in flat(result.stderr)
+    assert "How bad" not in result.stderr
+    assert Path(str(out) + ".partial").read_text() == before
+
+
+def test_a_negative_choice_number_is_explained_as_typed():
+    answers = RED_NO + ["9", "n", "n", "-1", "2", "38"] + SPORT + ["n"] + FEEL
+    result = run(answers)
+    assert result.exit_code == 0, result.output
+    assert "'-1' is not allowed" in flat(result.stderr)

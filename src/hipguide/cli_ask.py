@@ -44,6 +44,15 @@ def ask(fmt, save, resume, kb):
     Exit codes: 0 done, 1 input ended early, 2 usage error, 3 knowledge base
     problem, 130 interrupted.
     """
+    try:
+        _ask(fmt, save, resume, kb)
+    except KeyboardInterrupt:
+        click.echo("\nhipguide: stopped.", err=True)
+        sys.exit(EXIT_INTERRUPTED)
+
+
+def _ask(fmt, save, resume, kb):
+    """The command's body; see ``ask``."""
     from pathlib import Path
 
     from . import questionnaire as qmod
@@ -70,6 +79,10 @@ def ask(fmt, save, resume, kb):
             raise click.BadParameter(f"{save!r}: expected a file in an existing folder",
                                      param_hint="--save")
     partial = save + PARTIAL_SUFFIX if save else None
+    if partial and Path(partial).exists() and partial != resume:
+        raise click.UsageError(
+            f"{partial} holds the answers of an unfinished session. Continue it with "
+            f"`hipguide ask --resume {partial}`, or delete it to start again.")
 
     con = qmod.Console(sys.stdin, sys.stderr, echo=not _isatty(sys.stdin))
     con.say(" ".join(worker.kb.meta["intro"].split()))

@@ -550,9 +550,9 @@ def _pick(raw: str, q: Question, spec: Choice) -> str:
         if not 1 <= n <= len(names):
             raise Invalid(f"{n} is not on the list; choose 1 to {len(names)} or a name")
         return names[n - 1]
-    name = re.sub(r"[\s-]+", "_", raw.strip().lower())
-    for key, label in q.choices.items():  # the shown explanation also works ("lower back")
-        if name == re.sub(r"[\s-]+", "_", label.lower()):
+    name = raw.strip().lower()
+    for key, label in q.choices.items():  # "lower back" or the shown explanation work too
+        if re.sub(r"[\s-]+", "_", name) in (key, re.sub(r"[\s-]+", "_", label.lower())):
             name = key
     value = spec.check(name)
     if value not in names:
