@@ -318,6 +318,12 @@ def _kb_copy(tmp_path) -> Path:
     ("      - field: symptoms.night_pain\n", "      - field: symptoms.night_pain\n"
      "        default: maybe\n", "default: expected true or false"),
     ("  knee_valgus: knees", "  knock_knees: knees", "'knock_knees' must be one of"),
+    ("field: age\n        type: number", "field: age\n        type: yes_no",
+     "so its question type is 'number', not 'yes_no'"),
+    ("field: symptoms.stiffness", "field: symptoms", "cannot be asked as one question"),
+    ("            text: Did it need an operation?\n",
+     "            text: Did it need an operation?\n            ask_if: injury.months_ago < 6\n",
+     "unknown key 'ask_if'"),
 ])
 def test_a_broken_questionnaire_is_a_knowledge_base_problem(tmp_path, old, new, message):
     root = _kb_copy(tmp_path)

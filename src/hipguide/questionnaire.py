@@ -72,7 +72,8 @@ _ITEM_FIELDS = {
     "default": _Any(),
     "ask_if": _Any(),
 }
-ITEM = Mapping(dict(_ITEM_FIELDS), "one question about an injury")
+ITEM = Mapping({k: v for k, v in _ITEM_FIELDS.items() if k != "ask_if"},
+               "one question about an injury")
 QUESTION = Mapping({
     **_ITEM_FIELDS,
     "items": ListOf(ITEM, "the questions asked per injury", unique=False),
@@ -189,7 +190,7 @@ class _Checker:
     def __init__(self, reader, doc):
         self.reader, self.doc = reader, doc
         self.seen_ids: set = set()
-        self.asked: set = set()      # fields asked so far, in order
+        self.asked: set = set()      # top-level fields asked by the questions so far
 
     def problem(self, where: tuple, message: str):
         self.reader.add(self.doc, where, message)
@@ -205,6 +206,10 @@ class _Checker:
             self.problem(where + ("field",), f"{name!r} is not an intake field; expected {known}")
             return None
         kind = _type_of(spec)
+        if kind is None:
+            self.problem(where + ("field",), f"{name} ({spec.allowed()}) cannot be asked as "
+                         "one question; ask its parts, e.g. symptoms.hip_pain")
+            return None
         if raw["type"] != kind:
             self.problem(where + ("type",), f"{name} is {spec.allowed()}, so its question type "
                          f"is {kind!r}, not {raw['type']!r}")
