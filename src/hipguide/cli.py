@@ -11,27 +11,16 @@ import sys
 
 import click
 
-EXIT_OK, EXIT_INVALID, EXIT_USAGE, EXIT_KB, EXIT_INTERNAL, EXIT_INTERRUPTED = 0, 1, 2, 3, 4, 130
-
-KB_OPTION = click.option(
-    "--kb", "kb", type=click.Path(file_okay=False), envvar="HIPGUIDE_KB", default=None,
-    help="Folder holding rules/ and knowledge/ to use instead of the bundled ones "
-         "(also $HIPGUIDE_KB).")
-
-
-def load_kb_or_exit(kb):
-    """The checked knowledge base, or exit 3 listing every problem in it."""
-    from .api import assessor
-    from .knowledge import KnowledgeError
-
-    try:
-        return assessor(kb)
-    except KnowledgeError as exc:
-        for problem in exc.problems:
-            click.echo(str(problem), err=True)
-        click.echo(f"hipguide: the knowledge base has {len(exc.problems)} problem(s); "
-                   "nothing was scored.", err=True)
-        sys.exit(EXIT_KB)
+from .cli_common import (  # noqa: F401 - re-exported for cli_rules and tests
+    EXIT_INTERNAL,
+    EXIT_INTERRUPTED,
+    EXIT_INVALID,
+    EXIT_KB,
+    EXIT_OK,
+    EXIT_USAGE,
+    KB_OPTION,
+    load_kb_or_exit,
+)
 
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})
@@ -171,10 +160,12 @@ def run():
     sys.exit(code if isinstance(code, int) else EXIT_OK)
 
 
+from .cli_ask import ask  # noqa: E402
 from .cli_rules import rules, why  # noqa: E402
 
 main.add_command(rules)
 main.add_command(why)
+main.add_command(ask)
 
 
 if __name__ == "__main__":  # pragma: no cover

@@ -287,7 +287,7 @@ def why(target, intake_path, fmt, kb):
     factor and recommendation. With TARGET (a factor, exercise, habit, red flag,
     caution or rule id), explain that one; if it was NOT concluded, show which
     condition failed (why not), following missing factors back to their rules."""
-    from .cli import load_kb_or_exit
+    from .cli_common import load_kb_or_exit
     from .sources import records
     from .whynot import Explainer, explain, known_ids, resolve
 

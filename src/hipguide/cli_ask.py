@@ -1,0 +1,237 @@
+"""``hipguide ask``: the interactive questionnaire.
+
+Only click and the standard library are imported here at start-up (plus the
+light ``cli`` module for ``--kb``); the engine, YAML and the questions load
+inside the command.
+"""
+
+from __future__ import annotations
+
+import re
+import sys
+
+import click
+
+from .cli_common import (
+    EXIT_INTERRUPTED,
+    EXIT_INVALID,
+    EXIT_KB,
+    EXIT_USAGE,
+    KB_OPTION,
+    load_kb_or_exit,
+)
+
+PARTIAL_SUFFIX = ".partial"
+PARTIAL_MARK = "# hipguide PARTIAL answers - resume with: hipguide ask --resume {path}"
+ASKED = re.compile(r"^# asked: *(.*)$", re.MULTILINE)
+
+
+@click.command()
+@click.option("--format", "fmt", type=click.Choice(["text", "json", "yaml"]), default="text",
+              show_default=True, help="Format of the final report, as in `hipguide score`.")
+@click.option("--save", metavar="FILE", type=click.Path(dir_okay=False), default=None,
+              help="Write the answers to FILE as an intake file that `hipguide score FILE` "
+                   "accepts unchanged. While you answer, and if the session is stopped early, "
+                   "the answers so far are kept in FILE.partial.")
+@click.option("--resume", metavar="FILE", type=click.Path(exists=True, dir_okay=False),
+              default=None,
+              help="Continue from FILE (the FILE.partial an interrupted session left, or any "
+                   "intake file): questions already answered there are not asked again. "
+                   "Without --save, a finished FILE.partial session is saved to FILE.")
+@KB_OPTION
+def ask(fmt, save, resume, kb):
+    """Answer questions in the terminal, then see the same report as `hipguide score`.
+
+    Warning-sign questions come first; if any is answered yes, you are told to see a
+    clinician first and the exercise questions are skipped. Type ? for help on a
+    question, press Enter to take the answer shown in [brackets], Ctrl-C to stop.
+    Answers may also be piped in, one per line. Questions go to standard error and
+    the report to standard output.
+
+    Exit codes: 0 done, 1 input ended early, 2 usage error, 3 knowledge base
+    problem, 130 interrupted.
+    """
+    try:
+        _ask(fmt, save, resume, kb)
+    except KeyboardInterrupt:
+        click.echo("\nhipguide: stopped.", err=True)
+        sys.exit(EXIT_INTERRUPTED)
+
+
+def _ask(fmt, save, resume, kb):
+    """The command's body; see ``ask``."""
+    from pathlib import Path
+
+    from . import questionnaire as qmod
+    from .knowledge import KnowledgeError
+
+    worker = load_kb_or_exit(kb)
+    try:
+        qn = qmod.load(Path(kb) if kb else worker.kb.root, worker.kb)
+    except KnowledgeError as exc:
+        for problem in exc.problems:
+            click.echo(str(problem), err=True)
+        click.echo(f"hipguide: the questionnaire has {len(exc.problems)} problem(s); "
+                   "nothing was asked.", err=True)
+        sys.exit(EXIT_KB)
+
+    session = qmod.Session()
+    if resume:
+        session = _resumed(resume, qn)
+        if save is None and resume.endswith(PARTIAL_SUFFIX):
+            save = resume[: -len(PARTIAL_SUFFIX)]
+    if save is not None:
+        parent = Path(save).parent
+        if save == "-" or not parent.is_dir():
+            raise click.BadParameter(f"{save!r}: expected a file in an existing folder",
+                                     param_hint="--save")
+    partial = save + PARTIAL_SUFFIX if save else None
+    if partial and Path(partial).exists() and partial != resume:
+        raise click.UsageError(
+            f"{partial} holds the answers of an unfinished session. Continue it with "
+            f"`hipguide ask --resume {partial}`, or delete it to start again.")
+
+    con = qmod.Console(sys.stdin, sys.stderr, echo=not _isatty(sys.stdin))
+    con.say(" ".join(worker.kb.meta["intro"].split()))
+    con.say()
+    con.say("Type ? for help on a question. Press Enter to take the answer shown in "
+            "[brackets]. Press Ctrl-C to stop.")
+    if save:
+        con.say(f"Your answers will be saved in {save}.")
+    if resume:
+        con.say(f"Continuing from {resume}: {len(session.asked)} question(s) already "
+                "answered.")
+
+    def progress():
+        if partial:
+            _write(partial, session, qn, marker=True)
+
+    try:
+        qmod.walk(qn, con, session, progress)
+    except (KeyboardInterrupt, EOFError) as exc:
+        interrupted = isinstance(exc, KeyboardInterrupt)
+        how = "stopped" if interrupted else "input ended before the last question"
+        if partial:
+            _write(partial, session, qn, marker=True)
+            click.echo(f"\nhipguide: {how}. Your answers so far are kept in {partial}; "
+                       f"continue with: hipguide ask --resume {partial}", err=True)
+        else:
+            click.echo(f"\nhipguide: {how}; nothing was saved (use --save FILE to keep "
+                       "your answers).", err=True)
+        sys.exit(EXIT_INTERRUPTED if interrupted else EXIT_INVALID)
+
+    failed = None
+    if save:
+        try:
+            _write(save, session, qn, marker=False)
+        except OSError as exc:
+            failed = f"hipguide: cannot write {save}: {exc.strerror or exc}; your answers " \
+                     f"are kept in {partial}"
+        else:
+            Path(partial).unlink(missing_ok=True)
+            if resume and resume != save and _is_partial(resume):
+                Path(resume).unlink(missing_ok=True)   # all of it is in the saved file now
+            con.say()
+            con.say(f"Answers saved in {save} (assess them again with: hipguide score {save}).")
+    _report(qmod.ordered(session.answers), save, fmt, con)
+    if failed:
+        click.echo(failed, err=True)
+        sys.exit(EXIT_USAGE)
+
+
+def _isatty(stream) -> bool:
+    try:
+        return stream.isatty()
+    except (AttributeError, ValueError):
+        return False
+
+
+def _is_partial(path: str) -> bool:
+    try:
+        with open(path, encoding="utf-8") as handle:
+            return handle.readline().startswith(PARTIAL_MARK.split(" - ")[0])
+    except (OSError, UnicodeDecodeError):
+        return False
+
+
+def _write(path: str, session, qn, marker: bool):
+    """Write the answers atomically; a partial file carries the marker comment
+    and the ids of the questions already asked."""
+    import yaml
+
+    from .output import open_output
+    from .questionnaire import ordered
+
+    with open_output(path) as handle:
+        if marker:
+            handle.write(PARTIAL_MARK.format(path=path) + "\n")
+            handle.write("# asked: " + ", ".join(session.asked) + "\n")
+        else:
+            handle.write("# Answers from `hipguide ask`; assess again with: hipguide score "
+                         f"{path}\n")
+        answers = ordered(session.answers)
+        if answers:
+            yaml.safe_dump(answers, handle, sort_keys=False, allow_unicode=True)
+
+
+def _resumed(path: str, qn):
+    """The session stored in path; exit 2 if the file breaks the intake contract
+    (anything but a missing required field, which a partial file may lack)."""
+    from pathlib import Path
+
+    from .intake import SCHEMA
+    from .problems import Problem, format_path
+    from .questionnaire import SKIP, Session, get
+    from .sources import read_text
+    from .yamlload import parse_documents
+
+    text, problem = read_text(path, Path(path))
+    problems = [problem] if problem else []
+    data = {}
+    if text is not None:
+        docs = list(parse_documents(text, path))
+        if len(docs) > 1:
+            problems.append(Problem(path, "expected one intake document, found "
+                                    f"{len(docs)}"))
+        elif docs:
+            doc = docs[0]
+            problems += doc.problems
+            if not doc.problems and doc.data is not None:
+                data = doc.data
+                for exc in SCHEMA.check_all(data):
+                    if exc.message.startswith("missing required key"):
+                        continue
+                    line, col = doc.mark(exc.path, key=exc.key)
+                    problems.append(Problem(path, exc.message, format_path(exc.path), line,
+                                            col))
+    if problems:
+        for p in problems:
+            click.echo(str(p), err=True)
+        raise click.BadParameter("cannot continue from this file (see above)",
+                                 param_hint="--resume")
+    match = ASKED.search(text or "")
+    ids = {q.id for q in qn.questions()}
+    if match:
+        asked = [i for i in (s.strip() for s in match.group(1).split(",")) if i in ids]
+    else:
+        asked = [q.id for q in qn.questions() if get(data, q.field) is not SKIP]
+    return Session(answers=data, asked=asked)
+
+
+def _report(answers: dict, save: str | None, fmt: str, con):
+    from pathlib import Path
+
+    from .api import assess
+    from .render import Writer
+
+    report_id = Path(save).stem if save else "answers"
+    report = assess(answers, report_id=report_id, source=save or "<questionnaire>")
+    con.say()
+    if fmt == "text":
+        con.say("Your report:")
+        con.say()
+    writer = Writer(sys.stdout, fmt)
+    writer.begin()
+    writer.write(report)
+    writer.end()
+    sys.stdout.flush()

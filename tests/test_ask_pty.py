@@ -1,0 +1,126 @@
+"""The installed `hipguide` console script in a real pseudo-terminal, answered the
+way a person would: reading each question, typing, sometimes getting it wrong."""
+
+from __future__ import annotations
+
+import os
+import re
+import sys
+from pathlib import Path
+
+import pytest
+import yaml
+
+pexpect = pytest.importorskip("pexpect")
+
+SCRIPT = Path(sys.executable).parent / "hipguide"
+WARNING_SIGNS = [
+    "after a fall", "unable to put weight", "numbness, tingling", "saddle", "bladder",
+    "fever", "hot, red or swollen", "at night or at rest", "lost weight", "ever had cancer",
+    "operation on the hip",
+]
+
+
+def spawn(*args, cwd):
+    if not SCRIPT.exists():
+        pytest.skip(f"console script not installed at {SCRIPT}")
+    env = {k: v for k, v in os.environ.items() if k != "HIPGUIDE_KB"}
+    env["PYTHONUNBUFFERED"] = "1"
+    return pexpect.spawn(str(SCRIPT), ["ask", *args], cwd=str(cwd), env=env,
+                         encoding="utf-8", timeout=30, dimensions=(50, 100))
+
+
+def words(text: str) -> str:
+    """A pattern for text however the terminal output wraps it."""
+    return r"\s+".join(re.escape(w) for w in text.split())
+
+
+def see(child, text: str):
+    child.expect(words(text))
+
+
+def answer(child, question: str, text: str):
+    see(child, question)
+    child.expect(r": $")
+    child.sendline(text)
+
+
+def test_a_person_answers_in_a_terminal(tmp_path):
+    child = spawn("--save", "me.yaml", cwd=tmp_path)
+    see(child, "does not replace")
+    see(child, "How bad is your hip pain today")
+    child.expect(r": $")
+    child.sendline("?")                                   # what does the scale mean?
+    see(child, "0 = no pain at all")
+    child.expect(r": $")
+    child.sendline("three")                               # a word, not a number
+    see(child, "expected a whole number from 0 to 10, got 'three' (text)")
+    child.expect(r": $")
+    child.sendline("3")
+    for sign in WARNING_SIGNS:
+        answer(child, sign, "n")
+    answer(child, "hours a day do you spend sitting", "8.5")
+    answer(child, "desk or usual seat set up well", "n")
+    answer(child, "stand up and move at least once an hour", "")   # Enter: skip
+    answer(child, "How active are you", "1")
+    answer(child, "How old are you", "44")
+    answer(child, "pivoting, kicking", "")                          # Enter: default no
+    answer(child, "coming back to sport", "")
+    answer(child, "repeat the same movement", "")
+    answer(child, "Any past injury", "y")
+    answer(child, "Where was the injury?", "ankel")                 # a typo
+    see(child, "did you mean 'ankle'?")
+    child.expect(r": $")
+    child.sendline("ankle")
+    answer(child, "Which side?", "right")
+    answer(child, "How many months ago did it happen?", "30")
+    answer(child, "Did it need an operation?", "n")
+    answer(child, "Any other injury", "n")
+    answer(child, "feel stiff", "y")
+    answer(child, "turn your leg inwards", "y")
+    answer(child, "keeping your balance", "n")
+    answer(child, "posture", "1")
+    answer(child, "Has a doctor told you", "")
+    see(child, "Answers saved in me.yaml")
+    see(child, "Status: ok")
+    see(child, "Disclaimer: This report offers general information only")
+    child.expect(pexpect.EOF)
+    child.close()
+    assert child.exitstatus == 0
+    data = yaml.safe_load((tmp_path / "me.yaml").read_text())
+    assert data["sitting_hours"] == 8.5 and data["activity_level"] == "sedentary"
+    assert data["injuries"] == [{"site": "ankle", "side": "right", "months_ago": 30,
+                                 "surgery": False}]
+    assert "standing_breaks_hourly" not in data
+
+
+def test_ctrl_c_in_a_terminal_keeps_the_answers_and_resume_continues(tmp_path):
+    child = spawn("--save", "me.yaml", cwd=tmp_path)
+    answer(child, "How bad is your hip pain today", "2")
+    answer(child, WARNING_SIGNS[0], "n")
+    see(child, WARNING_SIGNS[1])
+    child.expect(r": $")
+    child.sendintr()                                      # the person presses Ctrl-C
+    see(child, "hipguide ask --resume me.yaml.partial")
+    child.expect(pexpect.EOF)
+    child.close()
+    assert child.exitstatus == 130
+    partial = (tmp_path / "me.yaml.partial").read_text()
+    assert partial.startswith("# hipguide PARTIAL answers")
+
+    child = spawn("--resume", "me.yaml.partial", cwd=tmp_path)
+    see(child, "2 question(s) already answered")
+    answer(child, WARNING_SIGNS[1], "y")                  # cannot bear weight: red flag
+    for sign in WARNING_SIGNS[2:]:
+        answer(child, sign, "n")
+    see(child, "see a doctor or physiotherapist")
+    answer(child, "hours a day do you spend sitting", "4")
+    see(child, "SEE A CLINICIAN")
+    see(child, "Disclaimer:")
+    child.expect(pexpect.EOF)
+    child.close()
+    assert child.exitstatus == 0
+    data = yaml.safe_load((tmp_path / "me.yaml").read_text())
+    assert data["symptoms"]["hip_pain"] == 2
+    assert data["symptoms"]["cannot_bear_weight"] is True
+    assert not (tmp_path / "me.yaml.partial").exists()
