@@ -1,19 +1,36 @@
 """Score a stream of intake records into reports, in input order.
 
-The single place that turns records into reports for ``score`` (and, later,
-for worker processes): invalid records become 'invalid' reports, and an
-unexpected error in one intake is reported with its id while the rest go on.
+The single place that turns records into reports for ``score``: invalid
+records become 'invalid' reports, and an unexpected error in one intake is
+reported with its id while the rest go on.
+
+``score_paths`` also runs batches on several worker processes.  experta
+engines cannot be pickled, so each worker builds (or, with the 'fork' start
+method, inherits) its own Assessor once, in the pool initializer, and reuses it
+for every intake.  Workers get *file names* in chunks and do the reading,
+parsing, validation and assessment; the parent only lists the files, renders
+and writes.  Results come back per chunk and are yielded in input order, with
+a bounded number of chunks in flight, so memory stays flat however large the
+batch and the output starts long before the batch ends.
 """
 
 from __future__ import annotations
 
+import itertools
+import multiprocessing
+import os
+from collections import deque
 from collections.abc import Iterable, Iterator
 
 from .engine import Assessor, invalid_report
 from .report import Report
-from .sources import Record
+from .sources import Record, expand, file_records
 
 INTERNAL = "internal error in hipguide"
+
+AUTO_PARALLEL_MIN = 300   # input files: below this, --jobs defaults to 1
+CHUNK_FILES = 32          # input files per task sent to a worker
+IN_FLIGHT_PER_JOB = 3     # chunks submitted but not yet yielded, per worker
 
 
 def report_for(worker: Assessor, record: Record) -> Report:
@@ -32,3 +49,96 @@ def reports(worker: Assessor, records: Iterable[Record]) -> Iterator[tuple[Recor
     """(record, report) per record, in input order, streamed."""
     for record in records:
         yield record, report_for(worker, record)
+
+
+def cpu_count() -> int:
+    """The cores this process may run on."""
+    try:
+        return len(os.sched_getaffinity(0))
+    except AttributeError:  # pragma: no cover - not Linux
+        return os.cpu_count() or 1
+
+
+def score_paths(worker: Assessor, paths: Iterable[str], jobs: int | None = None,
+                kb=None) -> Iterator[tuple[Record, Report]]:
+    """(record, report) for every intake in paths, in input order, streamed.
+
+    ``jobs`` worker processes (None: the number of cores when there are at
+    least AUTO_PARALLEL_MIN input files, else 1).  ``kb`` is the knowledge-base
+    root the workers load when they cannot inherit ``worker`` (no 'fork')."""
+    files = expand(paths)
+    if jobs is None:
+        head = list(itertools.islice(files, AUTO_PARALLEL_MIN))
+        jobs = cpu_count() if len(head) >= AUTO_PARALLEL_MIN else 1
+        files = itertools.chain(head, files)
+    if jobs <= 1:
+        for name, path in files:
+            for record in file_records(name, path):
+                yield record, report_for(worker, record)
+        return
+    yield from _parallel(worker, files, jobs, kb)
+
+
+# --- worker processes -------------------------------------------------------
+
+_WORKER: Assessor | None = None
+
+
+def _init_worker(kb) -> None:
+    import signal
+
+    global _WORKER
+    signal.signal(signal.SIGINT, signal.SIG_IGN)  # the parent handles Ctrl-C
+    from .api import assessor
+
+    _WORKER = assessor(kb)  # inherited already built under 'fork'; built once otherwise
+
+
+def _score_chunk(items: list) -> list:
+    out = []
+    for name, path, given in items:
+        for record in given if given is not None else file_records(name, path):
+            report = report_for(_WORKER, record)
+            # the parent needs only who and what went wrong, not the intake itself
+            out.append((Record(record.id, record.source, record.document,
+                               problems=record.problems), report))
+    return out
+
+
+def _chunks(files: Iterator, size: int) -> Iterator[list]:
+    while True:
+        chunk = []
+        for name, path in itertools.islice(files, size):
+            # standard input is read here, once; workers get its records
+            chunk.append((name, path, file_records(name, None) if path is None else None))
+        if not chunk:
+            return
+        yield chunk
+
+
+def _context():
+    methods = multiprocessing.get_all_start_methods()
+    return multiprocessing.get_context("fork" if "fork" in methods else None)
+
+
+def _parallel(worker: Assessor, files: Iterator, jobs: int, kb) -> Iterator:
+    from concurrent.futures import ProcessPoolExecutor
+
+    from . import api
+
+    # a forked worker inherits the parent's compiled engine through the cache
+    api._ASSESSORS.setdefault(str(kb) if kb is not None else None, worker)
+    pool = ProcessPoolExecutor(jobs, mp_context=_context(), initializer=_init_worker,
+                               initargs=(kb,))
+    pending: deque = deque()
+    chunks = _chunks(iter(files), CHUNK_FILES)
+    try:
+        for chunk in itertools.islice(chunks, jobs * IN_FLIGHT_PER_JOB):
+            pending.append(pool.submit(_score_chunk, chunk))
+        while pending:
+            done = pending.popleft().result()
+            for chunk in itertools.islice(chunks, 1):
+                pending.append(pool.submit(_score_chunk, chunk))
+            yield from done
+    finally:
+        pool.shutdown(wait=True, cancel_futures=True)

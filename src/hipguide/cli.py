@@ -52,14 +52,17 @@ def main():
               help="No progress bar and no summary line on standard error.")
 @click.option("--summary", is_flag=True, help="At the end, print on standard error how many "
               "intakes had each red flag, factor and recommendation.")
+@click.option("--jobs", "-j", type=click.IntRange(min=1), default=None,
+              help="Worker processes (default: the number of cores for batches of "
+                   "300 or more files, else 1). Output is the same, in the same order, "
+                   "whatever the number.")
 @KB_OPTION
-def score(paths, fmt, output, explain, quiet, summary, kb):
+def score(paths, fmt, output, explain, quiet, summary, jobs, kb):
     """Assess intake files: PATHS are files, directories (every *.yaml/*.yml
     below, sorted) or - for standard input."""
-    from .batch import INTERNAL, reports
+    from .batch import INTERNAL, score_paths
     from .output import open_output
     from .render import Writer
-    from .sources import records
     from .tally import Tally
 
     worker = load_kb_or_exit(kb)
@@ -74,7 +77,7 @@ def score(paths, fmt, output, explain, quiet, summary, kb):
             else:
                 writer = Writer(stream, fmt, explain)
             writer.begin()
-            for record, report in reports(worker, records(paths)):
+            for record, report in score_paths(worker, paths, jobs, kb):
                 tally.add(record, report)
                 if record.problems and (fmt != "text" or output):
                     for problem in record.problems:

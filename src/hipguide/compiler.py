@@ -136,15 +136,19 @@ def make_action(rule, tables: dict):
     """The rule's right-hand side: declare one conclusion fact. No I/O."""
     then = rule.then
     kind = rule.kind
+    # most evidence texts have no {placeholder}: skip building the values for them
+    templated = kind != "recommend" and _PLACEHOLDER.search(rule.evidence or "") is not None
 
     def action(engine, **bound):
         basis = tuple(sorted(describe_fact(tables[n][0], f, tables[n][1])
                              for n, f in bound.items() if n in tables))
         if kind == "recommend":
             basis += ("no red flag",)
-        values = _template_values(bound, tables)
-        evidence = _PLACEHOLDER.sub(lambda m: str(values.get(m.group(1), m.group(0))),
-                                    rule.evidence)
+        evidence = rule.evidence
+        if templated:
+            values = _template_values(bound, tables)
+            evidence = _PLACEHOLDER.sub(lambda m: str(values.get(m.group(1), m.group(0))),
+                                        evidence)
         common = {"rule": rule.id, "basis": basis}
         if kind == "factor":
             engine.declare(Factor(id=then["factor"], confidence=then["confidence"],

@@ -123,11 +123,17 @@ def records_from_text(text: str, name: str) -> list[Record]:
     return out
 
 
+def file_records(name: str, path: Path | None, text: str | None = None) -> list[Record]:
+    """The records of one input file (as ``expand`` names it); ``text``, when given,
+    is its already-read content (how worker processes get standard input)."""
+    if text is None:
+        text, problem = read_text(name, path)
+        if problem is not None:
+            return [Record(_stem(name), name, 1, problems=[problem])]
+    return records_from_text(text, name)
+
+
 def records(paths: Iterable[str]) -> Iterator[Record]:
     """Every intake record from paths, in input order."""
     for name, path in expand(paths):
-        text, problem = read_text(name, path)
-        if problem is not None:
-            yield Record(_stem(name), name, 1, problems=[problem])
-            continue
-        yield from records_from_text(text, name)
+        yield from file_records(name, path)

@@ -1,0 +1,278 @@
+"""Benchmark ``hipguide score`` against the naive pipeline and the parse floor.
+
+    python benchmarks/bench.py --n 10000
+
+Generates N realistic intake files (benchmarks/gen.py), then runs, each in its
+own subprocess so that the peak RSS (from wait4's rusage: the largest single
+process, workers included) belongs to that measurement alone:
+
+  floor     read every file and parse it with PyYAML (CSafeLoader when present)
+  naive     the same rules and knowledge base, a new KnowledgeEngine per intake,
+            one process, rendered as jsonl (the rules are compiled once, so this
+            baseline is if anything flattering); on --naive-n files (default:
+            up to 2,000 of them), as it is slow and its memory grows
+  split     ``hipguide score --jobs 1`` in process, timing the engine itself
+            (reset, declare, run) apart from everything around it
+  score -j1 / score    ``hipguide score DIR --format jsonl -o FILE`` end to end,
+            with one worker and with the default (every core)
+  rss@K     ``hipguide score`` on the first K files, for each --rss-n K
+
+and prints throughputs, the ratios (to naive, to the floor) and peak RSS.
+Ratios within one run are what matter: the machine may be shared and noisy.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import platform
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+HERE = Path(__file__).resolve().parent
+sys.path.insert(0, str(HERE))
+
+
+# --- measurements, each run in a child process ----------------------------------
+
+def _files(directory: str) -> list:
+    from hipguide.sources import expand
+
+    return [path for _, path in expand([directory])]
+
+
+def child_floor(directory: str, limit: int) -> dict:
+    import yaml
+
+    loader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+    start = time.perf_counter()
+    count = 0
+    for path in _files(directory)[:limit or None]:
+        with open(path, "rb") as handle:
+            for _ in yaml.load_all(handle.read(), Loader=loader):
+                count += 1
+    return {"intakes": count, "seconds": time.perf_counter() - start}
+
+
+def child_naive(directory: str, limit: int, output: str) -> dict:
+    """The straightforward pipeline: a new engine for every intake."""
+    from hipguide.api import assessor
+    from hipguide.batch import report_for
+    from hipguide.render import Writer
+    from hipguide.sources import file_records
+
+    start = time.perf_counter()
+    worker = assessor()
+    engine_class = type(worker.engine)
+    count = 0
+    with open(output, "w", encoding="utf-8") as stream:
+        writer = Writer(stream, "jsonl")
+        for path in _files(directory)[:limit or None]:
+            for record in file_records(str(path), path):
+                worker.engine = engine_class()
+                writer.write(report_for(worker, record))
+                count += 1
+    return {"intakes": count, "seconds": time.perf_counter() - start}
+
+
+def child_split(directory: str, output: str) -> dict:
+    """``hipguide score --jobs 1`` in process, with the engine's own time measured."""
+    from hipguide import cli
+    from hipguide.engine import Assessor
+
+    engine_time = [0.0, 0]
+    run = Assessor.run
+
+    def timed(self, intake):
+        t = time.perf_counter()
+        try:
+            return run(self, intake)
+        finally:
+            engine_time[0] += time.perf_counter() - t
+            engine_time[1] += 1
+
+    Assessor.run = timed
+    start = time.perf_counter()
+    try:
+        cli.main(["score", directory, "--format", "jsonl", "-o", output, "--jobs", "1"])
+    except SystemExit:
+        pass
+    total = time.perf_counter() - start
+    return {"intakes": engine_time[1], "seconds": total, "engine": engine_time[0]}
+
+
+def _measure(args: list, repeat: int = 1) -> tuple[dict | None, float, float]:
+    """Run a measurement; (its JSON result, wall seconds, peak RSS in MB), the
+    fastest of ``repeat`` runs (the machine may be shared: slower runs measure
+    the neighbours).
+
+    It runs under a small ``--child wrap`` process, which reports its children's
+    peak RSS: a process forked straight from this (bigger, longer-lived) one
+    would be charged this one's RSS at the fork."""
+    wrapped = [sys.executable, str(Path(__file__).resolve()), "--child", "wrap", *map(str, args)]
+    best = None
+    for _ in range(repeat):
+        out = subprocess.run(wrapped, stdout=subprocess.PIPE, check=True).stdout
+        data = json.loads(out)
+        seconds = (data["result"] or {}).get("seconds", data["wall"])
+        if best is None or seconds < best[0]:
+            best = (seconds, data)
+    data = best[1]
+    return data["result"], data["wall"], data["rss_mb"]
+
+
+def child_wrap(args: list) -> dict:
+    import resource
+
+    start = time.perf_counter()
+    proc = subprocess.run(args, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL)
+    wall = time.perf_counter() - start
+    usage = resource.getrusage(resource.RUSAGE_CHILDREN)
+    out = proc.stdout.strip()
+    return {"result": json.loads(out) if out.startswith(b"{") else None, "wall": wall,
+            "rss_mb": usage.ru_maxrss / 1024, "cpu": usage.ru_utime + usage.ru_stime,
+            "returncode": proc.returncode}
+
+
+def _child(kind: str, *rest) -> list:
+    return [sys.executable, str(Path(__file__).resolve()), "--child", kind, *map(str, rest)]
+
+
+def _score(directory: Path, output: Path, *extra) -> list:
+    return [sys.executable, "-m", "hipguide.cli", "score", str(directory), "--format", "jsonl",
+            "-o", str(output), *extra]
+
+
+def _link_first(source: Path, target: Path, k: int) -> Path:
+    """A directory holding the first k intake files of source (as symlinks)."""
+    if target.exists():
+        return target
+    target.mkdir(parents=True)
+    for i, path in enumerate(_files(str(source))[:k]):
+        (target / path.name).symlink_to(path)
+        if i + 1 >= k:
+            break
+    return target
+
+
+def _digest(path: Path) -> str:
+    import hashlib
+
+    digest = hashlib.sha256()
+    with open(path, "rb") as handle:
+        for block in iter(lambda: handle.read(1 << 20), b""):
+            digest.update(block)
+    return digest.hexdigest()
+
+
+def machine() -> str:
+    model = "unknown CPU"
+    try:
+        for line in Path("/proc/cpuinfo").read_text().splitlines():
+            if line.startswith("model name"):
+                model = line.split(":", 1)[1].strip()
+                break
+    except OSError:
+        pass
+    import yaml
+
+    return (f"{os.cpu_count()} cores ({model}), Python {platform.python_version()}, "
+            f"PyYAML {yaml.__version__} libyaml={'yes' if yaml.__with_libyaml__ else 'no'}")
+
+
+def main(argv=None) -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--n", type=int, default=10_000, help="intake files to generate")
+    parser.add_argument("--naive-n", type=int, default=2_000,
+                        help="files the naive baseline runs on (0: all N)")
+    parser.add_argument("--rss-n", default="1000",
+                        help="comma-separated batch sizes for extra peak-RSS runs "
+                             "(each at most N); N itself is always measured")
+    parser.add_argument("--repeat", type=int, default=1,
+                        help="run each measurement this many times and keep the fastest")
+    parser.add_argument("--dir", default=None, help="keep generated files here (reused)")
+    argv = sys.argv[1:] if argv is None else argv
+    if argv[:1] == ["--child"]:  # one measurement, in this child process
+        kind, *rest = argv[1:]
+        if kind == "wrap":
+            result = child_wrap(rest)
+        elif kind == "floor":
+            result = child_floor(rest[0], int(rest[1]))
+        elif kind == "naive":
+            result = child_naive(rest[0], int(rest[1]), rest[2])
+        else:
+            result = child_split(rest[0], rest[1])
+        print(json.dumps(result))
+        return
+    args = parser.parse_args(argv)
+
+    from gen import generate
+
+    work = Path(args.dir) if args.dir else Path(tempfile.mkdtemp(prefix="hipguide-bench-"))
+    intakes = work / f"n{args.n}"
+    if not intakes.exists():
+        t = time.perf_counter()
+        generate(intakes, args.n)
+        print(f"generated {args.n} intake files in {time.perf_counter() - t:.1f} s: {intakes}")
+    out = work / "out"
+    out.mkdir(exist_ok=True)
+    naive_n = min(args.naive_n or args.n, args.n)
+    print(f"machine: {machine()}")
+    print(f"hipguide score --jobs default here: {os.cpu_count()} worker(s)\n")
+
+    rows = []
+
+    def row(name, n, seconds, rss, note=""):
+        rows.append((name, n, seconds, n / seconds, rss, note))
+        print(f"  {name:<12} {n:>7} intakes {seconds:8.2f} s {n / seconds:8.0f}/s "
+              f"peak RSS {rss:6.1f} MB {note}", flush=True)
+
+    res, _, rss = _measure(_child("floor", intakes, 0), args.repeat)
+    row("floor", res["intakes"], res["seconds"], rss, "(read + PyYAML parse only)")
+    floor = res["intakes"] / res["seconds"]
+
+    res, _, rss = _measure(_child("naive", intakes, naive_n, out / "naive.jsonl"), args.repeat)
+    row("naive", res["intakes"], res["seconds"], rss, "(new engine per intake, 1 process)")
+    naive = res["intakes"] / res["seconds"]
+
+    res, _, rss = _measure(_child("split", intakes, out / "split.jsonl"), args.repeat)
+    engine, around = res["engine"], res["seconds"] - res["engine"]
+    row("split -j1", res["intakes"], res["seconds"], rss,
+        f"(engine {engine:.2f} s, around it {around:.2f} s = {around / engine:.0%} of engine)")
+
+    _, wall, rss = _measure(_score(intakes, out / "j1.jsonl", "--jobs", "1"), args.repeat)
+    row("score -j1", args.n, wall, rss, "(end to end, incl. start-up)")
+    j1 = args.n / wall
+
+    _, wall, rss = _measure(_score(intakes, out / "jN.jsonl"), args.repeat)
+    row("score", args.n, wall, rss, f"(end to end, default --jobs = {os.cpu_count()})")
+    best = args.n / wall
+    same = _digest(out / "j1.jsonl") == _digest(out / "jN.jsonl")
+
+    rss_by_n = {args.n: rss}
+    for k in sorted({int(x) for x in args.rss_n.split(",") if x.strip()}):
+        if k >= args.n:
+            continue
+        subset = _link_first(intakes, work / f"first{k}", k)
+        _, wall, rss = _measure(_score(subset, out / f"first{k}.jsonl"), args.repeat)
+        row(f"rss@{k}", k, wall, rss)
+        rss_by_n[k] = rss
+
+    print("\nratios (throughput, within this run)")
+    print(f"  score vs naive:            {best / naive:6.1f}x   (target >= 10x)")
+    print(f"  score -j1 vs naive:        {j1 / naive:6.1f}x")
+    print(f"  score vs -j1:              {best / j1:6.2f}x")
+    print(f"  floor vs score:            {floor / best:6.1f}x   (how far from read+parse only)")
+    print(f"  around-engine / engine:    {around / engine:6.0%}   (target <= 25%)")
+    small = min(rss_by_n)
+    print(f"  peak RSS {args.n} / {small}:  {rss_by_n[args.n] / rss_by_n[small]:6.2f}x  "
+          f"({rss_by_n[args.n]:.1f} MB vs {rss_by_n[small]:.1f} MB; target <= 1.2x, 150 MB)")
+    print(f"  --jobs 1 and default output identical: {same}")
+
+
+if __name__ == "__main__":
+    main()
