@@ -10,8 +10,6 @@ import difflib
 import math
 from dataclasses import dataclass
 
-from .problems import format_path
-
 ACTIVITY_LEVELS = ("sedentary", "light", "moderate", "active")
 POSTURES = ("anterior_pelvic_tilt", "posterior_pelvic_tilt", "lateral_pelvic_tilt",
             "knee_valgus", "sway_back")
@@ -191,16 +189,13 @@ class Mapping:
         problems = self._problems(value)
         if problems:
             raise problems[0]
-        return {name: self._value(spec, value, name) for name, spec in self.fields.items()}
+        return self.build(value)
 
-    @staticmethod
-    def _value(spec, value: dict, name: str):
-        if name not in value:
-            default = spec.default
-            if isinstance(spec, Mapping):
-                return spec.check({})
-            return list(default) if isinstance(default, tuple) else default
-        return spec.check(value[name])
+    def build(self, value: dict) -> dict:
+        """The normalised mapping, defaults filled in; value must have no problems
+        (checking is done once, by ``_problems``)."""
+        return {name: _build(spec, value[name]) if name in value else _default(spec)
+                for name, spec in self.fields.items()}
 
     def _problems(self, value: dict) -> list:
         problems = []
@@ -234,6 +229,20 @@ class Mapping:
             "required": [k for k, v in self.fields.items() if v.required],
             "additionalProperties": False,
         }
+
+
+def _default(spec):
+    if isinstance(spec, Mapping):
+        return spec.build({})
+    return list(spec.default) if isinstance(spec.default, tuple) else spec.default
+
+
+def _build(spec, value):
+    if isinstance(spec, Mapping):
+        return spec.build(value)
+    if isinstance(spec, ListOf):
+        return [_build(spec.item, item) for item in value]
+    return value
 
 
 def _nested_problems(spec, value) -> list:
@@ -301,11 +310,7 @@ def validate(data) -> tuple[dict | None, list[Invalid]]:
     problems = SCHEMA.check_all(data)
     if problems:
         return None, problems
-    return SCHEMA.check(data), []
-
-
-def describe_path(exc: Invalid) -> str:
-    return format_path(exc.path)
+    return SCHEMA.build(data), []
 
 
 def json_schema() -> dict:
