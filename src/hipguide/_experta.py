@@ -24,6 +24,7 @@ if not _had_handlers:
 try:
     import experta  # noqa: E402
     from experta import (  # noqa: E402,F401
+        AND,
         AS,
         NOT,
         OR,
@@ -36,4 +37,4 @@ finally:
     if not _had_handlers:
         _root.removeHandler(_guard)
 
-__all__ = ["AS", "NOT", "OR", "Fact", "KnowledgeEngine", "P", "Rule", "experta"]
+__all__ = ["AND", "AS", "NOT", "OR", "Fact", "KnowledgeEngine", "P", "Rule", "experta"]

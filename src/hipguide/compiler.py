@@ -11,7 +11,7 @@ import itertools
 import re
 
 from . import conditions as cl
-from ._experta import AS, NOT, OR, KnowledgeEngine, P, Rule
+from ._experta import AND, AS, NOT, OR, KnowledgeEngine, P, Rule
 from .facts import (
     SUBJECT_FACTS,
     VALUE_FIELD,
@@ -67,7 +67,7 @@ class _Patterns:
             branches = []
             for item in node.items:
                 ces = self.compile(item)
-                branches.append(ces[0] if len(ces) == 1 else _and(ces))
+                branches.append(ces[0] if len(ces) == 1 else AND(*ces))
             return [branches[0] if len(branches) == 1 else OR(*branches)]
         leaves = [i for i in node.items if isinstance(i, cl.Leaf)]
         others = [i for i in node.items if not isinstance(i, cl.Leaf)]
@@ -88,12 +88,6 @@ class _Patterns:
             else:
                 ces.append(self.pattern(leaf.kind, [leaf]))
         return [self.pattern(kind, group) for kind, group in merged.items()] + ces
-
-
-def _and(ces):
-    from ._experta import experta
-
-    return experta.AND(*ces)
 
 
 def describe_fact(kind: str, fact, leaves) -> str:

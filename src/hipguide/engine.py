@@ -9,6 +9,7 @@ depends on PYTHONHASHSEED.
 from __future__ import annotations
 
 from .compiler import build_engine_class
+from .conditions import SCALAR_KINDS
 from .facts import (
     Caution,
     Condition,
@@ -23,9 +24,8 @@ from .facts import (
 from .knowledge import KnowledgeBase
 from .report import URGENCY_ORDER, FactorFinding, RecommendationFinding, RedFlagFinding, Report
 
-_SCALARS = ("age", "sitting_hours", "activity_level", "ergonomic_workstation",
-            "standing_breaks_hourly", "rotational_sport", "returning_to_sport",
-            "repetitive_strain", "rest_days_per_week")
+# the intake fields that go into the Intake fact: the ones conditions can name
+_SCALARS = tuple(SCALAR_KINDS["intake"])
 
 
 def intake_facts(intake: dict) -> list:

@@ -351,6 +351,12 @@ def _every_branch_has_factor(node) -> bool:
     return all(_every_branch_has_factor(i) for i in node.items)
 
 
+# what an evidence template may name: every field a condition can test
+_PLACEHOLDERS = {f if kind == "intake" else f"{kind}.{f}"
+                 for kind, fields in cl.SCALAR_KINDS.items() for f in fields}
+_PLACEHOLDERS |= {"posture", "conditions"}
+
+
 def _rule_semantics(reader, doc, where, rule: RuleSpec):
     leaves = list(cl.leaves(rule.condition))
     if rule.kind == "red_flag" and any(leaf.kind == "factor" for leaf in leaves):
@@ -359,12 +365,8 @@ def _rule_semantics(reader, doc, where, rule: RuleSpec):
     if rule.kind == "recommend" and not _every_branch_has_factor(rule.condition):
         reader.add(doc, where + ("when",), "a recommendation must follow from a factor in "
                    "every branch ('factor <id>'), so it can say what it addresses", rule.id)
-    known = set()
-    for kind, fields in cl.SCALAR_KINDS.items():
-        known |= {(f if kind == "intake" else f"{kind}.{f}") for f in fields}
-    known |= {"posture", "conditions"}
     for name in re.findall(r"{([^{}]*)}", rule.evidence):
-        if name not in known:
+        if name not in _PLACEHOLDERS:
             reader.add(doc, where + ("then", "evidence"), f"unknown placeholder {{{name}}} in "
                        "evidence; use a field name such as {sitting_hours}", rule.id)
 
