@@ -66,8 +66,8 @@ def score(paths, fmt, output, explain, quiet, summary, jobs, kb):
     from .tally import Tally
 
     worker = load_kb_or_exit(kb)
-    counts = {"ok": 0, "refer": 0, "invalid": 0, "internal": 0}
-    tally = Tally(paths, quiet)
+    tally = Tally(paths, quiet)  # counts every status as the reports go by
+    internal = 0
     try:
         with open_output(output) as stream:
             if fmt == "html":
@@ -83,10 +83,9 @@ def score(paths, fmt, output, explain, quiet, summary, jobs, kb):
                     for problem in record.problems:
                         click.echo(str(problem), err=True)
                 if report.errors and report.errors[0]["message"].startswith(INTERNAL):
-                    counts["internal"] += 1
+                    internal += 1
                     click.echo(f"{record.source}: {record.id}: {report.errors[0]['message']}",
                                err=True)
-                counts[report.status] += 1
                 writer.write(report)
             writer.end()
     except KeyboardInterrupt:
@@ -102,14 +101,14 @@ def score(paths, fmt, output, explain, quiet, summary, jobs, kb):
         click.echo(f"hipguide: cannot write {output or 'output'}: {exc.strerror or exc}",
                    err=True)
         sys.exit(EXIT_USAGE)
-    total = counts["ok"] + counts["refer"] + counts["invalid"]
+    total = sum(tally.status.values())
     tally.finish(summary and total > 0)
     if total == 0:
         click.echo("hipguide: no intakes found.", err=True)
         sys.exit(EXIT_INVALID)
-    if counts["internal"]:
+    if internal:
         sys.exit(EXIT_INTERNAL)
-    sys.exit(EXIT_INVALID if counts["invalid"] else EXIT_OK)
+    sys.exit(EXIT_INVALID if tally.status["invalid"] else EXIT_OK)
 
 
 @main.command()

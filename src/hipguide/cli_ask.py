@@ -15,9 +15,9 @@ import click
 from .cli_common import (
     EXIT_INTERRUPTED,
     EXIT_INVALID,
-    EXIT_KB,
     EXIT_USAGE,
     KB_OPTION,
+    exit_with_kb_problems,
     load_kb_or_exit,
 )
 
@@ -69,11 +69,7 @@ def _ask(fmt, save, resume, kb):
     try:
         qn = qmod.load(Path(kb) if kb else worker.kb.root, worker.kb)
     except KnowledgeError as exc:
-        for problem in exc.problems:
-            click.echo(str(problem), err=True)
-        click.echo(f"hipguide: the questionnaire has {len(exc.problems)} problem(s); "
-                   "nothing was asked.", err=True)
-        sys.exit(EXIT_KB)
+        exit_with_kb_problems(exc.problems, "the questionnaire", "nothing was asked")
 
     session = qmod.Session()
     if resume:

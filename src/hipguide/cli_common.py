@@ -22,8 +22,12 @@ def load_kb_or_exit(kb):
     try:
         return assessor(kb)
     except KnowledgeError as exc:
-        for problem in exc.problems:
-            click.echo(str(problem), err=True)
-        click.echo(f"hipguide: the knowledge base has {len(exc.problems)} problem(s); "
-                   "nothing was scored.", err=True)
-        sys.exit(EXIT_KB)
+        exit_with_kb_problems(exc.problems, "the knowledge base", "nothing was scored")
+
+
+def exit_with_kb_problems(problems: list, what: str, consequence: str):
+    """Print every knowledge-base problem, a one-line count, and exit 3."""
+    for problem in problems:
+        click.echo(str(problem), err=True)
+    click.echo(f"hipguide: {what} has {len(problems)} problem(s); {consequence}.", err=True)
+    sys.exit(EXIT_KB)
