@@ -174,6 +174,22 @@ class ListOf:
 
 
 @dataclass(frozen=True)
+class AnyValue:
+    """Accepts anything; for data checked later by its own code (a rule's
+    ``when``, a question's ``choices``)."""
+
+    description: str
+    required: bool = False
+    default: object = None
+
+    def allowed(self) -> str:
+        return self.description
+
+    def check(self, value):
+        return value
+
+
+@dataclass(frozen=True)
 class Mapping:
     fields: dict
     description: str

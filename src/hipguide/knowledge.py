@@ -12,7 +12,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from . import conditions as cl
-from .intake import Boolean, Choice, Invalid, ListOf, Mapping, Number, Text
+from .intake import AnyValue, Boolean, Choice, Invalid, ListOf, Mapping, Number, Text
 from .problems import Problem, format_path
 from .yamlload import parse_documents
 
@@ -34,19 +34,6 @@ class Source(Text):
         parts = [p.strip() for p in value.split(";")]
         if not all(p in SEEDS + (STANDARD,) for p in parts):
             raise Invalid(f"unknown source {value!r}; expected {self.allowed()}")
-        return value
-
-
-class AnyValue:
-    """Accepts anything (checked later, e.g. a rule's ``when``)."""
-
-    required = True
-    default = None
-
-    def allowed(self) -> str:
-        return "a condition"
-
-    def check(self, value):
         return value
 
 
@@ -122,8 +109,8 @@ RULE_ID = re.compile(r"^(F|RF|X|C)-[A-Z]{2,8}-\d{2}$")
 RULE = Mapping({
     "id": _text("stable rule id such as F-SIT-01", n=20),
     "title": _text("one-line title", n=160),
-    "when": AnyValue(),
-    "then": AnyValue(),
+    "when": AnyValue("a condition", required=True),
+    "then": AnyValue("a conclusion", required=True),
     "rationale": _text("one-line rationale"),
     "source": Source("source", required=True),
     "enabled": Boolean("set false to switch the rule off"),

@@ -24,7 +24,7 @@ from pathlib import Path
 
 from . import conditions as cl
 from . import intake as schema
-from .intake import Boolean, Choice, Invalid, ListOf, Mapping, Number, Text
+from .intake import AnyValue, Boolean, Choice, Invalid, ListOf, Mapping, Number, Text
 from .yamlload import parse_documents
 
 FILENAME = "questionnaire.yaml"
@@ -43,19 +43,6 @@ class _Skip:
 SKIP = _Skip()  # the person left an optional question unanswered
 
 
-class _Any:
-    """Any value; checked against the question's field afterwards."""
-
-    required = False
-    default = None
-
-    def allowed(self) -> str:
-        return "a value"
-
-    def check(self, value):
-        return value
-
-
 def _text(desc, required=False, n=400):
     return Text(desc, max_length=n, required=required)
 
@@ -68,16 +55,16 @@ _ITEM_FIELDS = {
     "help": _text("the line shown for '?'"),
     "range": ListOf(Number(-1e9, 1e9, "a bound"), "[low, high]", max_items=2, unique=False),
     "below": Number(-1e9, 1e9, "a strict upper limit"),
-    "choices": _Any(),
-    "default": _Any(),
-    "ask_if": _Any(),
+    "choices": AnyValue("a value"),
+    "default": AnyValue("a value"),
+    "ask_if": AnyValue("a value"),
 }
 ITEM = Mapping({k: v for k, v in _ITEM_FIELDS.items() if k != "ask_if"},
                "one question about an injury")
 QUESTION = Mapping({
     **_ITEM_FIELDS,
     "items": ListOf(ITEM, "the questions asked per injury", unique=False),
-    "set": _Any(),
+    "set": AnyValue("a value"),
     "another": _text("the 'any other?' question"),
 }, "one question")
 SECTION = Mapping({
