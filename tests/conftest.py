@@ -1,5 +1,6 @@
 import os
 import shutil
+import subprocess
 import sys
 from pathlib import Path
 
@@ -13,6 +14,15 @@ def hipguide_exe() -> str:
     """The installed console script (next to this interpreter)."""
     exe = Path(sys.executable).with_name("hipguide")
     return str(exe) if exe.exists() else shutil.which("hipguide")
+
+
+def run_hipguide(*args, stdin=None, env=None) -> subprocess.CompletedProcess:
+    """Run the installed console script as a user would: its own knowledge base
+    (no $HIPGUIDE_KB from the caller), plus any env given."""
+    full = {k: v for k, v in os.environ.items() if k != "HIPGUIDE_KB"}
+    full.update(env or {})
+    return subprocess.run([hipguide_exe(), *map(str, args)], capture_output=True, text=True,
+                          input=stdin, env=full, timeout=120)
 
 
 @pytest.fixture

@@ -6,24 +6,17 @@ from __future__ import annotations
 import json
 import os
 import re
-import subprocess
-import sys
 from collections import Counter
 from pathlib import Path
 
 import pytest
+from conftest import hipguide_exe
+from conftest import run_hipguide as run
 
 ROOT = Path(__file__).resolve().parents[1]
 EXAMPLES = ROOT / "examples" / "intakes"
-HIPGUIDE = str(Path(sys.executable).with_name("hipguide"))
+HIPGUIDE = hipguide_exe()
 INTAKE = "sitting_hours: {hours}\nactivity_level: sedentary\nposture: [knee_valgus]\n"
-
-
-def run(*args, stdin=None, env=None):
-    full = {k: v for k, v in os.environ.items() if k != "HIPGUIDE_KB"}
-    full.update(env or {})
-    return subprocess.run([HIPGUIDE, *map(str, args)], capture_output=True, text=True,
-                          input=stdin, env=full, timeout=120)
 
 
 @pytest.fixture

@@ -4,7 +4,6 @@ every page, escaping, and a real render in headless Chromium when one is install
 from __future__ import annotations
 
 import datetime
-import os
 import shutil
 import subprocess
 import sys
@@ -12,20 +11,14 @@ from html.parser import HTMLParser
 from pathlib import Path
 
 import pytest
+from conftest import run_hipguide as run
 
 from hipguide.api import assessor
 
 ROOT = Path(__file__).resolve().parents[1]
 EXAMPLES = ROOT / "examples" / "intakes"
-HIPGUIDE = str(Path(sys.executable).with_name("hipguide"))
 META = assessor().kb.meta
 HOSTILE = '<script>alert("x")</script><img src=x onerror=alert(1)> & "quotes"'
-
-
-def run(*args, stdin=None):
-    env = {k: v for k, v in os.environ.items() if k != "HIPGUIDE_KB"}
-    return subprocess.run([HIPGUIDE, *map(str, args)], capture_output=True, text=True,
-                          input=stdin, env=env, timeout=120)
 
 
 class Page:

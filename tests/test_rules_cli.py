@@ -4,14 +4,12 @@
 from __future__ import annotations
 
 import json
-import os
 import re
 import shutil
-import subprocess
-import sys
 from pathlib import Path
 
 import pytest
+from conftest import run_hipguide as run
 
 from hipguide.api import assessor
 from hipguide.knowledge import default_root
@@ -20,15 +18,7 @@ from hipguide.whynot import Explainer
 
 ROOT = Path(__file__).resolve().parents[1]
 EXAMPLES = ROOT / "examples" / "intakes"
-HIPGUIDE = str(Path(sys.executable).with_name("hipguide"))
 KB = assessor().kb
-
-
-def run(*args, env=None, stdin=None):
-    full_env = {k: v for k, v in os.environ.items() if k != "HIPGUIDE_KB"}
-    full_env.update(env or {})
-    return subprocess.run([HIPGUIDE, *map(str, args)], capture_output=True, text=True,
-                          env=full_env, input=stdin, timeout=120)
 
 
 @pytest.fixture
