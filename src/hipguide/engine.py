@@ -53,6 +53,8 @@ class Assessor:
     def __init__(self, kb: KnowledgeBase):
         self.kb = kb
         self.engine = build_engine_class(kb.rules)()
+        meta = kb.meta
+        self.reassess = meta["reassess_advice"].format(weeks=meta["reassess_after_weeks"])
 
     def run(self, intake: dict) -> list:
         engine = self.engine
@@ -67,6 +69,9 @@ class Assessor:
 
     def build(self, conclusions: list, report_id: str, source: str) -> Report:
         kb, meta = self.kb, self.kb.meta
+        # one object per distinct basis text (recommendations repeat their factors'):
+        # a pickled report, sent from a worker to the parent, then holds each once
+        texts: dict = {}
         by_kind: dict = {RedFlag: {}, Factor: {}, Recommendation: {}, Caution: {}}
         for fact in conclusions:
             by_kind[type(fact)].setdefault(fact["id"], []).append(fact)
@@ -79,7 +84,7 @@ class Assessor:
             red_flags.append(RedFlagFinding(
                 rid, item["name"], urgency, item["advice"],
                 sorted({f["evidence"] for f in facts}), sorted({f["rule"] for f in facts}),
-                sorted({b for f in facts for b in f["basis"]})))
+                sorted({texts.setdefault(b, b) for f in facts for b in f["basis"]})))
         red_flags.sort(key=lambda r: (URGENCY_ORDER[r.urgency], r.id))
 
         factors = []
@@ -91,7 +96,7 @@ class Assessor:
             factors.append(FactorFinding(
                 fid, item["name"], _combine(sorted(best.values())),
                 sorted({f["evidence"] for f in facts}), item["description"],
-                sorted(best), sorted({b for f in facts for b in f["basis"]}),
+                sorted(best), sorted({texts.setdefault(b, b) for f in facts for b in f["basis"]}),
                 item.get("advice", "")))
         factors.sort(key=lambda f: (-f.confidence, f.id))
         confidence = {f.id: f.confidence for f in factors}
@@ -112,7 +117,7 @@ class Assessor:
                 item["regression"],
                 list(item.get("cautions") or []) + sorted(cautions.get(xid, [])),
                 sorted({f["rule"] for f in facts}),
-                sorted({b for f in facts for b in f["basis"]}),
+                sorted({texts.setdefault(b, b) for f in facts for b in f["basis"]}),
                 meta["recommendation_disclaimer"]))
         recs.sort(key=lambda r: (r.kind != "exercise", -max(confidence[a] for a in r.addresses),
                                  r.id))
@@ -124,7 +129,7 @@ class Assessor:
             referral=meta["refer_advice"][urgency] if urgency else "",
             red_flags=red_flags, factors=factors, recommendations=recs,
             rules_fired=sorted({f["rule"] for f in conclusions}),
-            reassess=meta["reassess_advice"].format(weeks=meta["reassess_after_weeks"]),
+            reassess=self.reassess,
             knowledge_version=str(meta["version"]), knowledge_reviewed=str(meta["last_reviewed"]),
             disclaimer=meta["disclaimer"])
 
