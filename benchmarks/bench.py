@@ -195,6 +195,10 @@ def main(argv=None) -> None:
     parser.add_argument("--repeat", type=int, default=1,
                         help="run each measurement this many times and keep the fastest")
     parser.add_argument("--dir", default=None, help="keep generated files here (reused)")
+    parser.add_argument("--memory-only", action="store_true",
+                        help="only the peak-RSS runs (score on N and on each --rss-n): "
+                             "for checking memory at 100,000 intakes without the slow "
+                             "single-process runs")
     argv = sys.argv[1:] if argv is None else argv
     if argv[:1] == ["--child"]:  # one measurement, in this child process
         kind, *rest = argv[1:]
@@ -224,12 +228,15 @@ def main(argv=None) -> None:
     print(f"machine: {machine()}")
     print(f"hipguide score --jobs default here: {os.cpu_count()} worker(s)\n")
 
-    rows = []
-
     def row(name, n, seconds, rss, note=""):
-        rows.append((name, n, seconds, n / seconds, rss, note))
         print(f"  {name:<12} {n:>7} intakes {seconds:8.2f} s {n / seconds:8.0f}/s "
               f"peak RSS {rss:6.1f} MB {note}", flush=True)
+
+    if args.memory_only:
+        _, wall, rss = _measure(_score(intakes, out / "jN.jsonl"), args.repeat)
+        row("score", args.n, wall, rss, f"(end to end, default --jobs = {os.cpu_count()})")
+        _print_rss(_rss_runs(args, intakes, work, out, row, rss))
+        return
 
     res, _, rss = _measure(_child("floor", intakes, 0), args.repeat)
     row("floor", res["intakes"], res["seconds"], rss, "(read + PyYAML parse only)")
@@ -253,14 +260,7 @@ def main(argv=None) -> None:
     best = args.n / wall
     same = _digest(out / "j1.jsonl") == _digest(out / "jN.jsonl")
 
-    rss_by_n = {args.n: rss}
-    for k in sorted({int(x) for x in args.rss_n.split(",") if x.strip()}):
-        if k >= args.n:
-            continue
-        subset = _link_first(intakes, work / f"first{k}", k)
-        _, wall, rss = _measure(_score(subset, out / f"first{k}.jsonl"), args.repeat)
-        row(f"rss@{k}", k, wall, rss)
-        rss_by_n[k] = rss
+    rss_by_n = _rss_runs(args, intakes, work, out, row, rss)
 
     print("\nratios (throughput, within this run)")
     print(f"  score vs naive:            {best / naive:6.1f}x   (target >= 10x)")
@@ -268,10 +268,27 @@ def main(argv=None) -> None:
     print(f"  score vs -j1:              {best / j1:6.2f}x")
     print(f"  floor vs score:            {floor / best:6.1f}x   (how far from read+parse only)")
     print(f"  around-engine / engine:    {around / engine:6.0%}   (target <= 25%)")
-    small = min(rss_by_n)
-    print(f"  peak RSS {args.n} / {small}:  {rss_by_n[args.n] / rss_by_n[small]:6.2f}x  "
-          f"({rss_by_n[args.n]:.1f} MB vs {rss_by_n[small]:.1f} MB; target <= 1.2x, 150 MB)")
+    _print_rss(rss_by_n)
     print(f"  --jobs 1 and default output identical: {same}")
+
+
+def _rss_runs(args, intakes: Path, work: Path, out: Path, row, rss_at_n: float) -> dict:
+    """Peak RSS of ``score`` on the first K files, for each --rss-n K below N."""
+    rss_by_n = {args.n: rss_at_n}
+    for k in sorted({int(x) for x in args.rss_n.split(",") if x.strip()}):
+        if k >= args.n:
+            continue
+        subset = _link_first(intakes, work / f"first{k}", k)
+        _, wall, rss = _measure(_score(subset, out / f"first{k}.jsonl"), args.repeat)
+        row(f"rss@{k}", k, wall, rss)
+        rss_by_n[k] = rss
+    return rss_by_n
+
+
+def _print_rss(rss_by_n: dict) -> None:
+    big, small = max(rss_by_n), min(rss_by_n)
+    print(f"  peak RSS {big} / {small}:  {rss_by_n[big] / rss_by_n[small]:6.2f}x  "
+          f"({rss_by_n[big]:.1f} MB vs {rss_by_n[small]:.1f} MB; target <= 1.2x, 150 MB)")
 
 
 if __name__ == "__main__":
