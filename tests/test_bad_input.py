@@ -122,6 +122,19 @@ def test_directory_without_intake_files_and_missing_path(tmp_path, exe, clean_en
                       "no such file or directory"]
 
 
+@pytest.mark.skipif(not hasattr(os, "mkfifo"), reason="needs named pipes")
+def test_a_named_pipe_is_never_opened_and_a_path_through_a_file_is_missing(tmp_path, exe,
+                                                                            clean_env):
+    os.mkfifo(tmp_path / "pipe.yaml")  # opening it would wait for a writer forever
+    (tmp_path / "plain.yaml").write_text("sitting_hours: 3\n")
+    proc = subprocess.run([exe, "score", str(tmp_path / "pipe.yaml"),
+                           str(tmp_path / "plain.yaml" / "x.yaml"), "--format", "jsonl"],
+                          capture_output=True, text=True, env=clean_env, timeout=60)
+    assert proc.returncode == 1 and "Traceback" not in proc.stderr
+    errors = [json.loads(line)["errors"][0]["message"] for line in proc.stdout.splitlines()]
+    assert errors == ["not a regular file", "no such file or directory"]
+
+
 def test_output_file_is_atomic_and_never_clobbered_by_a_failed_run(tmp_path, exe, clean_env):
     good = tmp_path / "report.json"
     good.write_text("[previous good report]")

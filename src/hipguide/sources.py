@@ -69,22 +69,27 @@ def _walk(directory: Path) -> Iterator[Path]:
 
 def read_text(name: str, path: Path | None) -> tuple[str | None, Problem | None]:
     """The file's text, or the one problem that stops it being read."""
+    import stat
+
     try:
         if path is None:
             data = sys.stdin.buffer.read(MAX_FILE_BYTES + 1)
-        elif path.is_dir():
-            return None, Problem(name, "no intake files (*.yaml, *.yml) in this directory")
-        elif path.is_symlink() and not path.exists():
-            return None, Problem(name, "broken symbolic link: its target does not exist")
-        elif not path.exists():
-            return None, Problem(name, "no such file or directory")
-        elif not path.is_file():
-            return None, Problem(name, "not a regular file")
-        elif path.stat().st_size > MAX_FILE_BYTES:
-            return None, Problem(name, f"file is {path.stat().st_size:,} bytes, over the "
-                                       f"{MAX_FILE_BYTES:,}-byte limit for one intake file; "
-                                       "not read")
         else:
+            # one stat before opening (a FIFO or device must not be opened at all)
+            try:
+                info = path.stat()
+            except (FileNotFoundError, NotADirectoryError):
+                if path.is_symlink():
+                    return None, Problem(name, "broken symbolic link: its target does not exist")
+                return None, Problem(name, "no such file or directory")
+            if stat.S_ISDIR(info.st_mode):
+                return None, Problem(name, "no intake files (*.yaml, *.yml) in this directory")
+            if not stat.S_ISREG(info.st_mode):
+                return None, Problem(name, "not a regular file")
+            if info.st_size > MAX_FILE_BYTES:
+                return None, Problem(name, f"file is {info.st_size:,} bytes, over the "
+                                           f"{MAX_FILE_BYTES:,}-byte limit for one intake "
+                                           "file; not read")
             with path.open("rb") as handle:
                 data = handle.read(MAX_FILE_BYTES + 1)
     except PermissionError:
