@@ -69,9 +69,13 @@ class Assessor:
 
     def build(self, conclusions: list, report_id: str, source: str) -> Report:
         kb, meta = self.kb, self.kb.meta
-        # one object per distinct basis text (recommendations repeat their factors'):
-        # a pickled report, sent from a worker to the parent, then holds each once
         texts: dict = {}
+
+        def basis(facts) -> list:
+            # one object per distinct text (recommendations repeat their factors'):
+            # a pickled report, sent from a worker to the parent, holds each once
+            return sorted({texts.setdefault(b, b) for f in facts for b in f["basis"]})
+
         by_kind: dict = {RedFlag: {}, Factor: {}, Recommendation: {}, Caution: {}}
         for fact in conclusions:
             by_kind[type(fact)].setdefault(fact["id"], []).append(fact)
@@ -84,7 +88,7 @@ class Assessor:
             red_flags.append(RedFlagFinding(
                 rid, item["name"], urgency, item["advice"],
                 sorted({f["evidence"] for f in facts}), sorted({f["rule"] for f in facts}),
-                sorted({texts.setdefault(b, b) for f in facts for b in f["basis"]})))
+                basis(facts)))
         red_flags.sort(key=lambda r: (URGENCY_ORDER[r.urgency], r.id))
 
         factors = []
@@ -96,7 +100,7 @@ class Assessor:
             factors.append(FactorFinding(
                 fid, item["name"], _combine(sorted(best.values())),
                 sorted({f["evidence"] for f in facts}), item["description"],
-                sorted(best), sorted({texts.setdefault(b, b) for f in facts for b in f["basis"]}),
+                sorted(best), basis(facts),
                 item.get("advice", "")))
         factors.sort(key=lambda f: (-f.confidence, f.id))
         confidence = {f.id: f.confidence for f in factors}
@@ -117,7 +121,7 @@ class Assessor:
                 item["regression"],
                 list(item.get("cautions") or []) + sorted(cautions.get(xid, [])),
                 sorted({f["rule"] for f in facts}),
-                sorted({texts.setdefault(b, b) for f in facts for b in f["basis"]}),
+                basis(facts),
                 meta["recommendation_disclaimer"]))
         recs.sort(key=lambda r: (r.kind != "exercise", -max(confidence[a] for a in r.addresses),
                                  r.id))
