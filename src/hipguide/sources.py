@@ -6,6 +6,7 @@ one broken file never hides the good ones beside it.
 
 from __future__ import annotations
 
+import stat
 import sys
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
@@ -69,8 +70,6 @@ def _walk(directory: Path) -> Iterator[Path]:
 
 def read_text(name: str, path: Path | None) -> tuple[str | None, Problem | None]:
     """The file's text, or the one problem that stops it being read."""
-    import stat
-
     try:
         if path is None:
             data = sys.stdin.buffer.read(MAX_FILE_BYTES + 1)
