@@ -7,10 +7,10 @@ works on current Pythons.  ``import experta`` also calls
 ``logging.basicConfig()``; we stop that from installing a root handler behind
 the application's back.
 
-One speed step, measured (tests/test_experta_compat.py checks it changes no
-report): experta's ``Token.__new__`` re-checks its arguments with ``assert``s
-on each of the ~600 tokens an intake makes, about 17% of the time an intake
-spends in the engine.  The tokens come from experta's own matcher, never from
+One speed step, measured (tests/test_install.py checks it changes no report):
+experta's ``Token.__new__`` re-checks its arguments with ``assert``s on each of
+the ~600 tokens an intake makes, about 20% of the time an intake spends in the
+engine.  The tokens come from experta's own matcher, never from
 us, so we build them as ``python -O`` would, without the asserts.
 """
 

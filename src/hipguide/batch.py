@@ -30,9 +30,9 @@ INTERNAL = "internal error in hipguide"
 
 AUTO_PARALLEL_MIN = 300   # input files: below this, --jobs defaults to 1
 # Input files per task sent to a worker.  A chunk's reports come back as one
-# pickled message; kept under a pipe's 64 KiB (~45 KiB typical), it arrives in
+# pickled message; kept under a pipe's 64 KiB (~37 KiB typical), it arrives in
 # one read.  With 32 files (~125 KiB) the parent's heap fragmented and grew with
-# the batch: peak RSS 32.8 MB at 100,000 intakes vs 25.4 MB with 8, at the same
+# the batch: peak RSS 32.8 MB at 100,000 intakes vs 24.8 MB with 8, at the same
 # speed.  tests/test_perf.py checks that the largest reports still fit.
 CHUNK_FILES = 8
 IN_FLIGHT_PER_JOB = 3     # chunks submitted but not yet yielded, per worker
