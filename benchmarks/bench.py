@@ -40,7 +40,7 @@ sys.path.insert(0, str(HERE))
 # --- measurements, each run in a child process ----------------------------------
 
 def _files(directory: str) -> list:
-    from hipguide.sources import expand
+    from hipguide.intake.reading import expand
 
     return [path for _, path in expand([directory])]
 
@@ -62,8 +62,8 @@ def child_naive(directory: str, limit: int, output: str) -> dict:
     """The straightforward pipeline: a new engine for every intake."""
     from hipguide.api import assessor
     from hipguide.batch import report_for
-    from hipguide.render import Writer
-    from hipguide.sources import file_records
+    from hipguide.intake.reading import file_records
+    from hipguide.report.writers import Writer
 
     start = time.perf_counter()
     worker = assessor()

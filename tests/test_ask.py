@@ -13,7 +13,7 @@ import yaml
 from click.testing import CliRunner
 
 from hipguide.cli import main
-from hipguide.knowledge import default_root
+from hipguide.kb.knowledge import default_root
 
 DISCLAIMER_START = "Disclaimer: This report offers general information only"
 

@@ -132,7 +132,7 @@ def test_validate_and_schema(tmp_path):
 def test_bad_knowledge_base_exits_3_before_scoring(tmp_path):
     import shutil
 
-    from hipguide.knowledge import default_root
+    from hipguide.kb.knowledge import default_root
 
     kb = tmp_path / "kb"
     shutil.copytree(default_root() / "rules", kb / "rules")

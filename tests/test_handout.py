@@ -175,7 +175,7 @@ def test_handout_is_self_contained_and_printable():
 
 
 def test_jinja2_is_only_imported_for_html():
-    code = ("import sys, hipguide.cli, hipguide.cli_rules; "
+    code = ("import sys, hipguide.cli, hipguide.cli.rules; "
             "from click.testing import CliRunner; "
             "r = CliRunner().invoke(hipguide.cli.main, ['score', '-q', sys.argv[1]]); "
             "assert r.exit_code == 0, r.output; "

@@ -7,12 +7,12 @@ from hypothesis import HealthCheck, given, settings
 from strategies import intakes
 
 import hipguide
-from hipguide._experta import ORIGINAL_TOKEN  # before any experta import
-from hipguide.knowledge import default_root
+from hipguide.kb._experta import ORIGINAL_TOKEN  # before any experta import
+from hipguide.kb.knowledge import default_root
 
 
 def test_experta_imports_on_this_python_without_touching_logging():
-    code = ("import logging, hipguide._experta as e; import frozendict; "
+    code = ("import logging, hipguide.kb._experta as e; import frozendict; "
             "print(e.experta.__version__, len(logging.getLogger().handlers))")
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
                          check=True).stdout.split()
@@ -21,7 +21,7 @@ def test_experta_imports_on_this_python_without_touching_logging():
 
 def test_engine_firing_log_reads_in_rule_ids():
     code = """
-import logging, hipguide, hipguide._experta
+import logging, hipguide, hipguide.kb._experta
 from experta import watchers
 records = []
 class H(logging.Handler):

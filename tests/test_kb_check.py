@@ -6,7 +6,7 @@ import subprocess
 
 import pytest
 
-from hipguide.knowledge import KnowledgeError, default_root, load
+from hipguide.kb.knowledge import KnowledgeError, default_root, load
 
 
 @pytest.fixture

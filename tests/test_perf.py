@@ -111,7 +111,7 @@ def test_a_chunk_of_the_largest_reports_fits_one_pipe_read(intakes):
 
     from hipguide import batch
     from hipguide.api import assessor
-    from hipguide.sources import records
+    from hipguide.intake.reading import records
 
     worker = assessor()
     scored = [batch.for_parent(record, batch.report_for(worker, record))

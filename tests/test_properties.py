@@ -10,7 +10,7 @@ from hypothesis import strategies as st
 from strategies import intakes
 
 import hipguide
-from hipguide.render import Writer, report_dict
+from hipguide.report.writers import Writer, report_dict
 
 SETTINGS = settings(max_examples=150, deadline=None,
                     suppress_health_check=[HealthCheck.too_slow])

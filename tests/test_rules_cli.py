@@ -12,9 +12,7 @@ import pytest
 from conftest import run_hipguide as run
 
 from hipguide.api import assessor
-from hipguide.knowledge import default_root
-from hipguide.sources import records
-from hipguide.whynot import Explainer
+from hipguide.kb.knowledge import default_root
 
 ROOT = Path(__file__).resolve().parents[1]
 EXAMPLES = ROOT / "examples" / "intakes"
@@ -265,68 +263,3 @@ def test_why_errors():
     assert invalid.returncode == 1
     assert "sitting_hours" in invalid.stderr and "nothing to explain" in invalid.stderr
     assert run("why").returncode == 2  # --intake is required
-
-
-def test_why_not_re_reading_agrees_with_the_engine_on_every_rule():
-    """The why-not explanation re-reads conditions in plain Python; it must agree
-    with what experta did for every rule on every example intake."""
-    worker = assessor()
-    intakes = [r for r in records([str(EXAMPLES)]) if not r.problems]
-    assert len(intakes) >= 6
-    for record in intakes:
-        conclusions = worker.run(record.intake)
-        explainer = Explainer(worker.kb, record.intake, conclusions)
-        for rule in worker.kb.rules:
-            result = explainer.rule(rule)
-            assert not result.mismatch, (record.id, rule.id, result.fired, result.tree)
-
-
-def _intakes():
-    from hypothesis import strategies as st
-
-    from hipguide import intake as schema
-
-    maybe = lambda s: st.one_of(st.none(), s)  # noqa: E731
-    injury = st.fixed_dictionaries(
-        {"site": st.sampled_from(schema.INJURY_SITES),
-         "months_ago": st.integers(0, 60)},
-        optional={"side": st.sampled_from(schema.SIDES), "surgery": st.booleans()})
-    symptoms = st.fixed_dictionaries(
-        {"hip_pain": st.integers(0, 10)},
-        optional={k: st.booleans() for k in schema.SYMPTOMS.fields if k != "hip_pain"})
-    return st.fixed_dictionaries({
-        "sitting_hours": st.sampled_from([0, 3.5, 4, 5.9, 6, 7.9, 8, 12]),
-        "age": maybe(st.sampled_from([20, 49, 50, 59, 60, 64, 65, 90])),
-        "activity_level": maybe(st.sampled_from(schema.ACTIVITY_LEVELS)),
-        "ergonomic_workstation": maybe(st.booleans()),
-        "standing_breaks_hourly": maybe(st.booleans()),
-        "rotational_sport": maybe(st.booleans()),
-        "returning_to_sport": maybe(st.booleans()),
-        "repetitive_strain": maybe(st.booleans()),
-        "rest_days_per_week": maybe(st.integers(0, 3)),
-        "posture": st.lists(st.sampled_from(schema.POSTURES), unique=True, max_size=2),
-        "injuries": st.lists(injury, max_size=2),
-        "symptoms": symptoms,
-        "conditions": st.lists(st.sampled_from(schema.CONDITIONS), unique=True, max_size=2),
-    }).map(lambda d: {k: v for k, v in d.items() if v is not None})
-
-
-def test_why_not_agrees_with_the_engine_on_generated_intakes():
-    from hypothesis import HealthCheck, given, settings
-
-    from hipguide import intake as schema
-
-    worker = assessor()
-
-    @settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow])
-    @given(_intakes())
-    def check(raw):
-        data, invalid = schema.validate(raw)
-        assert not invalid, invalid
-        conclusions = worker.run(data)
-        explainer = Explainer(worker.kb, data, conclusions)
-        for rule in worker.kb.rules:
-            result = explainer.rule(rule)
-            assert not result.mismatch, (rule.id, raw)
-
-    check()

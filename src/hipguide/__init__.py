@@ -24,7 +24,7 @@ def assess_files(paths, *, kb=None):
     in input order; bad files give 'invalid' reports, never exceptions."""
     from .api import assessor
     from .batch import reports
-    from .sources import records
+    from .intake.reading import records
 
     for _record, report in reports(assessor(kb), records(paths)):
         yield report

@@ -2,10 +2,10 @@
 
 from __future__ import annotations
 
-from . import intake as schema
-from .knowledge import KnowledgeBase, load
+from .intake import contract as schema
+from .kb.knowledge import KnowledgeBase, load
 from .problems import Problem, format_path
-from .report import Report
+from .report.model import Report
 
 _ASSESSORS: dict = {}
 

@@ -23,8 +23,8 @@ from collections import deque
 from collections.abc import Iterable, Iterator
 
 from .engine import Assessor, invalid_report
-from .report import Report
-from .sources import Record, expand, file_records
+from .intake.reading import Record, expand, file_records
+from .report.model import Report
 
 INTERNAL = "internal error in hipguide"
 

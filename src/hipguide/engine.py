@@ -8,9 +8,9 @@ depends on PYTHONHASHSEED.
 
 from __future__ import annotations
 
-from .compiler import build_engine_class
-from .conditions import SCALAR_KINDS
-from .facts import (
+from .kb.compiler import build_engine_class
+from .kb.conditions import SCALAR_KINDS
+from .kb.facts import (
     Caution,
     Condition,
     Factor,
@@ -21,8 +21,14 @@ from .facts import (
     RedFlag,
     Symptoms,
 )
-from .knowledge import KnowledgeBase
-from .report import URGENCY_ORDER, FactorFinding, RecommendationFinding, RedFlagFinding, Report
+from .kb.knowledge import KnowledgeBase
+from .report.model import (
+    URGENCY_ORDER,
+    FactorFinding,
+    RecommendationFinding,
+    RedFlagFinding,
+    Report,
+)
 
 # the intake fields that go into the Intake fact: the ones conditions can name
 _SCALARS = tuple(SCALAR_KINDS["intake"])

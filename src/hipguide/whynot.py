@@ -4,9 +4,8 @@ and for something it did NOT conclude, which condition failed.
 The engine (experta, see compiler.py) decides; nothing here feeds back into a
 report. This module only re-reads a rule's parsed condition tree (conditions.py)
 against the intake and the conclusions the engine actually reached, in plain
-Python, to say *which leaf* was false or unknown. Values are three-valued like
-the rule language: a leaf about a value the intake did not give is unknown
-(None), and unknown is never true -- neither is its ``not``.
+Python, to say *which leaf* was false or unknown, with the one plain evaluator
+of the rule language (``kb.evaluate``), three-valued as the language is.
 
 If this re-reading ever says a rule should have fired when experta did not fire
 it (or the reverse), the explanation says so instead of hiding the mismatch.
@@ -16,136 +15,9 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from . import conditions as cl
+from .kb.evaluate import Evaluator, Node, word
 
 MAX_DEPTH = 4
-
-
-@dataclass
-class Node:
-    """One node of a condition tree, with its value for this intake."""
-
-    label: str                     # 'all of:', 'any of:', 'none of:' or the leaf text
-    value: bool | None             # True, False, or None (unknown: not given)
-    detail: str = ""               # what the intake actually said, for a leaf
-    children: list = field(default_factory=list)
-    factor: str = ""               # for 'factor X' leaves: the factor id
-
-    def as_dict(self) -> dict:
-        data = {"condition": self.label, "value": _word(self.value)}
-        if self.detail:
-            data["actual"] = self.detail
-        if self.children:
-            data["children"] = [c.as_dict() for c in self.children]
-        return data
-
-
-def _word(value) -> str:
-    return {True: "true", False: "false", None: "unknown"}[value]
-
-
-def _and(values) -> bool | None:
-    values = list(values)
-    if any(v is False for v in values):
-        return False
-    return None if any(v is None for v in values) else True
-
-
-def _or(values) -> bool | None:
-    values = list(values)
-    if any(v is True for v in values):
-        return True
-    return None if any(v is None for v in values) else False
-
-
-def _not(value) -> bool | None:
-    return None if value is None else not value
-
-
-def _shown(value) -> str:
-    if value is None:
-        return "not given"
-    if isinstance(value, bool):
-        return "yes" if value else "no"
-    if isinstance(value, float):
-        return f"{value:g}"
-    if isinstance(value, (list, tuple)):
-        return "[" + ", ".join(str(v) for v in value) + "]" if value else "none"
-    return str(value)
-
-
-class Evaluator:
-    """Evaluates condition trees for one intake and the engine's conclusions."""
-
-    def __init__(self, intake: dict, factors: set):
-        self.intake = intake
-        self.factors = set(factors)
-
-    def _scalar(self, leaf: cl.Leaf, actual):
-        if actual is None:
-            return None
-        return leaf.test(actual)
-
-    def leaf(self, leaf: cl.Leaf, injury: dict | None = None) -> Node:
-        intake = self.intake
-        if leaf.kind == "factor":
-            present = leaf.value in self.factors
-            value = (not present) if leaf.negated else present
-            detail = "concluded" if present else "not concluded"
-            return Node(leaf.describe(), value, f"factor {leaf.value} {detail}",
-                        factor=leaf.value)
-        if leaf.kind in ("posture", "conditions"):
-            have = list(intake.get(leaf.kind) or [])
-            wanted = leaf.value if leaf.op == "in" else (leaf.value,)
-            found = any(w in have for w in wanted)
-            value = (not found) if leaf.negated else found
-            return Node(leaf.describe(), value, f"{leaf.kind} = {_shown(have)}")
-        if leaf.kind == "symptoms":
-            actual = (intake.get("symptoms") or {}).get(leaf.field)
-            return Node(leaf.describe(), self._scalar(leaf, actual),
-                        f"symptoms.{leaf.field} = {_shown(actual)}")
-        if leaf.kind == "injury":
-            if injury is None:  # a lone injury leaf: is there any injury that fits?
-                return self.injuries(cl.All((leaf,)), label=leaf.describe())
-            actual = injury.get(leaf.field)
-            return Node(leaf.describe(), self._scalar(leaf, actual),
-                        f"injury.{leaf.field} = {_shown(actual)}")
-        actual = intake.get(leaf.field)
-        return Node(leaf.describe(), self._scalar(leaf, actual),
-                    f"{leaf.field} = {_shown(actual)}")
-
-    def injuries(self, group: cl.All, label: str | None = None) -> Node:
-        """Leaves on injury.* in one 'all' describe one and the same injury:
-        true when some injury fits them all."""
-        injuries = list(self.intake.get("injuries") or [])
-        leaves = list(group.items)
-        title = "some injury with " + (label or " and ".join(lf.describe() for lf in leaves))
-        if not injuries:
-            return Node(title, False, "no injuries given")
-        kids = []
-        for i, injury in enumerate(injuries):
-            parts = [self.leaf(lf, injury) for lf in leaves]
-            kids.append(Node(f"injuries[{i}]", _and(p.value for p in parts), children=parts))
-        value = _or(k.value for k in kids)
-        fits = [k.label for k in kids if k.value is True]
-        detail = f"{fits[0]} fits" if fits else f"none of {len(kids)} injury(ies) fits"
-        return Node(title, value, detail, kids)
-
-    def node(self, node) -> Node:
-        if isinstance(node, cl.Leaf):
-            return self.leaf(node)
-        if isinstance(node, cl.Not):
-            inner = self.node(node.item)
-            return Node("none of:", _not(inner.value), children=[inner])
-        if isinstance(node, cl.Any):
-            kids = [self.node(i) for i in node.items]
-            return Node("any of:", _or(k.value for k in kids), children=kids)
-        injury = [i for i in node.items if isinstance(i, cl.Leaf) and i.kind == "injury"]
-        rest = [i for i in node.items if not (isinstance(i, cl.Leaf) and i.kind == "injury")]
-        kids = [self.node(i) for i in rest]
-        if injury:
-            kids.append(self.injuries(cl.All(tuple(injury))))
-        return Node("all of:", _and(k.value for k in kids), children=kids)
 
 
 def failed_leaves(node: Node) -> list[Node]:
@@ -256,7 +128,7 @@ def _rule_entry(explainer: Explainer, rule, seen: set, depth: int) -> dict:
             entry["blocked_by"] = sorted(explainer.red_flags)
         entry["failed"] = []
         for leaf in failed_leaves(result.tree):
-            failure = {"condition": leaf.label, "value": _word(leaf.value),
+            failure = {"condition": leaf.label, "value": word(leaf.value),
                        "actual": leaf.detail}
             if leaf.factor and leaf.factor not in seen and depth < MAX_DEPTH and \
                     leaf.factor not in explainer.factors:

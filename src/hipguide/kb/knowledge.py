@@ -11,10 +11,10 @@ import re
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from ..intake.contract import AnyValue, Boolean, Choice, Invalid, ListOf, Mapping, Number, Text
+from ..intake.yamlload import parse_documents
+from ..problems import Problem, format_path
 from . import conditions as cl
-from .intake import AnyValue, Boolean, Choice, Invalid, ListOf, Mapping, Number, Text
-from .problems import Problem, format_path
-from .yamlload import parse_documents
 
 ENV_VAR = "HIPGUIDE_KB"
 URGENCIES = ("emergency", "urgent", "soon")
@@ -172,10 +172,10 @@ def default_root() -> Path:
     env = os.environ.get(ENV_VAR)
     if env:
         return Path(env)
-    here = Path(__file__).resolve().parent
-    if (here / "rules").is_dir() and (here / "knowledge").is_dir():
-        return here
-    return here.parents[1]
+    package = Path(__file__).resolve().parents[1]   # hipguide/
+    if (package / "rules").is_dir() and (package / "knowledge").is_dir():
+        return package
+    return package.parents[1]                        # the source checkout
 
 
 class _Reader:

@@ -27,7 +27,7 @@ class Tally:
         self.last_source = None
         self.last_draw = 0.0
         if not quiet and _isatty(self.stream):
-            from .sources import expand
+            from ..intake.reading import expand
 
             total = sum(1 for _ in expand(paths))  # files only: cheap, nothing is read
             self.total = total if total > PROGRESS_MIN else 0

@@ -1,9 +1,4 @@
-"""The ``hipguide`` command line.
-
-Exit codes: 0 every intake valid; 1 some intake invalid; 2 usage error;
-3 the knowledge base (rules/ or knowledge/) has problems; 4 internal error
-(reported per intake; the batch still finished); 130 interrupted.
-"""
+"""``hipguide score``, ``validate`` and ``schema``: batch scoring for a clinic."""
 
 from __future__ import annotations
 
@@ -11,11 +6,10 @@ import sys
 
 import click
 
-from .cli_common import (  # noqa: F401 - re-exported for cli_rules and tests
+from .common import (
     EXIT_INTERNAL,
     EXIT_INTERRUPTED,
     EXIT_INVALID,
-    EXIT_KB,
     EXIT_OK,
     EXIT_USAGE,
     KB_OPTION,
@@ -23,22 +17,7 @@ from .cli_common import (  # noqa: F401 - re-exported for cli_rules and tests
 )
 
 
-@click.group(context_settings={"help_option_names": ["-h", "--help"]})
-@click.version_option(package_name="hipguide")
-def main():
-    """hipguide: guidance for weak or stiff hip internal rotators.
-
-    Reads intake facts (sitting, activity, posture, injuries, symptoms), finds the
-    likely contributing factors with a rule engine, and suggests exercises and
-    habits. Red-flag symptoms stop the exercises and send the person to a
-    clinician. It is not a diagnosis and does not replace one.
-
-    Exit codes: 0 all intakes valid, 1 some intake invalid, 2 usage error,
-    3 knowledge base problem, 4 internal error, 130 interrupted.
-    """
-
-
-@main.command()
+@click.command()
 @click.argument("paths", nargs=-1, required=True)
 @click.option("--format", "fmt",
               type=click.Choice(["text", "json", "jsonl", "yaml", "csv", "html"]),
@@ -60,9 +39,9 @@ def main():
 def score(paths, fmt, output, explain, quiet, summary, jobs, kb):
     """Assess intake files: PATHS are files, directories (every *.yaml/*.yml
     below, sorted) or - for standard input."""
-    from .batch import INTERNAL, score_paths
-    from .output import open_output
-    from .render import Writer
+    from ..batch import INTERNAL, score_paths
+    from ..report.output import open_output
+    from ..report.writers import Writer
     from .tally import Tally
 
     worker = load_kb_or_exit(kb)
@@ -71,7 +50,7 @@ def score(paths, fmt, output, explain, quiet, summary, jobs, kb):
     try:
         with open_output(output) as stream:
             if fmt == "html":
-                from .handout import HtmlWriter
+                from ..report.html import HtmlWriter
 
                 writer = HtmlWriter(stream, worker.kb)
             else:
@@ -111,13 +90,13 @@ def score(paths, fmt, output, explain, quiet, summary, jobs, kb):
     sys.exit(EXIT_INVALID if tally.status["invalid"] else EXIT_OK)
 
 
-@main.command()
+@click.command()
 @click.argument("paths", nargs=-1, required=True)
 @KB_OPTION
 def validate(paths, kb):
     """Check intake files against the intake contract without assessing them.
     Problems are printed as file:line:col: field: message."""
-    from .sources import records
+    from ..intake.reading import records
 
     good = bad = 0
     for record in records(paths):
@@ -131,44 +110,12 @@ def validate(paths, kb):
     sys.exit(EXIT_INVALID if bad or not good + bad else EXIT_OK)
 
 
-@main.command()
+@click.command()
 @KB_OPTION
 def schema(kb):
     """Print the intake file's JSON Schema (for editors and form tools)."""
     import json
 
-    from .intake import json_schema
+    from ..intake.contract import json_schema
 
     click.echo(json.dumps(json_schema(), indent=2))
-
-
-def run():
-    """Console-script entry point: like ``main()``, but Ctrl-C anywhere exits 130
-    and an unexpected error is one line on stderr (exit 4), never a traceback."""
-    try:
-        code = main.main(standalone_mode=False)
-    except (KeyboardInterrupt, click.exceptions.Abort):
-        click.echo("\nhipguide: interrupted.", err=True)
-        sys.exit(EXIT_INTERRUPTED)
-    except click.ClickException as exc:
-        exc.show()
-        sys.exit(exc.exit_code)
-    except BrokenPipeError:
-        sys.exit(EXIT_INVALID)
-    except Exception as exc:  # noqa: BLE001 - the last line of defence
-        click.echo(f"hipguide: internal error ({type(exc).__name__}: {exc}); please report it.",
-                   err=True)
-        sys.exit(EXIT_INTERNAL)
-    sys.exit(code if isinstance(code, int) else EXIT_OK)
-
-
-from .cli_ask import ask  # noqa: E402
-from .cli_rules import rules, why  # noqa: E402
-
-main.add_command(rules)
-main.add_command(why)
-main.add_command(ask)
-
-
-if __name__ == "__main__":  # pragma: no cover
-    run()

@@ -1,38 +1,26 @@
-"""The interactive questionnaire: question data, its checks, and the prompt loop.
+"""The questionnaire as data: ``knowledge/questionnaire.yaml``, loaded and checked.
 
-``knowledge/questionnaire.yaml`` holds the questions as data. ``load`` checks
-them against the intake contract (``intake.SCHEMA``): every question names a
-real intake field, its type matches the field's, its range lies inside the
-field's, its choices are the field's values, its default passes the field's
-check, its condition parses in the rule language and only uses earlier
-answers. Every field a red-flag rule tests must be asked in the red-flag
-section, so the red-flag check before the exercise questions is complete.
-
-The prompt loop has one small function per question type (``ask_number``,
-``ask_yes_no``, ``ask_choice``, ``ask_multi_choice``, ``ask_injuries``). Each
-answer is checked by the field's own ``check`` -- the rules intake files obey
--- and a bad answer gets one line saying why and the question again. A
-terminal and piped standard input take the same path: one line is one answer.
+``load`` checks the questions against the intake contract (``SCHEMA``): every
+question names a real intake field, its type matches the field's, its range
+lies inside the field's, its choices are the field's values, its default
+passes the field's check, its condition parses in the rule language and only
+uses earlier answers. Every field a red-flag rule tests must be asked in the
+red-flag section, so the red-flag check before the exercise questions is
+complete. Nothing here talks to a terminal (see ``dialogue``).
 """
 
 from __future__ import annotations
 
-import re
-import textwrap
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from . import conditions as cl
-from . import intake as schema
-from .intake import AnyValue, Boolean, Choice, Invalid, ListOf, Mapping, Number, Text
-from .yamlload import parse_documents
+from ..intake import contract as schema
+from ..intake.contract import AnyValue, Boolean, Choice, Invalid, ListOf, Mapping, Number, Text
+from ..kb import conditions as cl
+from ..kb.evaluate import holds
 
 FILENAME = "questionnaire.yaml"
 TYPES = ("number", "yes_no", "choice", "multi_choice", "injuries")
-WIDTH = 88
-YES = ("y", "yes", "true")
-NO = ("n", "no", "false")
-NONE_WORDS = ("none", "n", "no", "nothing", "-")
 
 
 class _Skip:
@@ -149,7 +137,7 @@ def load(root, kb=None) -> Questionnaire:
     Raise ``knowledge.KnowledgeError`` listing every problem. ``kb`` (a
     KnowledgeBase) gives the red-flag rules the first section must cover.
     """
-    from .knowledge import KnowledgeError, _Reader
+    from ..kb.knowledge import KnowledgeError, _Reader
 
     path = Path(root) / "knowledge" / FILENAME
     reader = _Reader()
@@ -232,7 +220,7 @@ class _Checker:
             return Boolean("any injury").check(value)
         value = q.spec.check(value)
         if q.type == "number":
-            _in_range(q, value)
+            in_range(q, value)
         if q.type == "choice" and value not in q.choices:
             raise Invalid(f"{value!r} is not among this question's choices")
         if q.type == "multi_choice" and any(v not in q.choices for v in value):
@@ -314,7 +302,7 @@ class _Checker:
         q.another = " ".join(raw["another"].split()) if "another" in raw else None
 
 
-def _in_range(q: Question, value):
+def in_range(q: Question, value):
     if q.low is not None and not q.low <= value <= q.high:
         raise Invalid(f"{value!r} is out of range; expected {q.low:g} to {q.high:g}")
     if q.below is not None and not value < q.below:
@@ -351,323 +339,6 @@ def _check_whole(checker: _Checker, qn: Questionnaire, kb):
                                 "in the red-flag section asks it")
 
 
-# ---------------------------------------------------------------- red flags
-
-
-def _truth(node, answers: dict, injury: dict | None):
-    """True, False or None (unknown: a value not given yet)."""
-    if isinstance(node, cl.Leaf):
-        if node.kind in ("posture", "conditions"):
-            have = answers.get(node.kind)
-            if have is None:
-                return None
-            hit = node.value in have if node.op == "==" else any(v in have for v in node.value)
-            return hit != node.negated
-        if node.kind == "intake":
-            actual = answers.get(node.field)
-        elif node.kind == "symptoms":
-            actual = (answers.get("symptoms") or {}).get(node.field)
-        elif node.kind == "injury":
-            actual = (injury or {}).get(node.field)
-        else:
-            return None
-        return None if actual is None else node.test(actual)
-    if isinstance(node, cl.Not):
-        inner = _truth(node.item, answers, injury)
-        return None if inner is None else not inner
-    values = [_truth(i, answers, injury) for i in node.items]
-    if isinstance(node, cl.All):
-        return False if False in values else (True if all(values) else None)
-    return True if True in values else (False if all(v is False for v in values) else None)
-
-
-def holds(node, answers: dict) -> bool:
-    """Whether a condition is true of the answers (for some one injury, if it asks)."""
-    return any(_truth(node, answers, injury) is True
-               for injury in (answers.get("injuries") or [None]))
-
-
 def red_flags(qn: Questionnaire, answers: dict) -> list:
-    """The ids of the red-flag rules the answers so far meet."""
+    """The ids of the red-flag rules the answers so far surely meet."""
     return [r.id for r in qn.red_flag_rules if holds(r.condition, answers)]
-
-
-# ---------------------------------------------------------------- answers
-
-
-def get(answers: dict, path: str):
-    value = answers
-    for part in path.split("."):
-        if not isinstance(value, dict) or part not in value:
-            return SKIP
-        value = value[part]
-    return value
-
-
-def put(answers: dict, path: str, value):
-    *parents, last = path.split(".")
-    for part in parents:
-        answers = answers.setdefault(part, {})
-    answers[last] = value
-
-
-def ordered(answers: dict) -> dict:
-    """The answers in the contract's field order, as an intake file lists them."""
-    out = {k: answers[k] for k in schema.SCHEMA.fields if k in answers}
-    if isinstance(out.get("symptoms"), dict):
-        out["symptoms"] = {k: out["symptoms"][k] for k in schema.SYMPTOMS.fields
-                           if k in out["symptoms"]}
-    return out
-
-
-# ---------------------------------------------------------------- prompting
-
-
-class Console:
-    """One line in is one answer, from a terminal or a pipe alike. Questions go
-    to ``out`` (standard error), so the report on standard output stays clean.
-    When input is not a terminal, each answer is echoed so the transcript reads
-    like a session. End of input raises EOFError; Ctrl-C, KeyboardInterrupt."""
-
-    def __init__(self, stdin, out, echo: bool):
-        self.stdin, self.out, self.echo = stdin, out, echo
-
-    def say(self, text: str = "", indent: str = "", rest: str | None = None):
-        lines = textwrap.wrap(text, WIDTH, initial_indent=indent,
-                              subsequent_indent=indent if rest is None else rest,
-                              break_on_hyphens=False, break_long_words=False) \
-            if text else [""]
-        self.out.write("\n".join(lines) + "\n")
-        self.out.flush()
-
-    def line(self, prompt: str) -> str:
-        self.out.write(prompt)
-        self.out.flush()
-        try:
-            raw = self.stdin.readline()
-        except UnicodeDecodeError:
-            raw = "\ufffd\n"
-        if raw == "":
-            if self.echo:
-                self.out.write("\n")
-            raise EOFError
-        raw = raw.rstrip("\r\n")
-        if self.echo:
-            self.out.write(raw + "\n")
-        return raw.strip()
-
-
-def _show(value) -> str:
-    if value is SKIP:
-        return ""
-    if isinstance(value, bool):
-        return "y" if value else "n"
-    if isinstance(value, list):
-        return ", ".join(value) or "none"
-    return f"{value:g}" if isinstance(value, float) else str(value)
-
-
-def _loop(con: Console, q: Question, hint: str, parse):
-    """Ask until parse() accepts the line. Enter gives the default, or skips an
-    optional question; '?' shows the help line."""
-    default = q.default
-    if default is not SKIP:
-        tail = f" [{_show(default)}]"
-    elif q.required:
-        tail = ""
-    else:
-        tail = " (Enter to skip)"
-    prompt = f"  {hint}{tail}: "
-    while True:
-        raw = con.line(prompt)
-        if raw == "?":
-            con.say(q.help or "No more help for this question; " + hint, "  ? ", "    ")
-            continue
-        if raw == "":
-            if default is not SKIP:
-                return default
-            if not q.required:
-                return SKIP
-            con.say("An answer is needed here (type ? for help).", "  ! ", "    ")
-            continue
-        try:
-            return parse(raw)
-        except Invalid as exc:
-            con.say(exc.message, "  ! ", "    ")
-
-
-def _scalar(raw: str):
-    """A typed answer read as a YAML scalar, exactly as in an intake file."""
-    docs = list(parse_documents(raw, "<answer>"))
-    if len(docs) == 1 and not docs[0].problems and not isinstance(docs[0].data, (list, dict)):
-        return docs[0].data
-    return raw
-
-
-def ask_number(con: Console, q: Question):
-    con.say(q.text)
-    kind = "whole number" if q.spec.integer else "number"
-    below = f"under {q.below:g}" if q.below is not None else f"to {q.high:g}"
-    hint = f"{kind} {q.low:g} {below}"
-
-    def parse(raw):
-        value = _scalar(raw)
-        if isinstance(value, str) and re.fullmatch(r"[-+]?\d+,\d+", raw):
-            raise Invalid(f"use a point for decimals: {raw.replace(',', '.')}")
-        value = q.spec.check(value)
-        _in_range(q, value)
-        return value
-
-    return _loop(con, q, hint, parse)
-
-
-def parse_yes_no(raw: str) -> bool:
-    word = raw.lower()
-    if word in YES:
-        return True
-    if word in NO:
-        return False
-    raise Invalid(f"please answer y (yes) or n (no), not {raw!r}; ? shows help")
-
-
-def ask_yes_no(con: Console, q: Question):
-    con.say(q.text)
-    return _loop(con, q, "y/n", lambda raw: q.spec.check(parse_yes_no(raw)))
-
-
-def _pick(raw: str, q: Question, spec: Choice) -> str:
-    names = list(q.choices)
-    if raw.isdigit():
-        n = int(raw)
-        if not 1 <= n <= len(names):
-            raise Invalid(f"{n} is not on the list; choose 1 to {len(names)} or a name")
-        return names[n - 1]
-    name = raw.strip().lower()
-    for key, label in q.choices.items():  # "lower back" or the shown explanation work too
-        if re.sub(r"[\s-]+", "_", name) in (key, re.sub(r"[\s-]+", "_", label.lower())):
-            name = key
-    value = spec.check(name)
-    if value not in names:
-        raise Invalid(f"{value!r} is not one of: {', '.join(names)}")
-    return value
-
-
-def _list_choices(con: Console, q: Question):
-    con.say(q.text)
-    for i, (name, label) in enumerate(q.choices.items(), 1):
-        shown = name if label == name.replace("_", " ") else f"{name} - {label}"
-        con.say(f"{i}. {shown}", "    ")
-
-
-def ask_choice(con: Console, q: Question):
-    _list_choices(con, q)
-    return _loop(con, q, f"choose 1-{len(q.choices)} or a name",
-                 lambda raw: _pick(raw, q, q.spec))
-
-
-def ask_multi_choice(con: Console, q: Question):
-    _list_choices(con, q)
-
-    def parse(raw):
-        if raw.lower() in NONE_WORDS:
-            return q.spec.check([])
-        parts = [p for p in re.split(r"[,;]", raw)]
-        if any(not p.strip() for p in parts):
-            raise Invalid("separate the numbers or names with single commas, e.g. 1,3")
-        return q.spec.check([_pick(p, q, q.spec.item) for p in parts])
-
-    return _loop(con, q, "numbers or names, comma-separated, or 'none'", parse)
-
-
-def ask_injuries(con: Console, q: Question, so_far: list, keep=None):
-    """Ask whether there is an injury (then 'another?'); per injury, its items.
-    ``so_far`` holds the injuries already given (new ones are added to it);
-    ``keep`` is called after each complete injury, so an interruption keeps it."""
-    injuries = list(so_far)
-    text = q.text
-    if so_far and q.another:
-        con.say(f"You have told me about {len(so_far)} injury(ies) so far.")
-        text = q.another
-    while len(injuries) < q.spec.max_items:
-        gate = Question(q.id, q.field, "yes_no", text, Boolean(text), q.help,
-                        default=q.default if text == q.text else False, required=q.required)
-        if not ask_yes_no(con, gate):
-            break
-        injury = dict(q.set)
-        for sub in q.items:
-            value = ASK[sub.type](con, sub)
-            if value is not SKIP:
-                injury[sub.field] = value
-        schema.INJURY.check(injury)
-        injuries.append(injury)
-        if keep:
-            keep(injuries)
-        if q.another is None:
-            break
-        text = q.another
-    return injuries
-
-
-ASK = {"number": ask_number, "yes_no": ask_yes_no, "choice": ask_choice,
-       "multi_choice": ask_multi_choice}
-
-
-# ---------------------------------------------------------------- the walk
-
-
-@dataclass
-class Session:
-    """The answers so far and which questions were asked (for --resume)."""
-
-    answers: dict = field(default_factory=dict)
-    asked: list = field(default_factory=list)
-    flagged: bool = False
-
-
-def walk(qn: Questionnaire, con: Console, session: Session, progress=None):
-    """Ask every question still to ask, in order, into ``session``. After a red
-    flag, say so plainly and ask only what the contract requires."""
-    def saved():
-        if progress:
-            progress()
-
-    def check_flags():
-        if not session.flagged and red_flags(qn, session.answers):
-            session.flagged = True
-            con.say()
-            con.say(qn.red_flag_message, "  ** ")
-
-    def keep(injuries):
-        put(session.answers, "injuries", injuries)
-        saved()
-
-    if session.answers:
-        check_flags()
-    for section in qn.sections:
-        header = False
-        for q in section.questions:
-            if q.id in session.asked:
-                continue
-            if session.flagged and not section.red_flags and not q.required:
-                continue
-            if q.ask_if is not None and not holds(q.ask_if, session.answers):
-                continue
-            if not header:
-                con.say()
-                con.say(f"-- {section.title} --")
-                header = True
-            con.say()
-            if q.type == "injuries":
-                so_far = get(session.answers, q.field)
-                ask_injuries(con, q, so_far if isinstance(so_far, list) else [], keep)
-            else:
-                value = ASK[q.type](con, q)
-                if value is not SKIP:
-                    put(session.answers, q.field, value)
-            session.asked.append(q.id)
-            saved()
-            if not section.red_flags:
-                check_flags()
-        if section.red_flags:
-            check_flags()
-    return session

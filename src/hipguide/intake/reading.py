@@ -12,8 +12,8 @@ from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from . import intake as schema
-from .problems import Problem, format_path
+from ..problems import Problem, format_path
+from . import contract as schema
 from .yamlload import parse_documents
 
 MAX_FILE_BYTES = 1_000_000

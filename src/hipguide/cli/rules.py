@@ -8,20 +8,16 @@ import sys
 
 import click
 
-EXIT_OK, EXIT_PROBLEMS, EXIT_USAGE, EXIT_KB = 0, 1, 2, 3
+from .common import EXIT_KB, EXIT_OK, KB_OPTION
 
-# Same option as cli.KB_OPTION (defined again here: cli imports this module).
-KB_OPTION = click.option(
-    "--kb", "kb", type=click.Path(file_okay=False), envvar="HIPGUIDE_KB", default=None,
-    help="Folder holding rules/ and knowledge/ to use instead of the bundled ones "
-         "(also $HIPGUIDE_KB).")
+EXIT_PROBLEMS = 1
 KIND_NAMES = {"factor": "factor", "red_flag": "red flag", "recommend": "exercise/habit",
               "caution": "caution"}
 
 
 def _load(kb_root, exit_code=EXIT_KB):
     """The checked knowledge base, or exit listing every problem in it."""
-    from .knowledge import KnowledgeError, load
+    from ..kb.knowledge import KnowledgeError, load
 
     try:
         return load(kb_root)
@@ -119,7 +115,7 @@ def rule_cases(kb, rule_id):
 @KB_OPTION
 def rules_show(rule_id, kb):
     """One rule in readable form: conditions, action, rationale, source, test cases."""
-    from . import conditions as cl
+    from ..kb import conditions as cl
 
     base = _load(kb)
     rule = _find_rule(base, rule_id)
@@ -167,7 +163,7 @@ def _catalogue_name(kb, rule) -> str:
 def rules_check(kb):
     """Check the knowledge base strictly, as every command does when it loads it.
     Prints each problem as file:line:col: field: message (rule id); exit 1 on any."""
-    from .knowledge import KnowledgeError, default_root, load
+    from ..kb.knowledge import KnowledgeError, default_root, load
 
     root = kb or str(default_root())
     try:
@@ -200,7 +196,7 @@ def _md(text) -> str:
 
 def catalogue_markdown(kb) -> str:
     """RULES.md: every rule, factor, exercise, red flag and caution, from the data."""
-    from . import conditions as cl
+    from ..kb import conditions as cl
 
     meta = kb.meta
     by_target: dict = {}
@@ -287,9 +283,9 @@ def why(target, intake_path, fmt, kb):
     factor and recommendation. With TARGET (a factor, exercise, habit, red flag,
     caution or rule id), explain that one; if it was NOT concluded, show which
     condition failed (why not), following missing factors back to their rules."""
-    from .cli_common import load_kb_or_exit
-    from .sources import records
-    from .whynot import Explainer, explain, known_ids, resolve
+    from ..intake.reading import records
+    from ..whynot import Explainer, explain, known_ids, resolve
+    from .common import load_kb_or_exit
 
     worker = load_kb_or_exit(kb)
     base = worker.kb
@@ -332,7 +328,7 @@ def why(target, intake_path, fmt, kb):
                 click.echo()
             click.echo(f"== {result['id']} ({result['source']}): {result['status']} ==")
             if resolved:
-                from .whynot import render_text
+                from ..whynot import render_text
 
                 for line in render_text(result["explanation"]):
                     click.echo(line)
@@ -344,7 +340,7 @@ def why(target, intake_path, fmt, kb):
 
 def _chain(explainer, report) -> dict:
     """The whole chain for one intake: facts -> rules -> conclusions; and what was not."""
-    from .engine import intake_facts
+    from ..engine import intake_facts
 
     facts = []
     for fact in intake_facts(explainer.intake):

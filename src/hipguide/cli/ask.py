@@ -12,7 +12,7 @@ import sys
 
 import click
 
-from .cli_common import (
+from .common import (
     EXIT_INTERRUPTED,
     EXIT_INVALID,
     EXIT_USAGE,
@@ -62,12 +62,13 @@ def _ask(fmt, save, resume, kb):
     """The command's body; see ``ask``."""
     from pathlib import Path
 
-    from . import questionnaire as qmod
-    from .knowledge import KnowledgeError
+    from ..kb.knowledge import KnowledgeError
+    from ..questionnaire import data as qdata
+    from ..questionnaire import dialogue as qmod
 
     worker = load_kb_or_exit(kb)
     try:
-        qn = qmod.load(Path(kb) if kb else worker.kb.root, worker.kb)
+        qn = qdata.load(Path(kb) if kb else worker.kb.root, worker.kb)
     except KnowledgeError as exc:
         exit_with_kb_problems(exc.problems, "the questionnaire", "nothing was asked")
 
@@ -155,8 +156,8 @@ def _write(path: str, session, qn, marker: bool):
     and the ids of the questions already asked."""
     import yaml
 
-    from .output import open_output
-    from .questionnaire import ordered
+    from ..questionnaire.dialogue import ordered
+    from ..report.output import open_output
 
     with open_output(path) as handle:
         if marker:
@@ -175,11 +176,12 @@ def _resumed(path: str, qn):
     (anything but a missing required field, which a partial file may lack)."""
     from pathlib import Path
 
-    from .intake import SCHEMA
-    from .problems import Problem, format_path
-    from .questionnaire import SKIP, Session, get
-    from .sources import read_text
-    from .yamlload import parse_documents
+    from ..intake.contract import SCHEMA
+    from ..intake.reading import read_text
+    from ..intake.yamlload import parse_documents
+    from ..problems import Problem, format_path
+    from ..questionnaire.data import SKIP
+    from ..questionnaire.dialogue import Session, get
 
     text, problem = read_text(path, Path(path))
     problems = [problem] if problem else []
@@ -217,8 +219,8 @@ def _resumed(path: str, qn):
 def _report(answers: dict, save: str | None, fmt: str, con):
     from pathlib import Path
 
-    from .api import assess
-    from .render import Writer
+    from ..api import assess
+    from ..report.writers import Writer
 
     report_id = Path(save).stem if save else "answers"
     report = assess(answers, report_id=report_id, source=save or "<questionnaire>")

@@ -14,7 +14,7 @@ from dataclasses import dataclass, field
 import yaml
 from yaml.constructor import SafeConstructor
 
-from .problems import Problem
+from ..problems import Problem
 
 Loader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 
@@ -118,7 +118,7 @@ class _Builder:
 
 
 def _path_text(path: tuple) -> str:
-    from .problems import format_path
+    from ..problems import format_path
 
     return format_path(tuple(p for p in path if p != "<key>"))
 

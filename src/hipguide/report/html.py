@@ -28,7 +28,7 @@ class HtmlWriter:
     """Streams handout pages: the same begin/write/end protocol as render.Writer."""
 
     def __init__(self, stream, kb, today: datetime.date | None = None):
-        from . import __version__
+        from .. import __version__
 
         self.stream, self.kb = stream, kb
         self.count = 0

@@ -1,29 +1,15 @@
-"""Render reports: text for people; json, jsonl, yaml and csv for machines.
+"""Plain-text reports for people: the terminal and ``score --format text``.
 
-Each writer streams: ``begin``, one ``write`` per report, ``end``. Every
-report, in every format, ends with the disclaimer.
+Every report ends with the disclaimer.
 """
 
 from __future__ import annotations
 
-import csv
-import io
-import json
 import textwrap
 
-from .report import Report
+from .model import Report
 
-FORMATS = ("text", "json", "jsonl", "yaml", "csv")
 WIDTH = 88
-
-
-def report_dict(report: Report, explain: bool = False) -> dict:
-    data = report.as_dict()
-    if not explain:
-        for key in ("red_flags", "factors", "recommendations"):
-            for item in data[key]:
-                item.pop("basis", None)
-    return data
 
 
 def _wrap(text: str, indent: str, first: str | None = None) -> list[str]:
@@ -110,66 +96,3 @@ def _recommendation(i: int, rec, report: Report, explain: bool) -> list[str]:
         lines += _explain(rec.rules, rec.basis)
     lines += _wrap(rec.disclaimer, "      ")
     return lines
-
-
-CSV_COLUMNS = ("id", "source", "status", "urgency", "red_flags", "factors", "top_factor",
-               "exercises", "habits", "errors", "knowledge_version", "disclaimer")
-
-
-def csv_row(report: Report) -> dict:
-    return {
-        "id": report.id, "source": report.source, "status": report.status,
-        "urgency": report.urgency,
-        "red_flags": ";".join(f.id for f in report.red_flags),
-        "factors": ";".join(f"{f.id}:{f.confidence:.2f}" for f in report.factors),
-        "top_factor": report.factors[0].id if report.factors else "",
-        "exercises": ";".join(r.id for r in report.recommendations if r.kind == "exercise"),
-        "habits": ";".join(r.id for r in report.recommendations if r.kind == "habit"),
-        "errors": " | ".join(f"{e['field']}: {e['message']}" if e.get("field") else e["message"]
-                             for e in report.errors),
-        "knowledge_version": report.knowledge_version,
-        "disclaimer": report.disclaimer,
-    }
-
-
-class Writer:
-    """Streams reports to a text stream in one format."""
-
-    def __init__(self, stream, fmt: str, explain: bool = False):
-        self.stream, self.fmt, self.explain = stream, fmt, explain
-        self.count = 0
-
-    def begin(self):
-        if self.fmt == "json":
-            self.stream.write("[")
-        elif self.fmt == "csv":
-            self._csv_line({c: c for c in CSV_COLUMNS})
-
-    def _csv_line(self, row: dict):
-        buffer = io.StringIO()
-        csv.DictWriter(buffer, CSV_COLUMNS, lineterminator="\n").writerow(row)
-        self.stream.write(buffer.getvalue())
-
-    def write(self, report: Report):
-        fmt = self.fmt
-        if fmt == "text":
-            self.stream.write(("\n" if self.count else "") + render_text(report, self.explain))
-        elif fmt == "json":
-            body = json.dumps(report_dict(report, self.explain), indent=2, ensure_ascii=False)
-            self.stream.write(("," if self.count else "") + "\n" + textwrap.indent(body, "  "))
-        elif fmt == "jsonl":
-            self.stream.write(json.dumps(report_dict(report, self.explain),
-                                         ensure_ascii=False) + "\n")
-        elif fmt == "yaml":
-            import yaml
-
-            self.stream.write(yaml.safe_dump(report_dict(report, self.explain),
-                                             explicit_start=True, sort_keys=False,
-                                             allow_unicode=True, width=WIDTH))
-        else:
-            self._csv_line(csv_row(report))
-        self.count += 1
-
-    def end(self):
-        if self.fmt == "json":
-            self.stream.write("\n]\n" if self.count else "]\n")

@@ -16,8 +16,8 @@ KB_OPTION = click.option(
 
 def load_kb_or_exit(kb):
     """The checked knowledge base, or exit 3 listing every problem in it."""
-    from .api import assessor
-    from .knowledge import KnowledgeError
+    from ..api import assessor
+    from ..kb.knowledge import KnowledgeError
 
     try:
         return assessor(kb)

@@ -1,4 +1,5 @@
-"""The rule condition language: parsing and checking, no engine code.
+"""The rule condition language: parsing and checking. Evaluation lives in one
+place, ``evaluate`` (plain Python), and translation into experta in ``compiler``.
 
 A condition is a YAML value:
 
@@ -24,7 +25,7 @@ from dataclasses import dataclass
 
 import yaml
 
-from . import intake as schema
+from ..intake import contract as schema
 
 OPS = {
     "==": operator.eq, "!=": operator.ne, "<": operator.lt, "<=": operator.le,
@@ -63,10 +64,6 @@ class Leaf:
     value: object
     text: str
     negated: bool = False
-
-    def test(self, actual) -> bool:
-        result = OPS[self.op](actual, self.value)
-        return not result if self.negated else result
 
     def describe(self) -> str:
         return f"not ({self.text})" if self.negated else self.text

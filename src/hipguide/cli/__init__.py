@@ -1,0 +1,65 @@
+"""The ``hipguide`` command line: the command group and the console-script entry
+point; each command group lives in its own module (score, ask, rules).
+
+Exit codes: 0 every intake valid; 1 some intake invalid; 2 usage error;
+3 the knowledge base (rules/ or knowledge/) has problems; 4 internal error
+(reported per intake; the batch still finished); 130 interrupted.
+"""
+
+from __future__ import annotations
+
+import sys
+
+import click
+
+from .common import (  # noqa: F401 - re-exported for tests
+    EXIT_INTERNAL,
+    EXIT_INTERRUPTED,
+    EXIT_INVALID,
+    EXIT_KB,
+    EXIT_OK,
+    EXIT_USAGE,
+)
+
+
+@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+@click.version_option(package_name="hipguide")
+def main():
+    """hipguide: guidance for weak or stiff hip internal rotators.
+
+    Reads intake facts (sitting, activity, posture, injuries, symptoms), finds the
+    likely contributing factors with a rule engine, and suggests exercises and
+    habits. Red-flag symptoms stop the exercises and send the person to a
+    clinician. It is not a diagnosis and does not replace one.
+
+    Exit codes: 0 all intakes valid, 1 some intake invalid, 2 usage error,
+    3 knowledge base problem, 4 internal error, 130 interrupted.
+    """
+
+
+def run():
+    """Console-script entry point: like ``main()``, but Ctrl-C anywhere exits 130
+    and an unexpected error is one line on stderr (exit 4), never a traceback."""
+    try:
+        code = main.main(standalone_mode=False)
+    except (KeyboardInterrupt, click.exceptions.Abort):
+        click.echo("\nhipguide: interrupted.", err=True)
+        sys.exit(EXIT_INTERRUPTED)
+    except click.ClickException as exc:
+        exc.show()
+        sys.exit(exc.exit_code)
+    except BrokenPipeError:
+        sys.exit(EXIT_INVALID)
+    except Exception as exc:  # noqa: BLE001 - the last line of defence
+        click.echo(f"hipguide: internal error ({type(exc).__name__}: {exc}); please report it.",
+                   err=True)
+        sys.exit(EXIT_INTERNAL)
+    sys.exit(code if isinstance(code, int) else EXIT_OK)
+
+
+from .ask import ask  # noqa: E402
+from .rules import rules, why  # noqa: E402
+from .score import schema, score, validate  # noqa: E402
+
+for _command in (score, validate, schema, rules, why, ask):
+    main.add_command(_command)

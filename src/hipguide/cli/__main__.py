@@ -1,0 +1,5 @@
+"""``python -m hipguide.cli``: the same as the ``hipguide`` command."""
+
+from . import run
+
+run()
