@@ -365,8 +365,11 @@ def _chain(explainer, report) -> dict:
                           {"confidence": f.confidence}) for f in report.factors],
         "recommendations": [entry(r.id, r.kind, r.name, r.rules, r.basis,
                                   {"addresses": r.addresses}) for r in report.recommendations],
-        "cautions": [entry(c["id"], "caution", kb.cautions[c["id"]]["text"], [c["rule"]], [])
-                     for c in explainer.conclusions if type(c).__name__ == "Caution"],
+        # sorted: experta's firing order among equal-salience rules depends on PYTHONHASHSEED
+        "cautions": sorted((entry(c["id"], "caution", kb.cautions[c["id"]]["text"], [c["rule"]],
+                                  []) for c in explainer.conclusions
+                            if type(c).__name__ == "Caution"),
+                           key=lambda e: (e["id"], e["rules"][0]["rule"])),
         "not_concluded": {
             "factors": [f for f in kb.factors if ("Factor", f) not in concluded],
             "recommendations": [x for x in kb.exercises
