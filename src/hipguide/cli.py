@@ -58,14 +58,18 @@ def main():
                    "whatever the number.")
 @KB_OPTION
 def score(paths, fmt, output, explain, quiet, summary, jobs, kb):
-    """Assess intake files: PATHS are files, directories (every *.yaml/*.yml
-    below, sorted) or - for standard input."""
+    """Assess intake files: PATHS are files, directories (every *.yaml, *.yml,
+    *.json, *.csv below, sorted) or - for standard input (YAML). *.json files are
+    FHIR R4 QuestionnaireResponses (or a Bundle of them), *.csv sheets one intake
+    per row; see `hipguide questionnaire` and `hipguide schema --format csv-template`."""
+    from . import fhir_read
     from .batch import INTERNAL, score_paths
     from .output import open_output
     from .render import Writer
     from .tally import Tally
 
     worker = load_kb_or_exit(kb)
+    fhir_read.use_kb(kb)  # FHIR responses answer this knowledge base's questionnaire
     tally = Tally(paths, quiet)  # counts every status as the reports go by
     internal = 0
     try:
@@ -116,9 +120,11 @@ def score(paths, fmt, output, explain, quiet, summary, jobs, kb):
 @KB_OPTION
 def validate(paths, kb):
     """Check intake files against the intake contract without assessing them.
-    Problems are printed as file:line:col: field: message."""
+    Problems are printed as file:line:col: field: message. PATHS as for `score`."""
+    from . import fhir_read
     from .sources import records
 
+    fhir_read.use_kb(kb)
     good = bad = 0
     for record in records(paths):
         if record.problems:
@@ -132,9 +138,18 @@ def validate(paths, kb):
 
 
 @main.command()
+@click.option("--format", "fmt", type=click.Choice(["json-schema", "csv-template"]),
+              default="json-schema", show_default=True,
+              help="json-schema: the intake contract; csv-template: an empty CSV sheet "
+                   "(the header row) to fill in a spreadsheet, one intake per row.")
 @KB_OPTION
-def schema(kb):
+def schema(fmt, kb):
     """Print the intake file's JSON Schema (for editors and form tools)."""
+    if fmt == "csv-template":
+        from .csvsheet import template
+
+        click.echo(template(), nl=False)
+        return
     import json
 
     from .intake import json_schema
@@ -163,11 +178,14 @@ def run():
 
 
 from .cli_ask import ask  # noqa: E402
+from .cli_interop import convert, questionnaire  # noqa: E402
 from .cli_rules import rules, why  # noqa: E402
 
 main.add_command(rules)
 main.add_command(why)
 main.add_command(ask)
+main.add_command(questionnaire)
+main.add_command(convert)
 
 
 if __name__ == "__main__":  # pragma: no cover
