@@ -193,7 +193,7 @@ def _row(row: list, number: int, header: list, specs: list, name: str, default_i
     def where(i):
         return f"{header[i]} (column {_letter(i)})"
 
-    problems, data, place, slots = [], {}, {}, {}
+    problems, data, place, slots, failed = [], {}, {}, {}, set()
     if len(row) > len(header):
         extra = len(row) - len(header)
         problems.append(Problem(name, f"{extra} more cell(s) than the header has columns "
@@ -207,6 +207,7 @@ def _row(row: list, number: int, header: list, specs: list, name: str, default_i
             value = _cell(spec, text)
         except Invalid as exc:
             problems.append(Problem(name, exc.message, where(i), number))
+            failed.add(path)
             continue
         if len(path) == 3:  # numbered: injuries.N.site
             slots.setdefault(path[0], {}).setdefault(path[1], {})[path[2]] = (value, i)
@@ -224,11 +225,15 @@ def _row(row: list, number: int, header: list, specs: list, name: str, default_i
             place[(list_name, k)] = min(i for _v, i in fields.values())
             for f, (_v, i) in fields.items():
                 place[(list_name, k, f)] = i
+    for list_name, numbered in slots.items():  # a failed cell of injury N: its index
+        order = sorted(numbered)
+        failed |= {(p[0], order.index(p[1]), p[2]) for p in list(failed)
+                   if len(p) == 3 and p[0] == list_name and p[1] in order}
     rid = data.get("id") if isinstance(data.get("id"), str) else default_id
-    if problems:
-        return Record(rid, name, number, problems=problems)
     intake, invalid = schema.validate(data)
     for exc in invalid:
+        if _effective_path(exc) in failed:
+            continue  # its cell's own problem is reported already
         column = next((place[exc.path[:n]] for n in range(len(exc.path), 0, -1)
                        if exc.path[:n] in place), None)
         message = exc.message
@@ -238,12 +243,24 @@ def _row(row: list, number: int, header: list, specs: list, name: str, default_i
             message = f"empty, but every intake needs it ({missing.group(2)})"
         elif len(exc.path) >= 2 and isinstance(exc.path[1], int) and exc.path[0] in slots:
             number_in_sheet = sorted(slots[exc.path[0]])[exc.path[1]]
-            message = f"{exc.path[0]} {number_in_sheet}: {message}"
+            own = f"{exc.path[0]}.{number_in_sheet}.{missing.group(1)}" if missing else None
+            if own in header:
+                column = header.index(own)
+                message = f"empty, but each of the {exc.path[0]} given needs it " \
+                          f"({missing.group(2)})"
+            else:
+                message = f"{exc.path[0]} {number_in_sheet}: {message}"
         problems.append(Problem(name, message, where(column) if column is not None else "",
                                 number))
     if problems:
         return Record(rid, name, number, problems=problems)
     return Record(rid, name, number, intake)
+
+
+def _effective_path(exc) -> tuple:
+    """The path a contract problem is about; for a missing key, the key's own."""
+    missing = re.match(r"missing required key '([^']+)'", exc.message)
+    return tuple(exc.path) + ((missing.group(1),) if missing else ())
 
 
 # ---------------------------------------------------------------- writing

@@ -142,7 +142,7 @@ def _bundle(data: dict, name: str, the_form, whole) -> list:
         if message:
             out.append(Record(rid, name, i + 1, problems=[Problem(name, message, where)]))
         else:
-            out.append(_record(resource, name, the_form, f"{where} > resource", i + 1, rid))
+            out.append(_record(resource, name, the_form, where, i + 1, rid))
     return out
 
 
@@ -172,18 +172,27 @@ def _record(res: dict, name: str, the_form, where: str, number: int, default_id:
         reader.top(items, where)
     except _Bad as bad:
         reader.problems.append(bad)
-    if not reader.problems:
+        reader.stopped = True
+    if not reader.stopped:
         intake, invalid = schema.validate(reader.data)
         for exc in invalid:
-            reader.problems.append(_Bad(reader.locate(exc.path, where), _fhir_words(exc)))
+            missing = re.match(r"missing required key '([^']+)'", exc.message)
+            if tuple(exc.path) + ((missing.group(1),) if missing else ()) in reader.failed:
+                continue  # the answer's own problem is reported already
+            reader.problems.append(_Bad(reader.locate(exc.path, where),
+                                        _fhir_words(exc, reader.groups.get(exc.path))))
     problems = [Problem(name, bad.message, bad.where) for bad in reader.problems]
     if problems:
         return Record(rid, name, number, problems=problems)
     return Record(rid, name, number, intake)
 
 
-def _fhir_words(exc) -> str:
+def _fhir_words(exc, group: str | None) -> str:
+    """The contract's message in a response's words (items, not keys)."""
     m = re.match(r"missing required key '([^']+)' \((.*)\)$", exc.message)
+    if m and group:
+        return (f"item[{group}.{m.group(1)}] is not answered; each entry of this group "
+                f"needs it ({m.group(2)})")
     if m:
         return f"the required question item[{m.group(1)}] is not answered ({m.group(2)})"
     if exc.key:
@@ -233,6 +242,9 @@ class _Reader:
         self.seen: set = set()
         self.instances: dict = {}   # group link -> how many so far
         self.problems: list = []
+        self.failed: set = set()    # intake paths whose answers had problems
+        self.stopped = False        # the response itself is unreadable
+        self.groups: dict = {}      # intake path of a group entry -> the group's linkId
 
     def top(self, items: list, where: str):
         sections = {link for link, _s, _m in self.form.sections}
@@ -304,6 +316,7 @@ class _Reader:
         if link in self.seen:
             self._bad(place, f"item[{link}] is answered twice; give it once")
             return
+        before = len(self.problems)
         self.seen.add(link)
         if item.get("item"):
             self._bad(_join(place, "item"), "this question has no items inside it")
@@ -311,6 +324,8 @@ class _Reader:
         value = self._value(item, slot, place)
         if value is not None:
             self._put(slot.path, value, place)
+        elif len(self.problems) > before:
+            self.failed.add(slot.path)
 
     def _group(self, item: dict, slot, where: str):
         n = self.instances.get(slot.link, 0)
@@ -327,6 +342,7 @@ class _Reader:
         injuries = self.data.setdefault(slot.path[0], [])
         index = len(injuries)
         self.where[(slot.path[0], index)] = place
+        self.groups[(slot.path[0], index)] = slot.link
         seen = set()
         for child in children:
             link = self._link(child, place)
@@ -343,7 +359,10 @@ class _Reader:
                 self._bad(sub_place, f"item[{link}] is answered twice in one injury")
                 continue
             seen.add(link)
+            before = len(self.problems)
             value = self._value(child, sub, sub_place)
+            if value is None and len(self.problems) > before:
+                self.failed.add((slot.path[0], index, sub.question.field))
             if value is not None:
                 injury[sub.question.field] = value
                 self.where[(slot.path[0], index, sub.question.field)] = sub_place
