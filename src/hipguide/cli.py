@@ -144,7 +144,8 @@ def validate(paths, kb):
                    "(the header row) to fill in a spreadsheet, one intake per row.")
 @KB_OPTION
 def schema(fmt, kb):
-    """Print the intake file's JSON Schema (for editors and form tools)."""
+    """Print the intake file's JSON Schema (for editors and form tools), or with
+    --format csv-template the header row of a CSV sheet of intakes."""
     if fmt == "csv-template":
         from .csvsheet import template
 
