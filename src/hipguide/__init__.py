@@ -1,6 +1,7 @@
 """hipguide: a rule-based expert system for weak or stiff hip internal rotators.
 
-Embedding API: ``hipguide.assess(mapping) -> Report``.  Heavy imports
+Embedding API: ``hipguide.assess(mapping) -> Report``;
+``hipguide.assess_records(mappings)`` for many (one engine per process).  Heavy imports
 (experta, the rule compiler, the knowledge base) happen on first use, so
 ``hipguide --help`` stays fast.
 """
@@ -8,7 +9,7 @@ Embedding API: ``hipguide.assess(mapping) -> Report``.  Heavy imports
 from __future__ import annotations
 
 __version__ = "0.1.0"
-__all__ = ["assess", "assess_files", "__version__"]
+__all__ = ["assess", "assess_files", "assess_records", "__version__"]
 
 
 def assess(mapping, *, report_id: str = "intake", source: str = "<api>", kb=None):
@@ -28,3 +29,11 @@ def assess_files(paths, *, kb=None):
 
     for _record, report in reports(assessor(kb), records(paths)):
         yield report
+
+
+def assess_records(records, *, kb=None, as_dict=False):
+    """Yield a Report (or plain dict) per intake mapping, in order, building the
+    rule engine once per process: for a Dask partition or Spark mapPartitions."""
+    from .records import assess_records as _assess_records
+
+    return _assess_records(records, kb=kb, as_dict=as_dict)

@@ -58,8 +58,9 @@ def run():
 
 
 from .ask import ask  # noqa: E402
+from .interop import convert, questionnaire  # noqa: E402
 from .rules import rules, why  # noqa: E402
 from .score import schema, score, validate  # noqa: E402
 
-for _command in (score, validate, schema, rules, why, ask):
+for _command in (score, validate, schema, rules, why, ask, questionnaire, convert):
     main.add_command(_command)

@@ -37,14 +37,18 @@ from .common import (
                    "whatever the number.")
 @KB_OPTION
 def score(paths, fmt, output, explain, quiet, summary, jobs, kb):
-    """Assess intake files: PATHS are files, directories (every *.yaml/*.yml
-    below, sorted) or - for standard input."""
+    """Assess intake files: PATHS are files, directories (every *.yaml, *.yml,
+    *.json, *.csv below, sorted) or - for standard input (YAML). *.json files are
+    FHIR R4 QuestionnaireResponses (or a Bundle of them), *.csv sheets one intake
+    per row; see `hipguide questionnaire` and `hipguide schema --format csv-template`."""
     from ..batch import INTERNAL, score_paths
+    from ..intake import fhir as fhir_read
     from ..report.output import open_output
     from ..report.writers import Writer
     from .tally import Tally
 
     worker = load_kb_or_exit(kb)
+    fhir_read.use_kb(kb)  # FHIR responses answer this knowledge base's questionnaire
     tally = Tally(paths, quiet)  # counts every status as the reports go by
     internal = 0
     try:
@@ -95,9 +99,11 @@ def score(paths, fmt, output, explain, quiet, summary, jobs, kb):
 @KB_OPTION
 def validate(paths, kb):
     """Check intake files against the intake contract without assessing them.
-    Problems are printed as file:line:col: field: message."""
+    Problems are printed as file:line:col: field: message. PATHS as for `score`."""
+    from ..intake import fhir as fhir_read
     from ..intake.reading import records
 
+    fhir_read.use_kb(kb)
     good = bad = 0
     for record in records(paths):
         if record.problems:
@@ -111,11 +117,22 @@ def validate(paths, kb):
 
 
 @click.command()
+@click.option("--format", "fmt", type=click.Choice(["json-schema", "csv-template"]),
+              default="json-schema", show_default=True,
+              help="json-schema: the intake contract; csv-template: an empty CSV sheet "
+                   "(the header row) to fill in a spreadsheet, one intake per row.")
 @KB_OPTION
-def schema(kb):
-    """Print the intake file's JSON Schema (for editors and form tools)."""
+def schema(fmt, kb):
+    """Print the intake file's JSON Schema (for editors and form tools), or with
+    --format csv-template the header row of a CSV sheet of intakes."""
+    if fmt == "csv-template":
+        from ..intake.csvsheet import template
+
+        click.echo(template(), nl=False)
+        return
     import json
 
     from ..intake.contract import json_schema
 
     click.echo(json.dumps(json_schema(), indent=2))
+

@@ -17,7 +17,7 @@ from . import contract as schema
 from .yamlload import parse_documents
 
 MAX_FILE_BYTES = 1_000_000
-SUFFIXES = (".yaml", ".yml")
+SUFFIXES = (".yaml", ".yml", ".json", ".csv")
 
 
 @dataclass
@@ -32,8 +32,9 @@ class Record:
 
 
 def expand(paths: Iterable[str]) -> Iterator[tuple[str, Path | None]]:
-    """(display name, path) per input file; directories give their YAML files, sorted.
-    ``-`` gives ('<stdin>', None). A directory with no YAML files gives (dir, dir)."""
+    """(display name, path) per input file; directories give their intake files
+    (SUFFIXES), sorted. ``-`` gives ('<stdin>', None). A directory with no intake
+    files gives (dir, dir)."""
     for raw in paths:
         if raw == "-":
             yield "<stdin>", None
@@ -51,7 +52,7 @@ def expand(paths: Iterable[str]) -> Iterator[tuple[str, Path | None]]:
 
 
 def _walk(directory: Path) -> Iterator[Path]:
-    """YAML files below directory in sorted path order, one directory listed at a
+    """Intake files below directory in sorted path order, one directory listed at a
     time: a folder of 100,000 files never becomes a list of 100,000 Paths."""
     import os
 
@@ -82,7 +83,8 @@ def read_text(name: str, path: Path | None) -> tuple[str | None, Problem | None]
                     return None, Problem(name, "broken symbolic link: its target does not exist")
                 return None, Problem(name, "no such file or directory")
             if stat.S_ISDIR(info.st_mode):
-                return None, Problem(name, "no intake files (*.yaml, *.yml) in this directory")
+                return None, Problem(name, "no intake files (*.yaml, *.yml, *.json, *.csv) in "
+                                           "this directory")
             if not stat.S_ISREG(info.st_mode):
                 return None, Problem(name, "not a regular file")
             if info.st_size > MAX_FILE_BYTES:
@@ -99,7 +101,7 @@ def read_text(name: str, path: Path | None) -> tuple[str | None, Problem | None]
         return None, Problem(name, f"input is over the {MAX_FILE_BYTES:,}-byte limit for one "
                                    "intake file; not read")
     if b"\x00" in data:
-        return None, Problem(name, "binary data (NUL bytes): not a YAML text file")
+        return None, Problem(name, "binary data (NUL bytes): not a text file")
     try:
         text = data.decode("utf-8-sig")
     except UnicodeDecodeError as exc:
@@ -114,6 +116,31 @@ def _stem(name: str) -> str:
 
 
 def records_from_text(text: str, name: str) -> list[Record]:
+    """The records of one file's text; the reader is chosen by the file's suffix
+    (standard input is YAML)."""
+    reader = _READERS.get(Path(name).suffix.lower()) if name != "<stdin>" else None
+    if reader is not None:
+        return reader(text, name)
+    return yaml_records(text, name)
+
+
+def _json_records(text: str, name: str) -> list[Record]:
+    from .fhir import records_from_text as read
+
+    return read(text, name)
+
+
+def _csv_records(text: str, name: str) -> list[Record]:
+    from .csvsheet import records_from_text as read
+
+    return read(text, name)
+
+
+# file suffix -> reader of its text; anything else (and standard input) is YAML
+_READERS = {".json": _json_records, ".csv": _csv_records}
+
+
+def yaml_records(text: str, name: str) -> list[Record]:
     docs = list(parse_documents(text, name))
     if not docs:
         return [Record(_stem(name), name, 1, problems=[Problem(

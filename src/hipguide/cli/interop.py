@@ -1,0 +1,190 @@
+"""``hipguide questionnaire`` and ``hipguide convert``: the questionnaire and
+intakes in the formats clinics' tools use (FHIR R4 JSON, CSV sheets, YAML).
+
+Only click is imported at start-up; json, csv, yaml and the FHIR mapping load
+inside the commands.
+"""
+
+from __future__ import annotations
+
+import sys
+
+import click
+
+from .common import EXIT_INVALID, EXIT_OK, EXIT_USAGE, KB_OPTION, exit_with_kb_problems
+
+OUTPUT_OPTION = click.option(
+    "--output", "-o", type=click.Path(dir_okay=False), default=None,
+    help="Write to FILE (atomically) instead of standard output.")
+
+
+def _load_questionnaire(kb):
+    """(knowledge base, checked questionnaire), or exit 3 listing the problems."""
+    from pathlib import Path
+
+    from ..kb.knowledge import KnowledgeError
+    from ..questionnaire import data as qmod
+    from .common import load_kb_or_exit
+
+    worker = load_kb_or_exit(kb)
+    try:
+        return worker.kb, qmod.load(Path(kb) if kb else worker.kb.root, worker.kb)
+    except KnowledgeError as exc:
+        exit_with_kb_problems(exc.problems, "the questionnaire", "nothing was written")
+
+
+def _write(output, text: str):
+    from ..report.output import open_output
+
+    try:
+        with open_output(output) as stream:
+            stream.write(text)
+    except OSError as exc:
+        click.echo(f"hipguide: cannot write {output}: {exc.strerror or exc}", err=True)
+        sys.exit(EXIT_USAGE)
+
+
+@click.command()
+@click.option("--format", "fmt", type=click.Choice(["fhir", "yaml"]), default="fhir",
+              show_default=True,
+              help="fhir: an HL7 FHIR R4 Questionnaire resource (JSON); yaml: the questions "
+                   "as checked data (ids, linkIds, types, choices, ranges, conditions).")
+@OUTPUT_OPTION
+@KB_OPTION
+def questionnaire(fmt, output, kb):
+    """Print the intake questionnaire (the questions `hipguide ask` asks) for form tools.
+
+    With --format fhir it is a FHIR R4 Questionnaire: one item per question, its
+    linkId the intake field it fills (sitting_hours, symptoms.hip_pain, injuries,
+    injuries.site...), grouped by section. Answer it in any FHIR form tool and
+    score the QuestionnaireResponse JSON with `hipguide score`.
+    """
+    import json
+
+    from ..questionnaire import fhir
+
+    knowledge, qn = _load_questionnaire(kb)
+    form = fhir.build_form(qn)
+    if fmt == "fhir":
+        text = json.dumps(fhir.questionnaire_resource(form, knowledge.meta), indent=2,
+                          ensure_ascii=False) + "\n"
+    else:
+        import yaml
+
+        text = yaml.safe_dump(_as_data(form), sort_keys=False, allow_unicode=True, width=88)
+    _write(output, text)
+
+
+def _as_data(form) -> dict:
+    """The questionnaire as plain data, with each question's FHIR linkId."""
+    from ..kb import conditions as cl
+    from ..questionnaire.data import SKIP
+
+    def question(slot) -> dict:
+        q = slot.question
+        out = {"linkId": slot.link, "id": q.id, "field": q.field, "type": q.type,
+               "text": q.text}
+        if q.help:
+            out["help"] = q.help
+        out["required"] = q.required
+        if q.choices:
+            out["choices"] = dict(q.choices)
+        if q.low is not None:
+            out["range"] = [q.low, q.high]
+        if q.below is not None:
+            out["below"] = q.below
+        if q.default is not SKIP:
+            out["default"] = q.default
+        if q.ask_if is not None:
+            out["ask_if"] = " ".join(cl.render(q.ask_if))
+        if q.set:
+            out["set"] = dict(q.set)
+        if slot.children:
+            out["items"] = [question(child) for child in slot.children.values()]
+        if q.another:
+            out["another"] = q.another
+        return out
+
+    return {"red_flag_message": form.questionnaire.red_flag_message,
+            "sections": [{"linkId": link, "title": section.title,
+                          "red_flags": section.red_flags,
+                          "questions": [question(slot) for slot in members]}
+                         for link, section, members in form.sections]}
+
+
+@click.command()
+@click.argument("paths", nargs=-1, required=True)
+@click.option("--to", "target", type=click.Choice(["fhir", "csv", "yaml"]), required=True,
+              help="fhir: a QuestionnaireResponse (a Bundle of them for several intakes); "
+                   "csv: one sheet, a row per intake; yaml: intake documents.")
+@OUTPUT_OPTION
+@KB_OPTION
+def convert(paths, target, output, kb):
+    """Convert intakes between YAML, FHIR QuestionnaireResponse JSON and CSV.
+
+    PATHS are read as by `hipguide score` (files, directories, - for YAML on
+    standard input). Each valid intake is written, in input order; an invalid
+    one is reported on standard error and left out (exit 1). `hipguide score`
+    gives the converted intakes the same reports as the originals.
+    """
+    from ..intake import fhir as fhir_read
+    from ..intake.reading import records
+
+    fhir_read.use_kb(kb)
+    good, bad = [], 0
+    for record in records(paths):
+        if record.problems:
+            bad += 1
+            for problem in record.problems:
+                click.echo(str(problem), err=True)
+        else:
+            good.append(record)
+    if not good:
+        click.echo("hipguide: no valid intakes to convert.", err=True)
+        sys.exit(EXIT_INVALID)
+    text = _converted(good, target, kb)
+    _write(output, text)
+    click.echo(f"hipguide: {len(good)} intake(s) converted to {target}"
+               + (f", {bad} invalid left out." if bad else "."), err=True)
+    sys.exit(EXIT_INVALID if bad else EXIT_OK)
+
+
+def _converted(records: list, target: str, kb) -> str:
+    if target == "fhir":
+        import json
+
+        from ..intake import fhir as fhir_read
+        from ..questionnaire import fhir
+
+        form = fhir_read.form(kb)
+        try:
+            resources = [fhir.response_resource(r.intake, form, r.id) for r in records]
+        except fhir.ConvertError as exc:
+            click.echo(f"hipguide: cannot convert: {exc}", err=True)
+            sys.exit(EXIT_INVALID)
+        data = resources[0] if len(resources) == 1 else fhir.bundle(resources)
+        return json.dumps(data, indent=2, ensure_ascii=False) + "\n"
+    if target == "csv":
+        import io
+
+        from ..intake import csvsheet
+
+        out = io.StringIO()
+        csvsheet.write([r.intake for r in records], out, [r.id for r in records])
+        return out.getvalue()
+    import yaml
+
+    docs = [_plain_intake(r.intake, r.id) for r in records]
+    return yaml.safe_dump_all(docs, sort_keys=False, allow_unicode=True, explicit_start=True)
+
+
+def _plain_intake(intake: dict, rid: str) -> dict:
+    """An intake as a file states it: the id, and no 'not given' (None) values."""
+    def clean(value):
+        if isinstance(value, dict):
+            return {k: clean(v) for k, v in value.items() if v is not None}
+        if isinstance(value, list):
+            return [clean(v) for v in value]
+        return value
+
+    return clean({**intake, "id": rid})

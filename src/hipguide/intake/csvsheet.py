@@ -1,0 +1,313 @@
+"""CSV sheets of intakes: one row per intake, one column per intake field.
+
+The columns come from the intake contract (``intake.SCHEMA``): a top-level
+field is one column (``sitting_hours``); a mapping's fields are
+``symptoms.hip_pain``; a list of choices is one cell, items separated by ``;``
+(``anterior_pelvic_tilt;knee_valgus``); a list of mappings is numbered,
+``injuries.1.site``, ``injuries.1.months_ago``, ``injuries.2.site``...
+
+An empty cell is not answered. Yes/no cells take yes/no/true/false (any
+case); numbers are read strictly (``7.5``, not ``7,5``, ``07`` or ``1e1``).
+The delimiter is ``,`` or ``;`` (Excel writes ``;`` where the decimal mark is
+a comma): the header decides, since no field name holds either. Every
+problem names the row (as a spreadsheet numbers it: the header is row 1) and
+the column (header and letter); a bad row never stops the good ones.
+"""
+
+from __future__ import annotations
+
+import csv
+import difflib
+import io
+import re
+from pathlib import Path
+
+from ..problems import Problem
+from . import contract as schema
+from .contract import Boolean, Choice, Invalid, ListOf, Mapping, Number, Text
+
+TEMPLATE_INJURIES = 2     # numbered injury column sets in the template
+LIST_SEPARATOR = ";"
+TRUE, FALSE = ("yes", "true"), ("no", "false")
+_NUMBER = re.compile(r"^-?(0|[1-9][0-9]*)(\.[0-9]+)?$")
+
+
+def _letter(index: int) -> str:
+    """0 -> A, 25 -> Z, 26 -> AA: the spreadsheet's column name."""
+    out = ""
+    index += 1
+    while index:
+        index, rest = divmod(index - 1, 26)
+        out = chr(65 + rest) + out
+    return out
+
+
+def _is_repeated(spec) -> bool:
+    return isinstance(spec, ListOf) and isinstance(spec.item, Mapping)
+
+
+def columns(injury_slots: int = TEMPLATE_INJURIES) -> list[str]:
+    """The header, in the contract's order, with ``injury_slots`` numbered sets
+    for each list of mappings."""
+    out = []
+    for name, spec in schema.SCHEMA.fields.items():
+        if isinstance(spec, Mapping):
+            out += [f"{name}.{sub}" for sub in spec.fields]
+        elif _is_repeated(spec):
+            out += [f"{name}.{n}.{sub}" for n in range(1, injury_slots + 1)
+                    for sub in spec.item.fields]
+        else:
+            out.append(name)
+    return out
+
+
+def _column_spec(header: str):
+    """(intake path, field type) of a column name, or None if it is not one.
+    The path of a numbered column holds its number: ('injuries', 2, 'site')."""
+    parts = header.split(".")
+    spec = schema.SCHEMA.fields.get(parts[0])
+    if spec is None:
+        return None
+    if isinstance(spec, Mapping):
+        sub = spec.fields.get(parts[1]) if len(parts) == 2 else None
+        return ((parts[0], parts[1]), sub) if sub is not None else None
+    if _is_repeated(spec):
+        if len(parts) != 3 or not re.fullmatch(r"[1-9][0-9]*", parts[1]):
+            return None
+        sub = spec.item.fields.get(parts[2])
+        if sub is None or int(parts[1]) > spec.max_items:
+            return None
+        return (parts[0], int(parts[1]), parts[2]), sub
+    return ((parts[0],), spec) if len(parts) == 1 else None
+
+
+def _unknown_column(header: str) -> str:
+    known = columns(1)
+    generic = [re.sub(r"\.1\.", ".N.", c) for c in known]
+    probe = re.sub(r"\.[0-9]+\.", ".1.", header)
+    hint = difflib.get_close_matches(probe, known, n=1, cutoff=0.6)
+    more = ""
+    if hint:
+        suggestion = hint[0]
+        if re.search(r"\.[0-9]+\.", header):
+            suggestion = suggestion.replace(".1.", "." + header.split(".")[1] + ".")
+        more = f"did you mean {suggestion!r}? "
+    numbered = [c for c in generic if ".N." in c]
+    limit = next((s.max_items for s in schema.SCHEMA.fields.values() if _is_repeated(s)), 0)
+    return (f"unknown column {header!r}; {more}columns are intake fields (`hipguide schema "
+            f"--format csv-template`): {', '.join(c for c in generic if '.N.' not in c)}"
+            + (f", and numbered {', '.join(numbered)} (N = 1 to {limit})" if numbered else ""))
+
+
+def _cell(spec, text: str):
+    """The intake value of a non-empty cell, or Invalid saying what is allowed."""
+    if isinstance(spec, Number):
+        if "," in text and _NUMBER.match(text.replace(",", ".", 1)):
+            raise Invalid(f"{text!r}: use a point for decimals: {text.replace(',', '.', 1)}")
+        if not _NUMBER.match(text):
+            if re.fullmatch(r"-?0[0-9]+(\.[0-9]+)?", text):
+                raise Invalid(f"{text!r}: a number does not start with 0; write "
+                              f"{text.lstrip('0') or '0'}")
+            raise Invalid(f"{text!r} is not a number; expected {spec.allowed()}, written "
+                          "like 7 or 7.5")
+        return float(text) if "." in text else int(text)
+    if isinstance(spec, Boolean):
+        low = text.lower()
+        if low in TRUE or low in FALSE:
+            return low in TRUE
+        raise Invalid(f"{text!r}: expected yes or no (or true/false)")
+    if isinstance(spec, ListOf):
+        parts = [p.strip() for p in text.split(LIST_SEPARATOR)]
+        if any(not p for p in parts):
+            raise Invalid(f"{text!r}: separate the items with single {LIST_SEPARATOR!r}, "
+                          f"e.g. {LIST_SEPARATOR.join(spec.item.choices[:2])}")
+        return parts
+    if isinstance(spec, (Choice, Text)):
+        return text
+    raise Invalid(f"this column cannot be read from a sheet ({spec.allowed()})")
+
+
+def _delimiter(first_line: str) -> str | None:
+    """',' or ';' from the header line (field names hold neither); None if unclear."""
+    commas, semis = first_line.count(","), first_line.count(";")
+    if commas and semis:
+        return None
+    return ";" if semis else ","
+
+
+def _stem(name: str) -> str:
+    return "stdin" if name == "<stdin>" else Path(name).stem
+
+
+def records_from_text(text: str, name: str) -> list:
+    """The intake records of one CSV file's text, one per non-blank row."""
+    from .reading import Record
+
+    def whole(message, line=1, where=""):
+        return [Record(_stem(name), name, 1, problems=[Problem(name, message, where, line)])]
+
+    if not text.strip():
+        return whole("empty file: expected a header row of intake fields, then one row "
+                     "per intake")
+    first = text.splitlines()[0]
+    delimiter = _delimiter(first)
+    if delimiter is None:
+        return whole("the header mixes ',' and ';': separate the columns with one of them")
+    try:
+        rows = list(csv.reader(io.StringIO(text, newline=""), delimiter=delimiter,
+                               strict=True))
+    except csv.Error as exc:
+        return whole(f"not a readable CSV sheet: {exc}")
+    header = [h.strip() for h in rows[0]]
+    specs, problems = [], []
+    seen = {}
+    for i, head in enumerate(header):
+        where = f"{head or '(empty)'} (column {_letter(i)})"
+        found = _column_spec(head) if head else None
+        if not head:
+            problems.append(Problem(name, "a column with no name in the header", where, 1))
+        elif found is None:
+            problems.append(Problem(name, _unknown_column(head), where, 1))
+        elif head in seen:
+            problems.append(Problem(name, f"column {head!r} is also column "
+                                          f"{_letter(seen[head])}; keep one", where, 1))
+        seen.setdefault(head, i)
+        specs.append(found)
+    for field_name, spec in schema.SCHEMA.fields.items():
+        if spec.required and field_name not in seen:
+            problems.append(Problem(name, f"no {field_name!r} column; every intake needs "
+                                          f"{field_name} ({spec.allowed()})", "", 1))
+    if problems:
+        return [Record(_stem(name), name, 1, problems=problems)]
+    body = [(n, row) for n, row in enumerate(rows[1:], 2) if any(c.strip() for c in row)]
+    if not body:
+        return whole("no intake rows below the header", 2)
+    many = len(body) > 1
+    return [_row(row, n, header, specs, name, f"{_stem(name)}#{n}" if many else _stem(name))
+            for n, row in body]
+
+
+def _row(row: list, number: int, header: list, specs: list, name: str, default_id: str):
+    from .reading import Record
+
+    def where(i):
+        return f"{header[i]} (column {_letter(i)})"
+
+    problems, data, place, slots, failed = [], {}, {}, {}, set()
+    if len(row) > len(header):
+        extra = len(row) - len(header)
+        problems.append(Problem(name, f"{extra} more cell(s) than the header has columns "
+                                      f"(from column {_letter(len(header))})", "", number))
+    for i, found in enumerate(specs):
+        text = row[i].strip() if i < len(row) else ""
+        if not text:
+            continue
+        path, spec = found
+        try:
+            value = _cell(spec, text)
+        except Invalid as exc:
+            problems.append(Problem(name, exc.message, where(i), number))
+            failed.add(path)
+            continue
+        if len(path) == 3:  # numbered: injuries.N.site
+            slots.setdefault(path[0], {}).setdefault(path[1], {})[path[2]] = (value, i)
+        else:
+            target = data
+            for part in path[:-1]:
+                target = target.setdefault(part, {})
+            target[path[-1]] = value
+            place[path] = i
+    for list_name, numbered in slots.items():
+        data[list_name] = []
+        for k, slot in enumerate(sorted(numbered)):
+            fields = numbered[slot]
+            data[list_name].append({f: v for f, (v, _i) in fields.items()})
+            place[(list_name, k)] = min(i for _v, i in fields.values())
+            for f, (_v, i) in fields.items():
+                place[(list_name, k, f)] = i
+    for list_name, numbered in slots.items():  # a failed cell of injury N: its index
+        order = sorted(numbered)
+        failed |= {(p[0], order.index(p[1]), p[2]) for p in list(failed)
+                   if len(p) == 3 and p[0] == list_name and p[1] in order}
+    rid = data.get("id") if isinstance(data.get("id"), str) else default_id
+    intake, invalid = schema.validate(data)
+    for exc in invalid:
+        if _effective_path(exc) in failed:
+            continue  # its cell's own problem is reported already
+        column = next((place[exc.path[:n]] for n in range(len(exc.path), 0, -1)
+                       if exc.path[:n] in place), None)
+        message = exc.message
+        missing = re.match(r"missing required key '([^']+)' \((.*)\)$", message)
+        if not exc.path and missing and missing.group(1) in header:
+            column = header.index(missing.group(1))
+            message = f"empty, but every intake needs it ({missing.group(2)})"
+        elif len(exc.path) >= 2 and isinstance(exc.path[1], int) and exc.path[0] in slots:
+            number_in_sheet = sorted(slots[exc.path[0]])[exc.path[1]]
+            own = f"{exc.path[0]}.{number_in_sheet}.{missing.group(1)}" if missing else None
+            if own in header:
+                column = header.index(own)
+                message = f"empty, but each of the {exc.path[0]} given needs it " \
+                          f"({missing.group(2)})"
+            else:
+                message = f"{exc.path[0]} {number_in_sheet}: {message}"
+        problems.append(Problem(name, message, where(column) if column is not None else "",
+                                number))
+    if problems:
+        return Record(rid, name, number, problems=problems)
+    return Record(rid, name, number, intake)
+
+
+def _effective_path(exc) -> tuple:
+    """The path a contract problem is about; for a missing key, the key's own."""
+    missing = re.match(r"missing required key '([^']+)'", exc.message)
+    return tuple(exc.path) + ((missing.group(1),) if missing else ())
+
+
+# ---------------------------------------------------------------- writing
+
+
+def _text(value) -> str:
+    if value is None:
+        return ""
+    if isinstance(value, bool):
+        return "yes" if value else "no"
+    if isinstance(value, float):
+        text = repr(value)
+        if "e" in text or "E" in text:
+            from decimal import Decimal
+
+            text = format(Decimal(text), "f")
+        return text
+    if isinstance(value, list):
+        return LIST_SEPARATOR.join(value)
+    return str(value)
+
+
+def write(intakes: list, stream, ids: list | None = None) -> None:
+    """Write (validated) intakes as a sheet this module reads back unchanged:
+    the template's columns, with as many numbered injury sets as needed."""
+    slots = max([TEMPLATE_INJURIES] + [len(i.get("injuries") or []) for i in intakes])
+    header = columns(slots)
+    writer = csv.writer(stream, lineterminator="\r\n")
+    writer.writerow(header)
+    for k, intake in enumerate(intakes):
+        row = []
+        for head in header:
+            path, _spec = _column_spec(head)
+            value = intake
+            for part in path:
+                if isinstance(part, int):
+                    value = value[part - 1] if part <= len(value or []) else None
+                else:
+                    value = (value or {}).get(part)
+            if head == "id" and ids is not None:
+                value = ids[k]
+            row.append(_text(value))
+        writer.writerow(row)
+
+
+def template() -> str:
+    """An empty sheet: the header only (CSV has no comments)."""
+    out = io.StringIO()
+    write([], out)
+    return out.getvalue()
