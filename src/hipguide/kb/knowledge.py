@@ -10,6 +10,7 @@ import os
 import re
 from dataclasses import dataclass, field
 from pathlib import Path
+from xml.etree import ElementTree
 
 from ..intake.contract import AnyValue, Boolean, Choice, Invalid, ListOf, Mapping, Number, Text
 from ..intake.yamlload import parse_documents
@@ -21,6 +22,9 @@ URGENCIES = ("emergency", "urgent", "soon")
 SEEDS = ("000_ffaf38f0ebcc81d3.txt", "002_1072cfd83fa0929a.txt")
 STANDARD = "standard physiotherapy practice"
 MAX_KB_FILE = 2_000_000
+POSITIONS = ("lying", "seated", "standing_supported", "standing")
+PICTURES = "pictures"  # folder in knowledge/ holding one SVG per exercise or habit
+MAX_PICTURE = 20_000
 
 
 class Source(Text):
@@ -34,6 +38,19 @@ class Source(Text):
         parts = [p.strip() for p in value.split(";")]
         if not all(p in SEEDS + (STANDARD,) for p in parts):
             raise Invalid(f"unknown source {value!r}; expected {self.allowed()}")
+        return value
+
+
+class Picture(Text):
+    """The file name of an exercise's picture in knowledge/pictures/."""
+
+    def allowed(self) -> str:
+        return "a file name such as side_lying_internal_rotation.svg"
+
+    def check(self, value):
+        super().check(value)
+        if not re.fullmatch(r"[a-z0-9_]+\.svg", value):
+            raise Invalid(f"picture {value!r} must be {self.allowed()}")
         return value
 
 
@@ -74,6 +91,16 @@ EXERCISE = Mapping({
     "regression": _text("when it hurts"),
     "cautions": ListOf(_text("caution"), "always-shown cautions"),
     "source": Source("source", required=True), "note": _text("note", required=False),
+    "progression_test": _text("a criterion the person can test before progressing"),
+    "minutes": Number(1, 120, "minutes on a day it is done, at the starting dose",
+                      required=True),
+    "per_week": Number(1, 7, "days a week it is done (daily = 7)", integer=True,
+                       required=True),
+    "trains_internal_rotation": Boolean("true only if it trains or frees inward rotation",
+                                        required=True),
+    "position": Choice(POSITIONS, "body position; standing = unsupported standing work",
+                       required=True),
+    "picture": Picture("picture file in knowledge/pictures/", max_length=80, required=True),
 }, "an exercise or habit")
 
 RED_FLAG = Mapping({
@@ -271,7 +298,58 @@ def _catalogue(reader: _Reader, path: Path, top: str, schema: Mapping) -> dict:
             reader.add(doc, (top, i, "id"), f"duplicate id {item['id']!r}")
         else:
             items[item["id"]] = {**item, "_where": doc.mark((top, i))}
+            if "picture" in item:
+                for message in picture_problems(path.parent / PICTURES / item["picture"]):
+                    reader.add(doc, (top, i, "picture"), message)
     return items
+
+
+_SVG = "{http://www.w3.org/2000/svg}"
+_NOT_IN_PICTURES = {"script", "foreignObject", "image", "iframe", "embed", "object",
+                    "audio", "video", "use"}
+
+
+def picture_problems(path: Path) -> list[str]:
+    """Why the SVG at path is not a small, well-formed, self-contained, script-free
+    picture (empty when it is): no scripts or event handlers, no external references,
+    no embedded images, only the generic sans-serif font."""
+    name = f"{PICTURES}/{path.name}"
+    try:
+        if path.stat().st_size > MAX_PICTURE:
+            return [f"picture {name} is larger than {MAX_PICTURE} bytes"]
+        text = path.read_bytes().decode("utf-8")
+    except FileNotFoundError:
+        return [f"picture {name} is missing"]
+    except (OSError, UnicodeDecodeError) as exc:
+        return [f"cannot read picture {name}: {exc}"]
+    if re.search(r"<!(DOCTYPE|ENTITY)", text, re.IGNORECASE):
+        return [f"picture {name} must not declare a DOCTYPE or entities"]
+    try:
+        root = ElementTree.fromstring(text)
+    except ElementTree.ParseError as exc:
+        return [f"picture {name} is not well-formed XML: {exc}"]
+    if root.tag != _SVG + "svg" or not root.get("viewBox"):
+        return [f"picture {name} must be an <svg> element (SVG namespace) with a viewBox"]
+    problems = []
+    for el in root.iter():
+        tag = str(el.tag).rsplit("}", 1)[-1]
+        if tag in _NOT_IN_PICTURES:
+            problems.append(f"picture {name} contains <{tag}>, which is not allowed")
+        values = list(el.attrib.items()) + ([("style", el.text)] if tag == "style" else [])
+        for attr, value in values:
+            attr, value = attr.rsplit("}", 1)[-1], value or ""
+            if attr.lower().startswith("on"):
+                problems.append(f"picture {name} has an event handler {attr!r}")
+            elif attr == "href" and not value.startswith("#"):
+                problems.append(f"picture {name} refers to {value!r}; only #ids are allowed")
+            if re.search(r"url\(\s*['\"]?(?!#)|@import", value):
+                problems.append(f"picture {name} refers to an outside resource in {attr!r}")
+            for font in re.findall(r"font-family\s*:\s*([^;\"]+)", value) + (
+                    [value] if attr == "font-family" else []):
+                if font.strip() != "sans-serif":
+                    problems.append(f"picture {name} uses font {font.strip()!r}; "
+                                    "only the generic sans-serif is allowed")
+    return sorted(set(problems))
 
 
 def _kind(then) -> str | None:
