@@ -12,12 +12,15 @@ __version__ = "0.1.0"
 __all__ = ["assess", "assess_files", "assess_records", "__version__"]
 
 
-def assess(mapping, *, report_id: str = "intake", source: str = "<api>", kb=None):
+def assess(mapping, *, report_id: str = "intake", source: str = "<api>", kb=None,
+           withhold_unscreened: bool | None = None):
     """Validate one intake mapping and assess it; invalid input gives a Report with
-    status 'invalid' and its errors (it never raises for bad data)."""
+    status 'invalid' and its errors (it never raises for bad data).
+    ``withhold_unscreened=True``: no exercises when a warning sign is unanswered."""
     from .api import assess as _assess
 
-    return _assess(mapping, report_id=report_id, source=source, kb=kb)
+    return _assess(mapping, report_id=report_id, source=source, kb=kb,
+                   withhold_unscreened=withhold_unscreened)
 
 
 def assess_files(paths, *, kb=None):

@@ -22,11 +22,17 @@ def assessor(kb_root=None):
     return _ASSESSORS[key]
 
 
-def assess(mapping, *, report_id: str = "intake", source: str = "<api>", kb=None) -> Report:
-    """Validate ``mapping`` against the intake contract and assess it."""
+def assess(mapping, *, report_id: str = "intake", source: str = "<api>", kb=None,
+           withhold_unscreened: bool | None = None) -> Report:
+    """Validate ``mapping`` against the intake contract and assess it.
+    ``withhold_unscreened``: give no exercises when a warning sign was left
+    unanswered (None: the knowledge base's default, ``meta.yaml``)."""
     from .engine import invalid_report
 
     worker = assessor(kb)
+    if withhold_unscreened is not None and \
+            worker.policy["withhold_unscreened"] != withhold_unscreened:
+        worker = worker.with_policy(withhold_unscreened=withhold_unscreened)
     if isinstance(mapping, dict) and isinstance(mapping.get("id"), str):
         report_id = mapping["id"]
     data, invalid = schema.validate(mapping)

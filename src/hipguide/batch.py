@@ -89,7 +89,7 @@ def score_paths(worker: Assessor, paths: Iterable[str], jobs: int | None = None,
 _WORKER: Assessor | None = None
 
 
-def _init_worker(kb) -> None:
+def _init_worker(kb, policy: dict) -> None:
     import signal
 
     global _WORKER
@@ -97,6 +97,7 @@ def _init_worker(kb) -> None:
     from .api import assessor
 
     _WORKER = assessor(kb)  # inherited already built under 'fork'; built once otherwise
+    _WORKER.policy = policy
 
 
 def _score_chunk(items: list) -> list:
@@ -137,7 +138,7 @@ def _parallel(worker: Assessor, files: Iterator, jobs: int, kb) -> Iterator:
     # a forked worker inherits the parent's compiled engine through the cache
     api._ASSESSORS.setdefault(str(kb) if kb is not None else None, worker)
     pool = ProcessPoolExecutor(jobs, mp_context=_context(), initializer=_init_worker,
-                               initargs=(kb,))
+                               initargs=(kb, dict(worker.policy)))
     pending: deque = deque()
     chunks = _chunks(iter(files), CHUNK_FILES)
     try:

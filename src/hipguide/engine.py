@@ -9,40 +9,58 @@ depends on PYTHONHASHSEED.
 from __future__ import annotations
 
 from .kb.compiler import build_engine_class
-from .kb.conditions import SCALAR_KINDS
+from .kb.conditions import POLICY, SCALAR_KINDS
 from .kb.facts import (
     Caution,
     Condition,
     Factor,
     Injury,
     Intake,
+    Policy,
     Posture,
+    Precaution,
     Recommendation,
     RedFlag,
+    Surgery,
     Symptoms,
+    Unscreened,
+    Withheld,
 )
 from .kb.knowledge import KnowledgeBase
 from .report.model import (
     URGENCY_ORDER,
     FactorFinding,
+    PrecautionFinding,
     RecommendationFinding,
     RedFlagFinding,
     Report,
+    WarningSignFinding,
+    likelihood,
 )
+
+CONCLUSIONS = (Factor, RedFlag, Recommendation, Caution, Unscreened, Precaution, Withheld)
 
 # the intake fields that go into the Intake fact: the ones conditions can name
 _SCALARS = tuple(SCALAR_KINDS["intake"])
 
 
-def intake_facts(intake: dict) -> list:
-    """One fact per thing the intake says (one per list item)."""
+def intake_facts(intake: dict, policy: dict | None = None) -> list:
+    """One fact per thing the intake says (one per list item), and the run's policy."""
     facts = [Intake(**{k: intake[k] for k in _SCALARS if intake.get(k) is not None}),
-             Symptoms(**{k: v for k, v in intake["symptoms"].items() if v is not None})]
+             Symptoms(**{k: v for k, v in intake["symptoms"].items() if v is not None}),
+             Policy(**policy_values(policy))]
     for i, injury in enumerate(intake["injuries"]):
         facts.append(Injury(index=i, **{k: v for k, v in injury.items() if v is not None}))
+    for i, surgery in enumerate(intake.get("surgeries") or ()):
+        facts.append(Surgery(index=i, **{k: v for k, v in surgery.items() if v is not None}))
     facts += [Posture(kind=p) for p in intake["posture"]]
     facts += [Condition(name=c) for c in intake["conditions"]]
     return facts
+
+
+def policy_values(policy: dict | None) -> dict:
+    """Every policy field, defaults filled in."""
+    return {k: spec.default for k, spec in POLICY.items()} | (policy or {})
 
 
 def _combine(confidences) -> float:
@@ -56,19 +74,27 @@ def _combine(confidences) -> float:
 class Assessor:
     """Holds one compiled engine; ``assess`` is safe to call many times."""
 
-    def __init__(self, kb: KnowledgeBase):
+    def __init__(self, kb: KnowledgeBase, policy: dict | None = None):
         self.kb = kb
-        self.engine = build_engine_class(kb.rules)()
+        self.engine = build_engine_class(kb.rules, kb.blocks())()
         meta = kb.meta
         self.reassess = meta["reassess_advice"].format(weeks=meta["reassess_after_weeks"])
+        self.policy = {"withhold_unscreened": bool(meta.get("withhold_unscreened", False))}
+        self.policy.update(policy or {})
+
+    def with_policy(self, **policy) -> Assessor:
+        """A view of this Assessor (same compiled engine) with another policy."""
+        other = object.__new__(Assessor)
+        other.__dict__.update(self.__dict__)
+        other.policy = {**self.policy, **policy}
+        return other
 
     def run(self, intake: dict) -> list:
         engine = self.engine
         engine.reset()
-        engine.declare(*intake_facts(intake))
+        engine.declare(*intake_facts(intake, self.policy))
         engine.run()
-        return [f for f in engine.facts.values()
-                if isinstance(f, (Factor, RedFlag, Recommendation, Caution))]
+        return [f for f in engine.facts.values() if isinstance(f, CONCLUSIONS)]
 
     def assess(self, intake: dict, report_id: str, source: str) -> Report:
         return self.build(self.run(intake), report_id, source)
@@ -82,7 +108,7 @@ class Assessor:
             # a pickled report, sent from a worker to the parent, holds each once
             return sorted({texts.setdefault(b, b) for f in facts for b in f["basis"]})
 
-        by_kind: dict = {RedFlag: {}, Factor: {}, Recommendation: {}, Caution: {}}
+        by_kind: dict = {kind: {} for kind in CONCLUSIONS}
         for fact in conclusions:
             by_kind[type(fact)].setdefault(fact["id"], []).append(fact)
 
@@ -103,8 +129,9 @@ class Assessor:
             best = {}
             for f in facts:
                 best[f["rule"]] = max(best.get(f["rule"], 0.0), f["confidence"])
+            confidence = _combine(sorted(best.values()))
             factors.append(FactorFinding(
-                fid, item["name"], _combine(sorted(best.values())),
+                fid, item["name"], confidence, likelihood(confidence),
                 sorted({f["evidence"] for f in facts}), item["description"],
                 sorted(best), basis(facts),
                 item.get("advice", "")))
@@ -132,13 +159,34 @@ class Assessor:
         recs.sort(key=lambda r: (r.kind != "exercise", -max(confidence[a] for a in r.addresses),
                                  r.id))
 
+        unanswered = [
+            WarningSignFinding(sid, kb.red_flags[sid]["name"],
+                               sorted({f["evidence"] for f in facts}),
+                               sorted({f["rule"] for f in facts}))
+            for sid, facts in sorted(by_kind[Unscreened].items())]
+
+        withheld: dict = {}
+        for xid, facts in by_kind[Withheld].items():
+            for f in facts:
+                withheld.setdefault(f["precaution"], set()).add(xid)
+        precautions = []
+        for pid, facts in sorted(by_kind[Precaution].items()):
+            item = kb.precautions[pid]
+            precautions.append(PrecautionFinding(
+                pid, item["name"], sorted({f["evidence"] for f in facts}), item["instead"],
+                [{"id": x, "name": kb.exercises[x]["name"]} for x in sorted(withheld.get(pid, ()))],
+                sorted({f["rule"] for f in facts}),
+                basis(facts)))
+
         status = "refer" if red_flags else "ok"
         urgency = red_flags[0].urgency if red_flags else ""
         return Report(
             id=report_id, source=source, status=status, urgency=urgency,
             referral=meta["refer_advice"][urgency] if urgency else "",
-            red_flags=red_flags, factors=factors, recommendations=recs,
-            rules_fired=sorted({f["rule"] for f in conclusions}),
+            red_flags=red_flags, unanswered_warning_signs=unanswered,
+            unscreened_advice=meta["unscreened_advice"] if unanswered else "",
+            precautions=precautions, factors=factors, recommendations=recs,
+            rules_fired=sorted({f["rule"] for f in conclusions if not isinstance(f, Withheld)}),
             reassess=self.reassess,
             knowledge_version=str(meta["version"]), knowledge_reviewed=str(meta["last_reviewed"]),
             disclaimer=meta["disclaimer"])

@@ -24,7 +24,7 @@ def failed_leaves(node: Node) -> list[Node]:
     """The leaves that keep node from being true (all of them, for an 'any')."""
     if node.value is True:
         return []
-    if not node.children or node.label.startswith("some injury"):
+    if not node.children or node.label.startswith(("some injury", "some surgery")):
         return [node]
     if node.label == "none of:":
         return [node]  # the inner part was true (or unknown)
@@ -51,39 +51,47 @@ class RuleResult:
     tree: Node                     # our re-reading of its condition
     blocked_by_red_flag: bool = False
     basis: list = field(default_factory=list)
+    withheld_by: list = field(default_factory=list)   # precautions that blocked it
 
     @property
     def mismatch(self) -> bool:
-        expected = self.tree.value is True and not self.blocked_by_red_flag
+        expected = self.tree.value is True and not self.blocked_by_red_flag \
+            and not self.withheld_by
         return expected != self.fired
 
 
 class Explainer:
     """Everything needed to answer 'why' and 'why not' for one intake."""
 
-    def __init__(self, kb, intake: dict, conclusions: list):
+    def __init__(self, kb, intake: dict, conclusions: list, policy: dict | None = None):
         self.kb = kb
         self.intake = intake
         self.conclusions = conclusions
-        self.fired = {}
+        self.fired, self.withheld = {}, {}
         for fact in conclusions:
-            self.fired.setdefault(fact["rule"], []).append(fact)
-        self.factors = {f["id"] for f in conclusions if type(f).__name__ == "Factor"}
-        self.red_flags = {f["id"] for f in conclusions if type(f).__name__ == "RedFlag"}
-        self.evaluator = Evaluator(intake, self.factors)
+            table = self.withheld if type(fact).__name__ == "Withheld" else self.fired
+            table.setdefault(fact["rule"], []).append(fact)
+        ids = {kind: {f["id"] for f in conclusions if type(f).__name__ == kind}
+               for kind in ("Factor", "RedFlag", "Unscreened", "Precaution")}
+        self.factors, self.red_flags = ids["Factor"], ids["RedFlag"]
+        self.precautions = {f["id"]: f for f in conclusions
+                            if type(f).__name__ == "Precaution"}
+        self.evaluator = Evaluator(intake, self.factors, ids["Unscreened"], policy)
 
     def rule(self, rule) -> RuleResult:
         facts = self.fired.get(rule.id, [])
         basis = sorted({b for f in facts for b in f["basis"]})
+        withheld = sorted({f["precaution"] for f in self.withheld.get(rule.id, [])})
         return RuleResult(rule, bool(facts), self.evaluator.node(rule.condition),
-                          rule.kind == "recommend" and bool(self.red_flags), basis)
+                          rule.kind == "recommend" and bool(self.red_flags), basis, withheld)
 
     def rules_for(self, kind: str, item_id: str) -> list:
         return [r for r in self.kb.rules if r.kind == kind and r.concludes == item_id]
 
 
 KINDS = (("factor", "factors", "factor"), ("red_flag", "red_flags", "red flag"),
-         ("recommend", "exercises", "exercise or habit"), ("caution", "cautions", "caution"))
+         ("recommend", "exercises", "exercise or habit"), ("caution", "cautions", "caution"),
+         ("precaution", "precautions", "precaution"))
 
 
 def resolve(kb, target: str):
@@ -126,6 +134,11 @@ def _rule_entry(explainer: Explainer, rule, seen: set, depth: int) -> dict:
     else:
         if result.blocked_by_red_flag:
             entry["blocked_by"] = sorted(explainer.red_flags)
+        if result.withheld_by:
+            entry["not_given_because"] = [
+                {"precaution": pid, "name": explainer.kb.precautions[pid]["name"],
+                 "evidence": explainer.precautions[pid]["evidence"],
+                 "rule": explainer.precautions[pid]["rule"]} for pid in result.withheld_by]
         entry["failed"] = []
         for leaf in failed_leaves(result.tree):
             failure = {"condition": leaf.label, "value": word(leaf.value),
@@ -188,6 +201,9 @@ def render_rule(entry: dict, depth: int) -> list[str]:
                 lines.append(f"{pad}  factor {chain['factor']} came from:")
                 lines += render_rule(sub, depth + 2)
         return lines
+    for why in entry.get("not_given_because", []):
+        lines.append(f"{pad}  not given because: {why['evidence']}, precaution {why['rule']} "
+                     f"({why['name']})")
     if entry.get("blocked_by"):
         lines.append(f"{pad}  blocked: red flag(s) {', '.join(entry['blocked_by'])} stop "
                      "every exercise and habit")

@@ -311,7 +311,7 @@ def why(target, intake_path, fmt, kb):
             continue
         conclusions = worker.run(record.intake)
         report = worker.build(conclusions, record.id, record.source)
-        explainer = Explainer(base, record.intake, conclusions)
+        explainer = Explainer(base, record.intake, conclusions, worker.policy)
         if resolved:
             body = explain(explainer, *resolved)
         else:

@@ -35,8 +35,13 @@ from .common import (
               help="Worker processes (default: the number of cores for batches of "
                    "300 or more files, else 1). Output is the same, in the same order, "
                    "whatever the number.")
+@click.option("--unscreened", type=click.Choice(["advise", "withhold"]), default=None,
+              help="When a warning-sign question was left unanswered: advise (list the "
+                   "unchecked signs and ask the person to confirm none applies; the default "
+                   "unless knowledge/meta.yaml says otherwise) or withhold (give no exercises "
+                   "until they are answered).")
 @KB_OPTION
-def score(paths, fmt, output, explain, quiet, summary, jobs, kb):
+def score(paths, fmt, output, explain, quiet, summary, jobs, unscreened, kb):
     """Assess intake files: PATHS are files, directories (every *.yaml, *.yml,
     *.json, *.csv below, sorted) or - for standard input (YAML). *.json files are
     FHIR R4 QuestionnaireResponses (or a Bundle of them), *.csv sheets one intake
@@ -48,6 +53,8 @@ def score(paths, fmt, output, explain, quiet, summary, jobs, kb):
     from .tally import Tally
 
     worker = load_kb_or_exit(kb)
+    if unscreened is not None:
+        worker.policy["withhold_unscreened"] = unscreened == "withhold"
     fhir_read.use_kb(kb)  # FHIR responses answer this knowledge base's questionnaire
     tally = Tally(paths, quiet)  # counts every status as the reports go by
     internal = 0

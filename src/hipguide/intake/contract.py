@@ -16,6 +16,10 @@ POSTURES = ("anterior_pelvic_tilt", "posterior_pelvic_tilt", "lateral_pelvic_til
 INJURY_SITES = ("hip", "knee", "ankle", "lower_back", "groin", "thigh")
 SIDES = ("left", "right", "both")
 CONDITIONS = ("arthritis", "nerve_compression")
+SURGERY_KINDS = ("replacement", "resurfacing", "arthroscopy", "fracture_fixation", "other",
+                 "unknown")
+APPROACHES = ("posterior", "anterior", "lateral", "unknown")
+PREGNANCY = ("no", "pregnant", "recently_gave_birth")
 
 
 class Invalid(Exception):
@@ -283,26 +287,47 @@ INJURY = Mapping({
     "surgery": Boolean("whether it was operated on"),
 }, "one past injury")
 
+SURGERY = Mapping({
+    "site": Choice(INJURY_SITES, "where the operation was", required=True),
+    "kind": Choice(SURGERY_KINDS, "what kind of operation (left out: unknown)",
+                   default="unknown"),
+    "approach": Choice(APPROACHES, "for a hip replacement or resurfacing: the surgical "
+                                   "approach (left out: unknown)", default="unknown"),
+    "side": Choice(SIDES, "which side"),
+    "months_ago": Number(0, 1200, "how many months ago it was", required=True),
+}, "one operation on a joint or the spine")
+
+# Warning-sign answers are yes / no / not answered: a symptom left out is
+# unknown (None), never "no", so a report can say which were not checked.
 SYMPTOMS = Mapping({
-    "hip_pain": Number(0, 10, "hip pain today on a 0-10 scale", integer=True, default=0),
-    "stiffness": Boolean("hips feel stiff"),
-    "limited_rotation": Boolean("hard to turn the leg inwards or pivot"),
-    "balance_problems": Boolean("trouble keeping balance"),
-    "numbness_or_tingling": Boolean("numbness, tingling or weakness in the leg"),
-    "night_pain": Boolean("hip pain at night or at rest that does not ease"),
-    "pain_after_fall": Boolean("the pain started after a fall or accident"),
-    "cannot_bear_weight": Boolean("cannot put weight on the leg"),
-    "fever_or_unwell": Boolean("fever, chills or feeling generally unwell"),
-    "hot_swollen_joint": Boolean("the hip or groin is hot, red or swollen"),
-    "unexplained_weight_loss": Boolean("weight loss without trying"),
-    "history_of_cancer": Boolean("has had cancer"),
-    "bowel_or_bladder_change": Boolean("new trouble controlling bowel or bladder"),
-    "saddle_numbness": Boolean("numbness around the groin, buttocks or inner thighs"),
+    "hip_pain": Number(0, 10, "hip pain today on a 0-10 scale", integer=True),
+    "stiffness": Boolean("hips feel stiff", default=None),
+    "limited_rotation": Boolean("hard to turn the leg inwards or pivot", default=None),
+    "balance_problems": Boolean("trouble keeping balance", default=None),
+    "numbness_or_tingling": Boolean("numbness, tingling or pins and needles in the leg",
+                                    default=None),
+    "new_leg_weakness": Boolean("new or worsening weakness in the leg", default=None),
+    "night_pain": Boolean("hip pain at night or at rest that does not ease", default=None),
+    "pain_after_fall": Boolean("the pain started after a fall or accident", default=None),
+    "cannot_bear_weight": Boolean("cannot put weight on the leg", default=None),
+    "limp": Boolean("walks with a limp", default=None),
+    "knee_pain": Boolean("knee pain (in a child or teenager it can come from the hip)",
+                         default=None),
+    "back_pain": Boolean("low back pain now", default=None),
+    "fever_or_unwell": Boolean("fever, chills or feeling generally unwell", default=None),
+    "hot_swollen_joint": Boolean("the hip or groin is hot, red or swollen", default=None),
+    "unexplained_weight_loss": Boolean("weight loss without trying", default=None),
+    "history_of_cancer": Boolean("has had cancer", default=None),
+    "bowel_or_bladder_change": Boolean("new difficulty passing urine, or new loss of bladder "
+                                       "or bowel control or feeling", default=None),
+    "saddle_numbness": Boolean("numbness around the groin, buttocks or inner thighs",
+                               default=None),
 }, "symptoms today")
 
 SCHEMA = Mapping({
     "id": Text("intake id; default: file stem, plus #N for the Nth document"),
-    "age": Number(10, 110, "age in whole years", integer=True),
+    "age": Number(1, 110, "age in whole years (under 18: hip symptoms need a doctor)",
+                  integer=True),
     "sitting_hours": Number(0, 24, "hours seated per day", required=True),
     "activity_level": Choice(ACTIVITY_LEVELS, "usual activity level"),
     "ergonomic_workstation": Boolean("desk set up ergonomically", default=None),
@@ -311,8 +336,15 @@ SCHEMA = Mapping({
     "returning_to_sport": Boolean("coming back to sport or high-intensity training", default=None),
     "repetitive_strain": Boolean("repetitive movement at work or in training", default=None),
     "rest_days_per_week": Number(0, 7, "rest days per week", integer=True),
+    "falls_last_12_months": Boolean("has fallen in the last 12 months", default=None),
+    "walking_aid": Boolean("uses a stick, crutch or frame to walk", default=None),
+    "pregnancy": Choice(PREGNANCY, "pregnant, or gave birth in the last 6 months"),
+    "osteoporosis_or_fragility_fracture": Boolean(
+        "osteoporosis, or a bone broken by a minor fall or less", default=None),
+    "long_term_steroids": Boolean("takes steroid tablets for 3 months or more", default=None),
     "posture": ListOf(Choice(POSTURES, "a posture finding"), "posture findings"),
     "injuries": ListOf(INJURY, "past injuries", unique=False),
+    "surgeries": ListOf(SURGERY, "operations on a joint or the spine, any time", unique=False),
     "symptoms": SYMPTOMS,
     "conditions": ListOf(Choice(CONDITIONS, "a diagnosed condition"), "diagnosed conditions"),
 }, "one hipguide intake")

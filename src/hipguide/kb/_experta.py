@@ -38,6 +38,7 @@ try:
         KnowledgeEngine,
         P,
         Rule,
+        W,
     )
 finally:
     if not _had_handlers:
@@ -63,4 +64,4 @@ def _install_fast_token():
 
 ORIGINAL_TOKEN = _install_fast_token()  # (__new__, copy) as experta ships them
 
-__all__ = ["AND", "AS", "NOT", "OR", "Fact", "KnowledgeEngine", "P", "Rule", "experta"]
+__all__ = ["AND", "AS", "NOT", "OR", "Fact", "KnowledgeEngine", "P", "Rule", "W", "experta"]

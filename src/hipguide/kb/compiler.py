@@ -11,18 +11,29 @@ import itertools
 import re
 
 from . import conditions as cl
-from ._experta import AND, AS, NOT, OR, KnowledgeEngine, P, Rule
+from ._experta import AND, AS, NOT, OR, KnowledgeEngine, P, Rule, W
 from .facts import (
     SUBJECT_FACTS,
     VALUE_FIELD,
+    Block,
     Caution,
     Factor,
+    Intake,
+    Precaution,
     Recommendation,
     RedFlag,
+    Unscreened,
+    Withheld,
 )
 
 _PLACEHOLDER = re.compile(r"{([a-z_.]+)}")
-SALIENCE = {"red_flag": 100, "factor": 50, "caution": 20, "recommend": 10}
+# Higher fires first. Red flags and unanswered warning signs come first, then
+# precautions (their Block facts must exist before any recommendation could
+# fire), factors, red flags that depend on factors ("late", e.g. pain that no
+# factor explains), cautions, and recommendations last: NOT(RedFlag()) and
+# NOT(Block(...)) only stop a rule that has not fired yet.
+SALIENCE = {"red_flag": 100, "unscreened": 100, "precaution": 90, "factor": 50,
+            "late_red_flag": 30, "caution": 20, "recommend": 10}
 
 
 def _test(leaf: cl.Leaf):
@@ -43,9 +54,11 @@ class _Patterns:
     def pattern(self, kind: str, group: list, bind: bool = True):
         constraints = {}
         for leaf in group:
-            key = leaf.field if kind in ("intake", "symptoms", "injury") else VALUE_FIELD[kind]
+            if leaf.op == "any":
+                continue  # 'no factor', 'unscreened': any fact of the kind
+            key = leaf.field if kind in cl.FIELD_KINDS else VALUE_FIELD[kind]
             test = _test(cl.Leaf(leaf.kind, leaf.field, leaf.op, leaf.value, leaf.text,
-                                 leaf.negated and kind in ("intake", "symptoms", "injury")))
+                                 leaf.negated and kind in cl.FIELD_KINDS))
             constraints[key] = constraints[key] & test if key in constraints else test
         fact = SUBJECT_FACTS[kind](**constraints)
         if not bind:
@@ -80,7 +93,10 @@ class _Patterns:
         ces = []
         merged: dict[str, list] = {}
         for leaf in leaves:
-            if leaf.kind in ("intake", "symptoms", "injury"):
+            if leaf.op == "unanswered":  # the one fact of its kind lacks the field
+                probe = SUBJECT_FACTS[leaf.kind](**{leaf.field: W()})
+                ces.append(probe if leaf.negated else NOT(probe))
+            elif leaf.kind in cl.FIELD_KINDS:
                 merged.setdefault(leaf.kind, []).append(leaf)
             elif leaf.negated:
                 positive = cl.Leaf(leaf.kind, leaf.field, leaf.op, leaf.value, leaf.text)
@@ -98,7 +114,11 @@ def describe_fact(kind: str, fact, leaves) -> str:
         return f"posture has {fact['kind']}"
     if kind == "conditions":
         return f"conditions has {fact['name']}"
-    prefix = {"intake": "", "symptoms": "symptoms.", "injury": f"injuries[{fact.get('index')}]."}
+    if kind == "unscreened":
+        return f"warning sign not checked: {fact['id']}"
+    prefix = {"intake": "", "symptoms": "symptoms.", "policy": "policy.",
+              "injury": f"injuries[{fact.get('index')}].",
+              "surgery": f"surgeries[{fact.get('index')}]."}
     seen, parts = set(), []
     for leaf in leaves:
         if leaf.field in seen:
@@ -115,7 +135,7 @@ def _template_values(bound: dict, tables: dict) -> dict:
     values = {}
     for name, fact in bound.items():
         kind, _ = tables[name]
-        if kind in ("intake", "symptoms", "injury"):
+        if kind in cl.FIELD_KINDS:
             prefix = "" if kind == "intake" else kind + "."
             for key, value in fact.as_dict().items():
                 if isinstance(value, float):
@@ -126,8 +146,12 @@ def _template_values(bound: dict, tables: dict) -> dict:
     return values
 
 
-def make_action(rule, tables: dict):
-    """The rule's right-hand side: declare one conclusion fact. No I/O."""
+def make_action(rule, tables: dict, blocks: dict, withheld: bool = False):
+    """The rule's right-hand side: declare its conclusion facts. No I/O.
+
+    ``blocks``: precaution id -> the exercise ids it rules out. ``withheld``: the
+    action of a recommendation's shadow rule, which fires when a precaution
+    blocked it and records that (a Withheld fact) instead of recommending."""
     then = rule.then
     kind = rule.kind
     # most evidence texts have no {placeholder}: skip building the values for them
@@ -144,7 +168,10 @@ def make_action(rule, tables: dict):
             evidence = _PLACEHOLDER.sub(lambda m: str(values.get(m.group(1), m.group(0))),
                                         evidence)
         common = {"rule": rule.id, "basis": basis}
-        if kind == "factor":
+        if withheld:
+            by = sorted(f["precaution"] for n, f in bound.items() if n == "blocked")
+            engine.declare(Withheld(id=then["recommend"], precaution=by[0], **common))
+        elif kind == "factor":
             engine.declare(Factor(id=then["factor"], confidence=then["confidence"],
                                   evidence=evidence, **common))
         elif kind == "red_flag":
@@ -154,23 +181,54 @@ def make_action(rule, tables: dict):
             addresses = tuple(sorted(f["id"] for n, f in bound.items()
                                      if n in tables and tables[n][0] == "factor"))
             engine.declare(Recommendation(id=then["recommend"], addresses=addresses, **common))
+        elif kind == "unscreened":
+            engine.declare(Unscreened(id=then["unscreened"], evidence=evidence, **common))
+        elif kind == "precaution":
+            pid = then["precaution"]
+            engine.declare(Precaution(id=pid, evidence=evidence, **common))
+            for exercise in blocks.get(pid, ()):
+                engine.declare(Block(exercise=exercise, precaution=pid))
         else:
             engine.declare(Caution(id=then["caution"], evidence=evidence, **common))
 
-    action.__name__ = action.__qualname__ = rule.id
+    action.__name__ = action.__qualname__ = rule.id + ("-WITHHELD" if withheld else "")
     return action
 
 
-def compile_rule(rule):
-    """One rule (see knowledge.RuleSpec) -> an experta Rule."""
+def salience(rule) -> int:
+    if rule.kind == "red_flag" and any(leaf.kind in cl.CONCLUDED_KINDS
+                                       for leaf in cl.leaves(rule.condition)):
+        return SALIENCE["late_red_flag"]
+    return SALIENCE[rule.kind]
+
+
+def compile_rule(rule, blocks: dict | None = None) -> list:
+    """One rule (see knowledge.RuleSpec) -> experta Rules: the rule itself and,
+    for a recommendation, its shadow that records a precaution's block."""
+    blocks = blocks or {}
     patterns = _Patterns()
     ces = patterns.compile(cl.normal_form(rule.condition))
-    if rule.kind == "recommend":
-        ces.append(NOT(RedFlag()))
-    return Rule(*ces, salience=SALIENCE[rule.kind])(make_action(rule, patterns.bound))
+    if isinstance(ces[0], NOT):
+        # experta 1.9.4 can let a rule that *starts* with NOT(...) fire although
+        # the negated fact exists (seen with several such rules in one engine);
+        # anchoring it on the one Intake fact avoids that.
+        ces.insert(0, Intake())
+    if rule.kind != "recommend":
+        return [Rule(*ces, salience=salience(rule))(make_action(rule, patterns.bound, blocks))]
+    exercise = rule.then["recommend"]
+    given = Rule(*ces, NOT(RedFlag()), NOT(Block(exercise=exercise)),
+                 salience=SALIENCE["recommend"])(make_action(rule, patterns.bound, blocks))
+    shadow = Rule(*ces, NOT(RedFlag()), AS.blocked << Block(exercise=exercise),
+                  salience=SALIENCE["recommend"])(
+        make_action(rule, patterns.bound, blocks, withheld=True))
+    return [given, shadow]
 
 
-def build_engine_class(rules) -> type:
-    """A KnowledgeEngine subclass holding every compiled rule."""
-    namespace = {"rule_" + r.id.replace("-", "_"): compile_rule(r) for r in rules}
+def build_engine_class(rules, blocks: dict | None = None) -> type:
+    """A KnowledgeEngine subclass holding every compiled rule. ``blocks``:
+    precaution id -> the exercise ids it rules out."""
+    namespace = {}
+    for rule in rules:
+        for i, compiled in enumerate(compile_rule(rule, blocks)):
+            namespace["rule_" + rule.id.replace("-", "_") + ("_withheld" if i else "")] = compiled
     return type("HipguideEngine", (KnowledgeEngine,), namespace)

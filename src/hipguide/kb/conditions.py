@@ -10,11 +10,18 @@ A condition is a YAML value:
 * ``posture has knee_valgus``, ``conditions has arthritis`` (a list value
   means any of them: ``posture has [knee_valgus, sway_back]``);
 * ``factor tight_hip_flexors`` -- a factor concluded by another rule (chaining);
+  ``no factor`` -- no factor was concluded at all;
+* ``symptoms.night_pain unanswered`` -- the intake does not give that value
+  (a warning sign left unchecked); always true or false, never unknown;
+* ``unscreened`` -- some warning sign was left unanswered (an S- rule fired);
+* ``policy.withhold_unscreened`` -- a clinic policy given with the run;
+* ``surgery.site == hip``, ``surgery.approach == posterior`` -- an operation;
 * ``{all: [...]}``, ``{any: [...]}``, ``{not: ...}``; a plain list means all.
 
-Leaves on ``injury.*`` inside one ``all`` describe one and the same injury.
-A leaf about a value the intake did not give (e.g. no age) is never true, and
-neither is its ``not``: unknown is not evidence.
+Leaves on ``injury.*`` (or on ``surgery.*``) inside one ``all`` describe one
+and the same injury (operation). A leaf about a value the intake did not give
+(e.g. no age) is never true, and neither is its ``not``: unknown is not
+evidence.
 """
 
 from __future__ import annotations
@@ -33,18 +40,33 @@ OPS = {
 }
 NEGATED = {"==": "!=", "!=": "==", "<": ">=", "<=": ">", ">": "<=", ">=": "<", "in": "not in"}
 
+# A run's policy (set by the clinic for a batch, not by the intake).
+POLICY = {
+    "withhold_unscreened": schema.Boolean(
+        "give no exercises when a warning sign was left unanswered", default=False),
+}
+
 # subject kind -> (fact fields and their specs)
 SCALAR_KINDS = {
     "intake": {k: v for k, v in schema.SCHEMA.fields.items()
-               if k not in ("id", "posture", "injuries", "symptoms", "conditions")},
+               if k != "id" and not isinstance(v, (schema.ListOf, schema.Mapping))},
     "symptoms": dict(schema.SYMPTOMS.fields),
     "injury": dict(schema.INJURY.fields),
+    "surgery": dict(schema.SURGERY.fields),
+    "policy": POLICY,
 }
 LIST_KINDS = {"posture": schema.POSTURES, "conditions": schema.CONDITIONS}
+# subjects that are lists of mappings: the leaves on one inside an 'all' are one item
+GROUP_KINDS = {"injury": "injuries", "surgery": "surgeries"}
+# subjects whose leaves test one fact's fields (grouped into one pattern)
+FIELD_KINDS = ("intake", "symptoms", "injury", "surgery", "policy")
+# subjects tested as "some fact of this kind exists" (op 'any')
+CONCLUDED_KINDS = ("factor", "unscreened")
 
 _LEAF = re.compile(r"^\s*([a-z_][a-z0-9_.]*)\s*(==|!=|<=|>=|<|>|\bin\b|\bhas\b)\s*(.+?)\s*$")
 _BARE = re.compile(r"^\s*([a-z_][a-z0-9_.]*)\s*$")
 _DERIVED = re.compile(r"^\s*factor\s+([a-z_][a-z0-9_]*)\s*$")
+_UNANSWERED = re.compile(r"^\s*([a-z_][a-z0-9_.]*)\s+unanswered\s*$")
 
 
 class ConditionError(Exception):
@@ -58,14 +80,19 @@ class ConditionError(Exception):
 
 @dataclass(frozen=True)
 class Leaf:
-    kind: str          # intake | symptoms | injury | posture | conditions | factor
-    field: str         # fact field ('' for posture/conditions/factor)
+    kind: str          # intake | symptoms | injury | surgery | policy | posture |
+                       # conditions | factor | unscreened
+    field: str         # fact field ('' for posture/conditions)
     op: str
     value: object
     text: str
     negated: bool = False
 
     def describe(self) -> str:
+        if self.op == "any":  # 'no factor', 'unscreened'
+            words = {"factor": ("some factor", "no factor"),
+                     "unscreened": ("unscreened", "not unscreened")}[self.kind]
+            return words[self.negated]
         return f"not ({self.text})" if self.negated else self.text
 
 
@@ -115,6 +142,18 @@ def _literal(text: str, path: tuple):
 
 
 def _leaf(text: str, factor_ids, path: tuple) -> Leaf:
+    words = text.split()
+    if words == ["no", "factor"]:
+        return Leaf("factor", "id", "any", None, text.strip(), negated=True)
+    if words == ["unscreened"]:
+        return Leaf("unscreened", "id", "any", None, text.strip())
+    m = _UNANSWERED.match(text)
+    if m:
+        kind, field, _ = _subject(m.group(1), text, path)
+        if kind not in ("intake", "symptoms"):
+            raise ConditionError(f"'unanswered' works on top-level and symptoms fields, not "
+                                 f"{m.group(1)!r}", path)
+        return Leaf(kind, field, "unanswered", None, text.strip())
     m = _DERIVED.match(text)
     if m:
         if m.group(1) not in factor_ids:
@@ -165,8 +204,9 @@ def _subject(name: str, text: str, path: tuple):
     fields = SCALAR_KINDS.get(kind)
     if fields is None:
         raise ConditionError(f"unknown subject {name!r} in {text!r}; expected a top-level intake "
-                             "field, symptoms.<name>, injury.<name>, posture, conditions "
-                             "or factor", path)
+                             "field, symptoms.<name>, injury.<name>, surgery.<name>, "
+                             "policy.<name>, posture, conditions, factor, 'no factor' or "
+                             "unscreened", path)
     if field not in fields:
         import difflib
 
@@ -179,13 +219,14 @@ def _subject(name: str, text: str, path: tuple):
 
 def negate(node):
     """Push a negation down to the leaves (negation normal form)."""
+    if isinstance(node, Leaf) and node.kind in GROUP_KINDS:
+        return Not(node)  # "no injury (operation) with ...", not "one without ..."
     if isinstance(node, Leaf):
         return Leaf(node.kind, node.field, node.op, node.value, node.text, not node.negated)
     if isinstance(node, Not):
         return node.item
-    if isinstance(node, All) and all(isinstance(i, Leaf) and i.kind == "injury"
-                                     for i in node.items):
-        return Not(node)  # "no injury such that ..."
+    if _one_group(node):
+        return Not(node)  # "no injury (operation) such that ..."
     if isinstance(node, All):
         return Any(tuple(negate(i) for i in node.items))
     return All(tuple(negate(i) for i in node.items))
@@ -197,14 +238,21 @@ def normal_form(node):
         return node
     if isinstance(node, Not):
         inner = node.item
-        if isinstance(inner, Leaf) and inner.kind in ("injury", "posture", "conditions", "factor"):
+        if isinstance(inner, Leaf) and (inner.kind in GROUP_KINDS or inner.kind in LIST_KINDS
+                                        or inner.kind in CONCLUDED_KINDS):
             return Not(inner)
-        if isinstance(inner, All) and all(isinstance(i, Leaf) and i.kind == "injury"
-                                          for i in inner.items):
+        if _one_group(inner):
             return Not(inner)
         return normal_form(negate(inner))
     cls = type(node)
     return cls(tuple(normal_form(i) for i in node.items))
+
+
+def _one_group(node) -> bool:
+    """An 'all' of leaves on one list-of-mappings subject (one injury, one operation)."""
+    return isinstance(node, All) and len({i.kind if isinstance(i, Leaf) else None
+                                          for i in node.items}) == 1 \
+        and isinstance(node.items[0], Leaf) and node.items[0].kind in GROUP_KINDS
 
 
 def leaves(node):

@@ -15,8 +15,9 @@ inside one ``all`` describe one and the same injury.
 
 ``answers`` is an intake mapping, whole (normalised: absent lists are ``[]``)
 or partial (the questionnaire's answers so far: an absent key is unknown).
-``factors`` is the set of factor ids the engine concluded, or None when there
-is no engine run to ask (then every ``factor X`` leaf is unknown).
+``factors`` and ``unscreened`` are the ids the engine concluded, or None when
+there is no engine run to ask (then ``factor X`` and ``unscreened`` leaves are
+unknown). ``policy`` is the run's policy (``conditions.POLICY``).
 """
 
 from __future__ import annotations
@@ -83,9 +84,12 @@ def shown(value) -> str:
 class Evaluator:
     """Evaluates condition trees against one intake (or partial answers)."""
 
-    def __init__(self, answers: dict, factors: set | None = None):
+    def __init__(self, answers: dict, factors: set | None = None,
+                 unscreened: set | None = None, policy: dict | None = None):
         self.answers = answers
-        self.factors = None if factors is None else set(factors)
+        self.concluded = {"factor": None if factors is None else set(factors),
+                          "unscreened": None if unscreened is None else set(unscreened)}
+        self.policy = {k: spec.default for k, spec in cl.POLICY.items()} | (policy or {})
 
     def holds(self, node) -> bool:
         """Whether node is surely true (unknown is not true)."""
@@ -100,24 +104,30 @@ class Evaluator:
         if isinstance(node, cl.Any):
             kids = [self.node(i) for i in node.items]
             return Node("any of:", any_of(k.value for k in kids), children=kids)
-        injury = [i for i in node.items if isinstance(i, cl.Leaf) and i.kind == "injury"]
-        rest = [i for i in node.items if not (isinstance(i, cl.Leaf) and i.kind == "injury")]
+        grouped = {kind: [i for i in node.items if isinstance(i, cl.Leaf) and i.kind == kind]
+                   for kind in cl.GROUP_KINDS}
+        rest = [i for i in node.items
+                if not (isinstance(i, cl.Leaf) and i.kind in cl.GROUP_KINDS)]
         kids = [self.node(i) for i in rest]
-        if injury:
-            kids.append(self.injuries(cl.All(tuple(injury))))
+        for group in grouped.values():
+            if group:
+                kids.append(self.items(cl.All(tuple(group))))
         return Node("all of:", all_of(k.value for k in kids), children=kids)
 
     def leaf(self, leaf: cl.Leaf, injury: dict | None = None) -> Node:
         answers = self.answers
-        if leaf.kind == "factor":
-            if self.factors is None:
-                return Node(leaf.describe(), None, f"factor {leaf.value} not known yet",
-                            factor=leaf.value)
-            present = leaf.value in self.factors
-            value = (not present) if leaf.negated else present
-            detail = "concluded" if present else "not concluded"
-            return Node(leaf.describe(), value, f"factor {leaf.value} {detail}",
-                        factor=leaf.value)
+        if leaf.kind in cl.CONCLUDED_KINDS:
+            return self._concluded(leaf)
+        if leaf.op == "unanswered":
+            where = answers if leaf.kind == "intake" else answers.get("symptoms") or {}
+            name = leaf.field if leaf.kind == "intake" else f"symptoms.{leaf.field}"
+            missing = where.get(leaf.field) is None
+            return Node(leaf.describe(), missing != leaf.negated,
+                        f"{name} = {shown(where.get(leaf.field))}")
+        if leaf.kind == "policy":
+            actual = self.policy.get(leaf.field)
+            return Node(leaf.describe(), _test(leaf, actual),
+                        f"policy.{leaf.field} = {shown(actual)}")
         if leaf.kind in ("posture", "conditions"):
             have = answers.get(leaf.kind)
             if have is None:
@@ -126,12 +136,12 @@ class Evaluator:
             found = any(w in have for w in wanted)
             value = (not found) if leaf.negated else found
             return Node(leaf.describe(), value, f"{leaf.kind} = {shown(list(have))}")
-        if leaf.kind == "injury":
-            if injury is None:  # a lone injury leaf: is there any injury that fits?
-                return self.injuries(cl.All((leaf,)), label=leaf.describe())
+        if leaf.kind in cl.GROUP_KINDS:
+            if injury is None:  # a lone leaf: is there any injury (operation) that fits?
+                return self.items(cl.All((leaf,)), label=leaf.describe())
             actual = injury.get(leaf.field)
             return Node(leaf.describe(), _test(leaf, actual),
-                        f"injury.{leaf.field} = {shown(actual)}")
+                        f"{leaf.kind}.{leaf.field} = {shown(actual)}")
         if leaf.kind == "symptoms":
             actual = (answers.get("symptoms") or {}).get(leaf.field)
             return Node(leaf.describe(), _test(leaf, actual),
@@ -139,22 +149,42 @@ class Evaluator:
         actual = answers.get(leaf.field)
         return Node(leaf.describe(), _test(leaf, actual), f"{leaf.field} = {shown(actual)}")
 
-    def injuries(self, group: cl.All, label: str | None = None) -> Node:
-        """Leaves on injury.* in one 'all' describe one and the same injury:
-        true when some injury fits them all."""
-        title = "some injury with " + (label or " and ".join(lf.describe() for lf in group.items))
-        injuries = self.answers.get("injuries")
-        if injuries is None:
-            return Node(title, None, "injuries not given")
-        if not injuries:
-            return Node(title, False, "no injuries given")
+    def _concluded(self, leaf: cl.Leaf) -> Node:
+        """'factor X', 'no factor', 'unscreened': what the engine concluded."""
+        ids = self.concluded[leaf.kind]
+        if leaf.op == "any":
+            if ids is None:
+                return Node(leaf.describe(), None, f"{leaf.kind} not known yet")
+            present = bool(ids)
+            detail = f"{leaf.kind}: {', '.join(sorted(ids)) or 'none'}"
+            return Node(leaf.describe(), present != leaf.negated, detail)
+        if ids is None:
+            return Node(leaf.describe(), None, f"factor {leaf.value} not known yet",
+                        factor=leaf.value)
+        present = leaf.value in ids
+        detail = "concluded" if present else "not concluded"
+        return Node(leaf.describe(), present != leaf.negated, f"factor {leaf.value} {detail}",
+                    factor=leaf.value)
+
+    def items(self, group: cl.All, label: str | None = None) -> Node:
+        """Leaves on injury.* (surgery.*) in one 'all' describe one and the same
+        injury (operation): true when some item fits them all."""
+        kind = group.items[0].kind
+        plural = cl.GROUP_KINDS[kind]
+        title = f"some {kind} with " + (label or " and ".join(lf.describe()
+                                                              for lf in group.items))
+        given = self.answers.get(plural)
+        if given is None:
+            return Node(title, None, f"{plural} not given")
+        if not given:
+            return Node(title, False, f"no {plural} given")
         kids = []
-        for i, injury in enumerate(injuries):
-            parts = [self.leaf(lf, injury) for lf in group.items]
-            kids.append(Node(f"injuries[{i}]", all_of(p.value for p in parts), children=parts))
+        for i, item in enumerate(given):
+            parts = [self.leaf(lf, item) for lf in group.items]
+            kids.append(Node(f"{plural}[{i}]", all_of(p.value for p in parts), children=parts))
         value = any_of(k.value for k in kids)
         fits = [k.label for k in kids if k.value is True]
-        detail = f"{fits[0]} fits" if fits else f"none of {len(kids)} injury(ies) fits"
+        detail = f"{fits[0]} fits" if fits else f"none of {len(kids)} {plural} fits"
         return Node(title, value, detail, kids)
 
 

@@ -18,7 +18,7 @@ from ..problems import Problem, format_path
 from . import conditions as cl
 
 ENV_VAR = "HIPGUIDE_KB"
-URGENCIES = ("emergency", "urgent", "soon")
+URGENCIES = ("emergency", "same_day", "urgent", "soon")
 SEEDS = ("000_ffaf38f0ebcc81d3.txt", "002_1072cfd83fa0929a.txt")
 STANDARD = "standard physiotherapy practice"
 MAX_KB_FILE = 2_000_000
@@ -72,6 +72,9 @@ META = Mapping({
     "refer_advice": Mapping({u: _text(f"advice when the highest urgency is {u}")
                              for u in URGENCIES}, "advice per urgency", required=True),
     "intro": _text("one paragraph shown before the questionnaire"),
+    "unscreened_advice": _text("what to say when warning signs were left unanswered"),
+    "withhold_unscreened": Boolean("the default policy: no exercises when a warning sign "
+                                   "was left unanswered (score --unscreened overrides it)"),
 }, "knowledge/meta.yaml")
 
 FACTOR = Mapping({
@@ -109,6 +112,18 @@ RED_FLAG = Mapping({
     "advice": _text("what to do"), "source": Source("source", required=True),
 }, "a red flag")
 
+PRECAUTION = Mapping({
+    "id": _text("precaution id", n=60), "name": _text("name", n=160),
+    "blocks": ListOf(_text("exercise id", n=60), "exercises it rules out", max_items=80),
+    "blocks_positions": ListOf(Choice(POSITIONS, "an exercise position"),
+                               "rules out every exercise done in these positions"),
+    "blocks_all_exercises": Boolean("rules out every exercise (habits stay)"),
+    "blocks_internal_rotation": Boolean("rules out every exercise that turns the thigh "
+                                        "inward (trains_internal_rotation: true)"),
+    "instead": _text("what to do instead"),
+    "source": Source("source", required=True), "note": _text("note", required=False),
+}, "a precaution: when some exercises must not be given")
+
 CAUTION = Mapping({
     "id": _text("caution id", n=60), "text": _text("caution text"),
     "applies_to": ListOf(_text("exercise id", n=60), "exercises", required=True, max_items=50),
@@ -129,9 +144,15 @@ THEN = {
     "recommend": Mapping({"recommend": _text("exercise id", n=60)}, "a recommendation"),
     "caution": Mapping({"caution": _text("caution id", n=60),
                         "evidence": _text("why it applies")}, "a caution"),
+    "unscreened": Mapping({"unscreened": _text("the red flag id it screens for", n=60),
+                           "evidence": _text("which warning sign was not answered")},
+                          "an unanswered warning sign"),
+    "precaution": Mapping({"precaution": _text("precaution id", n=60),
+                           "evidence": _text("why it applies")}, "a precaution"),
 }
-RULE_PREFIX = {"factor": "F-", "red_flag": "RF-", "recommend": "X-", "caution": "C-"}
-RULE_ID = re.compile(r"^(F|RF|X|C)-[A-Z]{2,8}-\d{2}$")
+RULE_PREFIX = {"factor": "F-", "red_flag": "RF-", "recommend": "X-", "caution": "C-",
+               "unscreened": "S-", "precaution": "P-"}
+RULE_ID = re.compile(r"^(F|RF|X|C|S|P)-[A-Z]{2,8}-\d{2}$")
 
 RULE = Mapping({
     "id": _text("stable rule id such as F-SIT-01", n=20),
@@ -148,6 +169,7 @@ CATALOGUES = {  # file -> (top key, item schema)
     "exercises.yaml": ("exercises", EXERCISE),
     "red_flags.yaml": ("red_flags", RED_FLAG),
     "cautions.yaml": ("cautions", CAUTION),
+    "precautions.yaml": ("precautions", PRECAUTION),
 }
 
 
@@ -186,11 +208,27 @@ class KnowledgeBase:
     exercises: dict
     red_flags: dict
     cautions: dict
+    precautions: dict = field(default_factory=dict)
     rules: list = field(default_factory=list)
     files: list = field(default_factory=list)
 
     def rule(self, rule_id: str) -> RuleSpec | None:
         return next((r for r in self.rules if r.id == rule_id), None)
+
+    def blocks(self) -> dict:
+        """Precaution id -> the exercise ids it rules out (by id, by position, or all)."""
+        out = {}
+        for pid, item in self.precautions.items():
+            ids = set(item.get("blocks") or [])
+            positions = set(item.get("blocks_positions") or [])
+            for xid, ex in self.exercises.items():
+                if ex.get("kind") == "exercise" and (
+                        item.get("blocks_all_exercises") or ex.get("position") in positions
+                        or (item.get("blocks_internal_rotation")
+                            and ex.get("trains_internal_rotation"))):
+                    ids.add(xid)
+            out[pid] = tuple(sorted(ids))
+        return out
 
 
 def default_root() -> Path:
@@ -270,8 +308,8 @@ def load(root: Path | str | None = None) -> KnowledgeBase:
     for path in rule_files:
         rules += _rules(reader, path, catalogues)
     kb = KnowledgeBase(root, meta, catalogues["factors"], catalogues["exercises"],
-                       catalogues["red_flags"], catalogues["cautions"], rules,
-                       [str(p) for p in rule_files])
+                       catalogues["red_flags"], catalogues["cautions"],
+                       catalogues["precautions"], rules, [str(p) for p in rule_files])
     _cross_check(reader, kb, root)
     if reader.problems:
         raise KnowledgeError(reader.problems)
@@ -366,7 +404,8 @@ def _rules(reader: _Reader, path: Path, catalogues: dict) -> list:
         return []
     out = []
     targets = {"factor": catalogues["factors"], "red_flag": catalogues["red_flags"],
-               "recommend": catalogues["exercises"], "caution": catalogues["cautions"]}
+               "recommend": catalogues["exercises"], "caution": catalogues["cautions"],
+               "unscreened": catalogues["red_flags"], "precaution": catalogues["precautions"]}
     for i, raw in enumerate(doc.data["rules"]):
         where = ("rules", i)
         rid = raw.get("id") if isinstance(raw, dict) else None
@@ -424,9 +463,13 @@ _PLACEHOLDERS |= {"posture", "conditions"}
 
 def _rule_semantics(reader, doc, where, rule: RuleSpec):
     leaves = list(cl.leaves(rule.condition))
-    if rule.kind == "red_flag" and any(leaf.kind == "factor" for leaf in leaves):
-        reader.add(doc, where + ("when",), "red-flag rules must test intake facts only "
+    early = ("unscreened", "precaution")  # they fire before any factor is concluded
+    if rule.kind in early and any(leaf.kind == "factor" for leaf in leaves):
+        reader.add(doc, where + ("when",), f"{rule.kind} rules must not test factors "
                    "(they fire before any factor is concluded)", rule.id)
+    if rule.kind != "precaution" and any(leaf.kind == "unscreened" for leaf in leaves):
+        reader.add(doc, where + ("when",), "only precaution rules may test 'unscreened'",
+                   rule.id)
     if rule.kind == "recommend" and not _every_branch_has_factor(rule.condition):
         reader.add(doc, where + ("when",), "a recommendation must follow from a factor in "
                    "every branch ('factor <id>'), so it can say what it addresses", rule.id)
@@ -437,6 +480,13 @@ def _rule_semantics(reader, doc, where, rule: RuleSpec):
 
 
 def _cross_check(reader: _Reader, kb: KnowledgeBase, root: Path):
+    for pid, item in kb.precautions.items():
+        for ex in item.get("blocks") or []:
+            if ex not in kb.exercises:
+                line, col = item["_where"]
+                reader.problems.append(Problem(str(root / "knowledge" / "precautions.yaml"),
+                                               f"precaution {pid!r} blocks unknown exercise "
+                                               f"{ex!r}", line=line, column=col))
     for cid, caution in kb.cautions.items():
         for ex in caution.get("applies_to", []):
             if ex not in kb.exercises:
@@ -456,7 +506,8 @@ def _cross_check(reader: _Reader, kb: KnowledgeBase, root: Path):
     for kind, table, filename in (("factor", kb.factors, "factors.yaml"),
                                   ("red_flag", kb.red_flags, "red_flags.yaml"),
                                   ("recommend", kb.exercises, "exercises.yaml"),
-                                  ("caution", kb.cautions, "cautions.yaml")):
+                                  ("caution", kb.cautions, "cautions.yaml"),
+                                  ("precaution", kb.precautions, "precautions.yaml")):
         for item_id, item in table.items():
             if (kind, item_id) not in concluded:
                 line, col = item["_where"]

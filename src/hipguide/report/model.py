@@ -4,7 +4,19 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-URGENCY_ORDER = {"emergency": 0, "urgent": 1, "soon": 2}
+URGENCY_ORDER = {"emergency": 0, "same_day": 1, "urgent": 2, "soon": 3}
+URGENCY_WORDS = {"emergency": "emergency", "same_day": "same day", "urgent": "urgent",
+                 "soon": "soon"}
+LIKELY = 0.6  # a factor's confidence from here up reads "likely", below it "possible"
+
+
+def likelihood(confidence: float) -> str:
+    """Confidence in words: a number reads like a measurement, and it is not one."""
+    return "likely" if confidence >= LIKELY else "possible"
+
+
+FINDINGS = ("red_flags", "unanswered_warning_signs", "precautions", "factors",
+            "recommendations")
 
 
 @dataclass
@@ -23,6 +35,7 @@ class FactorFinding:
     id: str
     name: str
     confidence: float
+    likelihood: str                  # likely | possible (the words people see)
     evidence: list
     description: str
     rules: list
@@ -49,6 +62,27 @@ class RecommendationFinding:
 
 
 @dataclass
+class WarningSignFinding:
+    """A warning sign the intake left unanswered (not checked)."""
+
+    id: str                          # the red flag it screens for
+    name: str
+    evidence: list
+    rules: list
+
+
+@dataclass
+class PrecautionFinding:
+    id: str
+    name: str
+    evidence: list
+    instead: str
+    withheld: list                   # {id, name} of what a rule would have given, blocked here
+    rules: list
+    basis: list
+
+
+@dataclass
 class Report:
     id: str
     source: str
@@ -56,6 +90,9 @@ class Report:
     urgency: str = ""                # highest red-flag urgency, when referred
     referral: str = ""               # what to do, when referred
     red_flags: list = field(default_factory=list)
+    unanswered_warning_signs: list = field(default_factory=list)
+    unscreened_advice: str = ""      # what to do about them, when there are any
+    precautions: list = field(default_factory=list)
     factors: list = field(default_factory=list)
     recommendations: list = field(default_factory=list)
     reassess: str = ""
@@ -71,7 +108,7 @@ class Report:
         Hand-written rather than ``dataclasses.asdict``, whose recursive deep copy
         was the largest cost around the engine in the batch benchmark."""
         data = dict(self.__dict__)
-        for key in ("red_flags", "factors", "recommendations"):
+        for key in FINDINGS:
             data[key] = [dict(item.__dict__) for item in data[key]]
         data["errors"] = [dict(e) for e in data["errors"]]
         return data

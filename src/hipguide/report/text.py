@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import textwrap
 
-from .model import Report
+from .model import URGENCY_WORDS, Report
 
 WIDTH = 88
 
@@ -34,34 +34,37 @@ def render_text(report: Report, explain: bool = False) -> str:
             field = f"{err['field']}: " if err.get("field") else ""
             lines += _wrap(f"{where}: {field}{err['message']}", "      ", "  - ")
     elif report.status == "refer":
-        lines.append(f"SEE A CLINICIAN ({report.urgency.upper()}): red flags found, so no "
-                     "exercises are suggested.")
+        lines.append(f"SEE A CLINICIAN ({URGENCY_WORDS[report.urgency].upper()}): warning "
+                     "signs found, so no exercises are suggested.")
         lines += _wrap(report.referral, "  ", "  ")
-        lines += ["", "Red flags"]
+        lines += ["", "Warning signs"]
         for flag in report.red_flags:
-            lines += _wrap(f"{flag.name} [{flag.urgency}]: {'; '.join(flag.evidence)}",
-                           "      ", "  ! ")
+            lines += _wrap(f"{flag.name} [{URGENCY_WORDS[flag.urgency]}]: "
+                           f"{'; '.join(flag.evidence)}", "      ", "  ! ")
             lines += _wrap(flag.advice, "      ")
             if explain:
                 lines += _explain(flag.rules, flag.basis)
     else:
         n_ex = sum(r.kind == "exercise" for r in report.recommendations)
         n_hab = len(report.recommendations) - n_ex
-        lines.append(f"Status: ok - {len(report.factors)} likely factor(s), {n_ex} exercise(s),"
-                     f" {n_hab} habit(s)")
+        lines.append(f"Status: ok - {len(report.factors)} contributing factor(s), "
+                     f"{n_ex} exercise(s), {n_hab} habit(s)")
     if report.status != "invalid":
+        lines += _unanswered(report)
         lines.append(f"Knowledge base {report.knowledge_version}, last reviewed "
                      f"{report.knowledge_reviewed}")
+    if report.status == "ok":
         lines += ["", "Likely contributing factors (most likely first)"]
         if not report.factors:
             lines.append("  None found from these answers.")
         for i, factor in enumerate(report.factors, 1):
-            lines += _wrap(f"{factor.name} ({factor.confidence:.0%}): {'; '.join(factor.evidence)}",
+            lines += _wrap(f"{factor.name} ({factor.likelihood}): {'; '.join(factor.evidence)}",
                            "      ", f"  {i}. ")
             if factor.advice:
                 lines += _wrap(factor.advice, "      ")
             if explain:
                 lines += _explain(factor.rules, factor.basis)
+        lines += _precautions(report, explain)
         for kind, title in (("exercise", "Exercises"), ("habit", "Habits")):
             items = [r for r in report.recommendations if r.kind == kind]
             if items:
@@ -72,6 +75,29 @@ def render_text(report: Report, explain: bool = False) -> str:
             lines += [""] + _wrap("When to reassess: " + report.reassess, "  ", "")
     lines += [""] + _wrap("Disclaimer: " + report.disclaimer, "  ", "")
     return "\n".join(lines) + "\n"
+
+
+def _unanswered(report: Report) -> list[str]:
+    if not report.unanswered_warning_signs:
+        return []
+    asked = "; ".join(e for sign in report.unanswered_warning_signs for e in sign.evidence)
+    lines = [""] + _wrap("Warning signs NOT checked (not answered): " + asked, "  ", "")
+    lines += _wrap(report.unscreened_advice, "  ", "  ")
+    return lines + [""]
+
+
+def _precautions(report: Report, explain: bool) -> list[str]:
+    if not report.precautions:
+        return []
+    lines = ["", "Left out for your safety"]
+    for p in report.precautions:
+        lines += _wrap(f"{p.name}: {'; '.join(p.evidence)}", "      ", "  - ")
+        if p.withheld:
+            lines += _wrap("Not given: " + ", ".join(x["name"] for x in p.withheld), "      ")
+        lines += _wrap("Instead: " + p.instead, "      ")
+        if explain:
+            lines += _explain(p.rules, p.basis)
+    return lines
 
 
 def _explain(rules, basis) -> list[str]:

@@ -12,7 +12,7 @@ import io
 import json
 import textwrap
 
-from .model import Report
+from .model import FINDINGS, Report
 from .text import WIDTH, render_text
 
 FORMATS = ("text", "json", "jsonl", "yaml", "csv")
@@ -21,7 +21,7 @@ FORMATS = ("text", "json", "jsonl", "yaml", "csv")
 def report_dict(report: Report, explain: bool = False) -> dict:
     data = report.as_dict()
     if not explain:
-        for key in ("red_flags", "factors", "recommendations"):
+        for key in FINDINGS:
             for item in data[key]:
                 item.pop("basis", None)
     return data
