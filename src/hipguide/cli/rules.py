@@ -12,7 +12,8 @@ from .common import EXIT_KB, EXIT_OK, KB_OPTION
 
 EXIT_PROBLEMS = 1
 KIND_NAMES = {"factor": "factor", "red_flag": "red flag", "recommend": "exercise/habit",
-              "caution": "caution"}
+              "caution": "caution", "unscreened": "unanswered warning sign",
+              "precaution": "precaution"}
 
 
 def _load(kb_root, exit_code=EXIT_KB):
@@ -45,6 +46,10 @@ def _concludes(rule) -> str:
         return f"red flag {then['red_flag']}{urgency}"
     if rule.kind == "recommend":
         return f"recommend {then['recommend']}"
+    if rule.kind == "unscreened":
+        return f"warning sign not checked: {then['unscreened']}"
+    if rule.kind == "precaution":
+        return f"precaution {then['precaution']}"
     return f"caution {then['caution']}"
 
 
@@ -65,7 +70,8 @@ def rules():
 
 
 @rules.command("list")
-@click.option("--kind", type=click.Choice(["factor", "red_flag", "recommend", "caution"]),
+@click.option("--kind", type=click.Choice(["factor", "red_flag", "recommend", "caution",
+                                           "unscreened", "precaution"]),
               default=None, help="Only rules of this kind.")
 @click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text",
               show_default=True)
@@ -153,7 +159,8 @@ def rules_show(rule_id, kb):
 
 def _catalogue_name(kb, rule) -> str:
     table = {"factor": kb.factors, "red_flag": kb.red_flags, "recommend": kb.exercises,
-             "caution": kb.cautions}[rule.kind]
+             "caution": kb.cautions, "unscreened": kb.red_flags,
+             "precaution": kb.precautions}[rule.kind]
     item = table.get(rule.concludes) or {}
     return item.get("name") or item.get("text", "")
 
@@ -175,7 +182,8 @@ def rules_check(kb):
         sys.exit(EXIT_PROBLEMS)
     click.echo(f"OK: {root}: {len(base.rules)} rules, {len(base.factors)} factors, "
                f"{len(base.exercises)} exercises and habits, {len(base.red_flags)} red flags, "
-               f"{len(base.cautions)} cautions (knowledge base {base.meta['version']}, "
+               f"{len(base.cautions)} cautions, {len(base.precautions)} precautions "
+               f"(knowledge base {base.meta['version']}, "
                f"reviewed {base.meta['last_reviewed']}).")
 
 
@@ -212,18 +220,35 @@ def catalogue_markdown(kb) -> str:
            f"Knowledge base version {_md(meta['version'])}, last reviewed "
            f"{_md(meta['last_reviewed'])}. Reviewed by: {_md(meta['reviewed_by'])}", "",
            f"{len(kb.rules)} rules; {len(kb.red_flags)} red flags, {len(kb.factors)} factors, "
-           f"{len(kb.exercises)} exercises and habits, {len(kb.cautions)} cautions.", "",
-           "Red flags stop every exercise and habit and send the person to a clinician. "
-           "Factor confidences from several rules combine as 1 - product of (1 - c).", "",
-           "- [Red flags](#red-flags)", "- [Factors](#factors)",
+           f"{len(kb.exercises)} exercises and habits, {len(kb.cautions)} cautions, "
+           f"{len(kb.precautions)} precautions.", "",
+           "Red flags stop every exercise and habit and send the person to a clinician "
+           "(urgency: emergency = now, same_day = today, urgent = within a day or two, "
+           "soon = within a couple of weeks). A warning sign left unanswered is listed as "
+           "not checked, never read as 'no'. A precaution rules out the exercises it names "
+           "for that person. Factor confidences from several rules combine as "
+           "1 - product of (1 - c); 0.6 and up reads 'likely', below it 'possible'.", "",
+           "- [Red flags](#red-flags)", "- [Precautions](#precautions)", "- [Factors](#factors)",
            "- [Exercises and habits](#exercises-and-habits)", "- [Cautions](#cautions)",
+           "- [Intake fields the rules test](#intake-fields-the-rules-test)",
            "- [Rules](#rules)", "", "## Red flags", ""]
     for fid, item in kb.red_flags.items():
         out += [f"### {_md(item['name'])} (`{fid}`)", "",
                 f"- Urgency: **{item['urgency']}**",
                 f"- Advice: {_md(item['advice'])}",
                 f"- Concluded by: {concluded_by('red_flag', fid)}",
+                f"- Listed as not checked by: {concluded_by('unscreened', fid) or 'none'}",
                 f"- Source: {_md(item['source'])}", ""]
+    blocks = kb.blocks()
+    out += ["## Precautions", ""]
+    for pid, item in kb.precautions.items():
+        out += [f"### {_md(item['name'])} (`{pid}`)", "",
+                f"- Rules out: {', '.join(f'`{x}`' for x in blocks[pid]) or 'nothing'}",
+                f"- Instead: {_md(item['instead'])}",
+                f"- Concluded by: {concluded_by('precaution', pid)}"]
+        if item.get("note"):
+            out += [f"- Note: {_md(item['note'])}"]
+        out += [f"- Source: {_md(item['source'])}", ""]
     out += ["## Factors", ""]
     for fid, item in kb.factors.items():
         out += [f"### {_md(item['name'])} (`{fid}`)", "", _md(item["description"]), ""]
@@ -238,7 +263,11 @@ def catalogue_markdown(kb) -> str:
         if item.get("equipment"):
             out += [f"Equipment: {_md(', '.join(item['equipment']))}", ""]
         out += [f"{n}. {_md(step)}" for n, step in enumerate(item["steps"], 1)] + [""]
-        out += [f"- Dose: {_md(item['dose'])}",
+        out += [f"- Position: {item['position']}; trains inward rotation: "
+                f"{'yes' if item['trains_internal_rotation'] else 'no'}; about "
+                f"{item['minutes']:g} min, {item['per_week']} times a week",
+                f"- Dose: {_md(item['dose'])}",
+                f"- When to move on: {_md(item['progression_test'])}",
                 f"- When it gets easy: {_md(item['progression'])}",
                 f"- If it hurts: {_md(item['regression'])}"]
         out += [f"- Caution: {_md(c)}" for c in item.get("cautions") or []]
@@ -252,7 +281,18 @@ def catalogue_markdown(kb) -> str:
                 f"- Applies to: {', '.join(f'`{x}`' for x in item['applies_to'])}",
                 f"- Added by: {concluded_by('caution', cid)}",
                 f"- Source: {_md(item['source'])}", ""]
-    out += ["## Rules", ""]
+    out += ["## Intake fields the rules test", "",
+            "A field the intake leaves out is unknown: a condition on it is neither true "
+            "nor false (only `<field> unanswered` is true).", "",
+            "| field | allowed | meaning |", "|---|---|---|"]
+    for kind, fields in cl.SCALAR_KINDS.items():
+        prefix = "" if kind == "intake" else kind + "."
+        for name, spec in fields.items():
+            out.append(f"| `{prefix}{name}` | {_md(spec.allowed())} | "
+                       f"{_md(spec.description)} |")
+    for kind, values in cl.LIST_KINDS.items():
+        out.append(f"| `{kind} has ...` | {_md(', '.join(values))} | list |")
+    out += ["", "## Rules", ""]
     current = None
     for r in kb.rules:
         where = _rel(kb, r.file)
@@ -262,7 +302,7 @@ def catalogue_markdown(kb) -> str:
         out += [f"#### {r.id}", "", f"**{_md(r.title)}**", "", "```text", "when:"]
         out += cl.render(r.condition, 1)
         if r.kind == "recommend":
-            out += ["  and no red flag"]
+            out += ["  and no red flag", f"  and no precaution rules out {r.concludes}"]
         out += [f"then: {_concludes(r)}"]
         if r.evidence:
             out += [f"evidence: {r.evidence}"]
