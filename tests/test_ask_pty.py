@@ -14,10 +14,12 @@ import yaml
 pexpect = pytest.importorskip("pexpect")
 
 SCRIPT = Path(sys.executable).parent / "hipguide"
-WARNING_SIGNS = [
-    "after a fall", "unable to put weight", "numbness, tingling", "saddle", "bladder",
-    "fever", "hot, red or swollen", "at night or at rest", "lost weight", "ever had cancer",
-    "operation on the hip",
+WARNING_SIGNS = [  # after age and hip pain; (question, answer meaning "no")
+    ("turn your leg inwards", "n"), ("after a fall", "n"), ("unable to put weight", "n"),
+    ("numbness, tingling", "n"), ("Has a doctor told you", ""), ("newly weak", "n"),
+    ("saddle", "n"), ("bladder", "n"), ("fever", "n"), ("hot, red or swollen", "n"),
+    ("at night or at rest", "n"), ("lost weight", "n"), ("ever had cancer", "n"),
+    ("operation on your hip", "n"),
 ]
 
 
@@ -48,6 +50,7 @@ def answer(child, question: str, text: str):
 def test_a_person_answers_in_a_terminal(tmp_path):
     child = spawn("--save", "me.yaml", cwd=tmp_path)
     see(child, "does not replace")
+    answer(child, "How old are you", "44")
     see(child, "How bad is your hip pain today")
     child.expect(r": $")
     child.sendline("?")                                   # what does the scale mean?
@@ -57,13 +60,12 @@ def test_a_person_answers_in_a_terminal(tmp_path):
     see(child, "expected a whole number from 0 to 10, got 'three' (text)")
     child.expect(r": $")
     child.sendline("3")
-    for sign in WARNING_SIGNS:
-        answer(child, sign, "n")
+    for sign, no in WARNING_SIGNS:
+        answer(child, sign, no)
     answer(child, "hours a day do you spend sitting", "8.5")
     answer(child, "desk or usual seat set up well", "n")
     answer(child, "stand up and move at least once an hour", "")   # Enter: skip
     answer(child, "How active are you", "1")
-    answer(child, "How old are you", "44")
     answer(child, "pivoting, kicking", "")                          # Enter: default no
     answer(child, "coming back to sport", "")
     answer(child, "repeat the same movement", "")
@@ -77,10 +79,11 @@ def test_a_person_answers_in_a_terminal(tmp_path):
     answer(child, "Did it need an operation?", "n")
     answer(child, "Any other injury", "n")
     answer(child, "feel stiff", "y")
-    answer(child, "turn your leg inwards", "y")
     answer(child, "keeping your balance", "n")
     answer(child, "posture", "1")
-    answer(child, "Has a doctor told you", "")
+    answer(child, "pregnant", "")
+    answer(child, "osteoporosis", "n")
+    answer(child, "steroid tablets", "n")
     see(child, "Answers saved in me.yaml")
     see(child, "Status: ok")
     see(child, "Disclaimer: This report offers general information only")
@@ -96,9 +99,11 @@ def test_a_person_answers_in_a_terminal(tmp_path):
 
 def test_ctrl_c_in_a_terminal_keeps_the_answers_and_resume_continues(tmp_path):
     child = spawn("--save", "me.yaml", cwd=tmp_path)
+    answer(child, "How old are you", "44")
     answer(child, "How bad is your hip pain today", "2")
-    answer(child, WARNING_SIGNS[0], "n")
-    see(child, WARNING_SIGNS[1])
+    answer(child, *WARNING_SIGNS[0])
+    answer(child, *WARNING_SIGNS[1])
+    see(child, WARNING_SIGNS[2][0])
     child.expect(r": $")
     child.sendintr()                                      # the person presses Ctrl-C
     see(child, "hipguide ask --resume me.yaml.partial")
@@ -109,10 +114,10 @@ def test_ctrl_c_in_a_terminal_keeps_the_answers_and_resume_continues(tmp_path):
     assert partial.startswith("# hipguide PARTIAL answers")
 
     child = spawn("--resume", "me.yaml.partial", cwd=tmp_path)
-    see(child, "2 question(s) already answered")
-    answer(child, WARNING_SIGNS[1], "y")                  # cannot bear weight: red flag
-    for sign in WARNING_SIGNS[2:]:
-        answer(child, sign, "n")
+    see(child, "4 question(s) already answered")
+    answer(child, WARNING_SIGNS[2][0], "y")               # cannot bear weight: red flag
+    for sign, no in WARNING_SIGNS[3:]:
+        answer(child, sign, no)
     see(child, "see a doctor or physiotherapist")
     answer(child, "hours a day do you spend sitting", "4")
     see(child, "SEE A CLINICIAN")

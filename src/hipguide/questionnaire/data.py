@@ -123,8 +123,8 @@ def _type_of(spec) -> str | None:
         return "choice"
     if isinstance(spec, ListOf) and isinstance(spec.item, Choice):
         return "multi_choice"
-    if isinstance(spec, ListOf) and spec.item is schema.INJURY:
-        return "injuries"
+    if isinstance(spec, ListOf) and isinstance(spec.item, Mapping):
+        return "injuries"  # a repeated group: injuries, or operations (surgeries)
     return None
 
 
@@ -272,30 +272,31 @@ class _Checker:
             return None
         for leaf in cl.leaves(node):
             name = _leaf_field(leaf)
-            if parent is None and name not in self.asked:
+            if parent is None and name and name not in self.asked:
                 self.problem(where, f"the condition uses {name}, which no earlier question asks")
         return node
 
     def _injuries(self, q: Question, raw: dict, where: tuple):
+        record = q.spec.item  # the contract's mapping for one injury (one operation)
         preset = raw.get("set", {})
         if not isinstance(preset, dict):
-            self.problem(where + ("set",), "expected a mapping of injury fields")
+            self.problem(where + ("set",), "expected a mapping of fields")
             preset = {}
         for name, value in preset.items():
-            spec = schema.INJURY.fields.get(name)
+            spec = record.fields.get(name)
             try:
                 if spec is None:
-                    raise Invalid(f"not an injury field; expected one of "
-                                  f"{', '.join(schema.INJURY.fields)}")
+                    raise Invalid(f"not a field of {q.field}; expected one of "
+                                  f"{', '.join(record.fields)}")
                 q.set[name] = spec.check(value)
             except Invalid as exc:
                 self.problem(where + ("set", name), exc.message)
         for i, item in enumerate(raw.get("items", [])):
-            sub = self.question(item, where + ("items", i), schema.INJURY)
+            sub = self.question(item, where + ("items", i), record)
             if sub is not None:
                 q.items.append(sub)
         given = set(q.set) | {s.field for s in q.items}
-        for name, spec in schema.INJURY.fields.items():
+        for name, spec in record.fields.items():
             if spec.required and name not in given:
                 self.problem(where + ("items",), f"every injury needs {name!r}: ask it in "
                              "'items' or fix it in 'set'")
@@ -312,8 +313,10 @@ def in_range(q: Question, value):
 def _leaf_field(leaf) -> str:
     if leaf.kind in ("posture", "conditions"):
         return leaf.kind
-    if leaf.kind == "injury":
-        return "injuries"
+    if leaf.kind in cl.GROUP_KINDS:
+        return cl.GROUP_KINDS[leaf.kind]
+    if leaf.kind in cl.CONCLUDED_KINDS or leaf.kind == "policy":
+        return ""  # concluded by the engine or set by the run, not asked
     if leaf.kind == "symptoms":
         return f"symptoms.{leaf.field}"
     return leaf.field
@@ -334,9 +337,21 @@ def _check_whole(checker: _Checker, qn: Questionnaire, kb):
     for rule in qn.red_flag_rules:
         for leaf in cl.leaves(rule.condition):
             name = _leaf_field(leaf)
-            if name not in first:
+            if not name:
+                continue
+            if _early(name) and name not in first:
                 checker.problem(where, f"red-flag rule {rule.id} tests {name}, but no question "
                                 "in the red-flag section asks it")
+            elif name not in checker.asked:
+                checker.problem(where, f"red-flag rule {rule.id} tests {name}, but no question "
+                                "asks it")
+
+
+def _early(name: str) -> bool:
+    """Warning signs proper (symptoms, age, operations) are asked first, so a red
+    flag stops the exercise questions; context a red flag also uses (activity,
+    diagnoses, pregnancy...) may come later: every later answer is checked too."""
+    return name.startswith("symptoms.") or name in ("age", "surgeries")
 
 
 def red_flags(qn: Questionnaire, answers: dict) -> list:

@@ -234,7 +234,7 @@ def ask_injuries(con: Console, q: Question, so_far: list, keep=None):
             value = ASK[sub.type](con, sub)
             if value is not SKIP:
                 injury[sub.field] = value
-        schema.INJURY.check(injury)
+        q.spec.item.check(injury)
         injuries.append(injury)
         if keep:
             keep(injuries)
@@ -273,9 +273,11 @@ def walk(qn: Questionnaire, con: Console, session: Session, progress=None):
             con.say()
             con.say(qn.red_flag_message, "  ** ")
 
-    def keep(injuries):
-        put(session.answers, "injuries", injuries)
-        saved()
+    def keeper(q):
+        def keep(items):
+            put(session.answers, q.field, items)
+            saved()
+        return keep
 
     if session.answers:
         check_flags()
@@ -295,7 +297,7 @@ def walk(qn: Questionnaire, con: Console, session: Session, progress=None):
             con.say()
             if q.type == "injuries":
                 so_far = get(session.answers, q.field)
-                ask_injuries(con, q, so_far if isinstance(so_far, list) else [], keep)
+                ask_injuries(con, q, so_far if isinstance(so_far, list) else [], keeper(q))
             else:
                 value = ASK[q.type](con, q)
                 if value is not SKIP:
