@@ -27,6 +27,7 @@ from .kb.facts import (
     Withheld,
 )
 from .kb.knowledge import KnowledgeBase
+from .plan import arrange
 from .report.model import (
     URGENCY_ORDER,
     FactorFinding,
@@ -97,9 +98,10 @@ class Assessor:
         return [f for f in engine.facts.values() if isinstance(f, CONCLUSIONS)]
 
     def assess(self, intake: dict, report_id: str, source: str) -> Report:
-        return self.build(self.run(intake), report_id, source)
+        return self.build(self.run(intake), report_id, source, intake)
 
-    def build(self, conclusions: list, report_id: str, source: str) -> Report:
+    def build(self, conclusions: list, report_id: str, source: str,
+              intake: dict | None = None) -> Report:
         kb, meta = self.kb, self.kb.meta
         texts: dict = {}
 
@@ -155,9 +157,13 @@ class Assessor:
                 list(item.get("cautions") or []) + sorted(cautions.get(xid, [])),
                 sorted({f["rule"] for f in facts}),
                 basis(facts),
-                meta["recommendation_disclaimer"]))
-        recs.sort(key=lambda r: (r.kind != "exercise", -max(confidence[a] for a in r.addresses),
-                                 r.id))
+                meta["recommendation_disclaimer"], item["progression_test"], item["minutes"],
+                item["per_week"], item["position"], item["trains_internal_rotation"],
+                item["picture"]))
+        # when to do each: the plan step (knowledge/programme.yaml), after the engine;
+        # 'careful' (lower variants first) when the balance caution applies
+        recs, plan = arrange(recs, factors, intake or {}, kb,
+                             careful="balance_support" in by_kind[Caution])
 
         unanswered = [
             WarningSignFinding(sid, kb.red_flags[sid]["name"],
@@ -186,6 +192,7 @@ class Assessor:
             red_flags=red_flags, unanswered_warning_signs=unanswered,
             unscreened_advice=meta["unscreened_advice"] if unanswered else "",
             precautions=precautions, factors=factors, recommendations=recs,
+            plan=plan.as_dict() if recs else {},
             rules_fired=sorted({f["rule"] for f in conclusions if not isinstance(f, Withheld)}),
             reassess=self.reassess,
             knowledge_version=str(meta["version"]), knowledge_reviewed=str(meta["last_reviewed"]),

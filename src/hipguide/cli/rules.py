@@ -350,7 +350,7 @@ def why(target, intake_path, fmt, kb):
             status = EXIT_PROBLEMS
             continue
         conclusions = worker.run(record.intake)
-        report = worker.build(conclusions, record.id, record.source)
+        report = worker.build(conclusions, record.id, record.source, record.intake)
         explainer = Explainer(base, record.intake, conclusions, worker.policy)
         if resolved:
             body = explain(explainer, *resolved)

@@ -302,6 +302,7 @@ SURGERY = Mapping({
 SYMPTOMS = Mapping({
     "hip_pain": Number(0, 10, "hip pain today on a 0-10 scale", integer=True),
     "stiffness": Boolean("hips feel stiff", default=None),
+    "pain_side": Choice(SIDES, "which hip hurts or feels worse"),
     "limited_rotation": Boolean("hard to turn the leg inwards or pivot", default=None),
     "balance_problems": Boolean("trouble keeping balance", default=None),
     "numbness_or_tingling": Boolean("numbness, tingling or pins and needles in the leg",

@@ -77,6 +77,22 @@ META = Mapping({
                                    "was left unanswered (score --unscreened overrides it)"),
 }, "knowledge/meta.yaml")
 
+PROGRAMME = Mapping({
+    "start_here": Mapping({
+        "exercises": Number(1, 5, "at most this many start-here exercises", integer=True,
+                            required=True),
+        "habits": Number(0, 5, "at most this many start-here habits", integer=True,
+                         required=True)}, "the start-here block", required=True),
+    "add_next": Mapping({
+        "exercises": Number(0, 6, "at most this many exercises to add next", integer=True,
+                            required=True)}, "the add-next block", required=True),
+    "families": AnyValue("family name -> exercise ids, easiest first", required=True),
+    "later_only": ListOf(_text("exercise id", n=60), "exercises that never start a family"),
+    "pain_rule": _text("the pain rule shown with every programme"),
+    "side_note": _text("extra sets for one side; may use {side} and {why}"),
+    "source": Source("source", required=True), "note": _text("note", required=False),
+}, "knowledge/programme.yaml")
+
 FACTOR = Mapping({
     "id": _text("factor id", n=60), "name": _text("short name", n=120),
     "description": _text("what it is and why it matters"),
@@ -209,6 +225,7 @@ class KnowledgeBase:
     red_flags: dict
     cautions: dict
     precautions: dict = field(default_factory=dict)
+    programme: dict = field(default_factory=dict)
     rules: list = field(default_factory=list)
     files: list = field(default_factory=list)
 
@@ -307,13 +324,50 @@ def load(root: Path | str | None = None) -> KnowledgeBase:
         reader.problems.append(Problem(str(root / "rules"), "no rule files (*.yaml)"))
     for path in rule_files:
         rules += _rules(reader, path, catalogues)
+    programme = _programme(reader, root, catalogues["exercises"])
     kb = KnowledgeBase(root, meta, catalogues["factors"], catalogues["exercises"],
                        catalogues["red_flags"], catalogues["cautions"],
-                       catalogues["precautions"], rules, [str(p) for p in rule_files])
+                       catalogues["precautions"], programme, rules,
+                       [str(p) for p in rule_files])
     _cross_check(reader, kb, root)
     if reader.problems:
         raise KnowledgeError(reader.problems)
     return kb
+
+
+def _programme(reader: _Reader, root: Path, exercises: dict) -> dict:
+    """knowledge/programme.yaml: every exercise in exactly one family, so the plan
+    step can place each one; only known ids."""
+    doc = reader.read(root / "knowledge" / "programme.yaml")
+    if doc is None or not reader.check(doc, (), PROGRAMME, doc.data):
+        return {}
+    data = doc.data
+    families = data["families"]
+    if not isinstance(families, dict) or not families:
+        reader.add(doc, ("families",), "expected family names, each with a list of "
+                                       "exercise ids")
+        return {}
+    seen = {}
+    for name, ids in families.items():
+        if not isinstance(ids, list) or not all(isinstance(i, str) for i in ids) or not ids:
+            reader.add(doc, ("families", name), "expected a non-empty list of exercise ids")
+            continue
+        for i, xid in enumerate(ids):
+            if xid not in exercises or exercises[xid].get("kind") != "exercise":
+                reader.add(doc, ("families", name, i), f"{xid!r} is not an exercise in "
+                           "knowledge/exercises.yaml")
+            elif xid in seen:
+                reader.add(doc, ("families", name, i), f"{xid!r} is already in family "
+                           f"{seen[xid]!r}")
+            seen.setdefault(xid, name)
+    for xid, item in exercises.items():
+        if item.get("kind") == "exercise" and xid not in seen and not item.get("_broken"):
+            reader.add(doc, ("families",), f"exercise {xid!r} is in no family; add it where "
+                       "it belongs (easiest first)")
+    for i, xid in enumerate(data.get("later_only") or []):
+        if xid not in seen:
+            reader.add(doc, ("later_only", i), f"{xid!r} is in no family")
+    return data
 
 
 def _catalogue(reader: _Reader, path: Path, top: str, schema: Mapping) -> dict:

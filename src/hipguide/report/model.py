@@ -59,6 +59,14 @@ class RecommendationFinding:
     rules: list
     basis: list
     disclaimer: str
+    progression_test: str = ""
+    minutes: float = 0
+    per_week: int = 0
+    position: str = ""
+    trains_internal_rotation: bool = False
+    picture: str = ""                # file name in knowledge/pictures/
+    stage: str = ""                  # start_here | add_next | later (see plan.py)
+    stage_reason: str = ""
 
 
 @dataclass
@@ -95,6 +103,7 @@ class Report:
     precautions: list = field(default_factory=list)
     factors: list = field(default_factory=list)
     recommendations: list = field(default_factory=list)
+    plan: dict = field(default_factory=dict)   # plan.Plan as data; empty: no exercises
     reassess: str = ""
     rules_fired: list = field(default_factory=list)   # every rule id that fired, sorted
     knowledge_version: str = ""
@@ -111,4 +120,5 @@ class Report:
         for key in FINDINGS:
             data[key] = [dict(item.__dict__) for item in data[key]]
         data["errors"] = [dict(e) for e in data["errors"]]
+        data["plan"] = dict(data["plan"])
         return data

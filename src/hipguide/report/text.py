@@ -65,12 +65,7 @@ def render_text(report: Report, explain: bool = False) -> str:
             if explain:
                 lines += _explain(factor.rules, factor.basis)
         lines += _precautions(report, explain)
-        for kind, title in (("exercise", "Exercises"), ("habit", "Habits")):
-            items = [r for r in report.recommendations if r.kind == kind]
-            if items:
-                lines += ["", title]
-            for i, rec in enumerate(items, 1):
-                lines += _recommendation(i, rec, report, explain)
+        lines += _programme(report, explain)
         if report.status == "ok":
             lines += [""] + _wrap("When to reassess: " + report.reassess, "  ", "")
     lines += [""] + _wrap("Disclaimer: " + report.disclaimer, "  ", "")
@@ -105,6 +100,56 @@ def _explain(rules, basis) -> list[str]:
                  "        ", "      ")
 
 
+def _programme(report: Report, explain: bool) -> list[str]:
+    """Start here in full; add next and later in short (every format keeps them all)."""
+    if not report.recommendations:
+        if not report.precautions:
+            return ["", "No exercises or habits are suggested from these answers."]
+        return []
+    plan = report.plan
+    stage = {s: [r for r in report.recommendations if r.stage == s]
+             for s in ("start_here", "add_next", "later")}
+    start_ex = [r for r in stage["start_here"] if r.kind == "exercise"]
+    lines = [""]
+    if start_ex:
+        lines += _wrap(f"Start here (weeks 1-2): {len(start_ex)} exercise(s), about "
+                       f"{plan['minutes']} minutes a session, {_times(plan)}", "  ", "")
+    else:
+        lines.append("Start here (weeks 1-2)")
+    for i, rec in enumerate(start_ex, 1):
+        lines += _recommendation(i, rec, report, explain)
+    habits = [r for r in stage["start_here"] if r.kind == "habit"]
+    if habits:
+        lines += ["", "Habits to start now"]
+        for i, rec in enumerate(habits, 1):
+            lines += _recommendation(i, rec, report, explain)
+    if plan.get("side_note"):
+        lines += [""] + _wrap("Which side: " + plan["side_note"], "  ", "")
+    lines += [""] + _wrap("Pain rule: " + plan["pain_rule"], "  ", "")
+    if stage["add_next"]:
+        lines += ["", "Add next (weeks 3-6), when the start-here exercises pass their "
+                      "'move on' test"]
+        for rec in stage["add_next"]:
+            lines += _wrap(f"{rec.name}: {rec.purpose} Dose: {rec.dose}", "      ", "  - ")
+            if explain:
+                lines += _wrap(f"stage: {rec.stage_reason}", "        ", "      ")
+    if stage["later"]:
+        lines += ["", "Later, optional"]
+        lines += _wrap(", ".join(r.name for r in stage["later"]) + " (full steps in "
+                       "the handout: --format html)", "      ", "  - ")
+        if explain:
+            for rec in stage["later"]:
+                lines += _wrap(f"{rec.name}: {rec.stage_reason}", "        ", "      ")
+    return lines
+
+
+def _times(plan: dict) -> str:
+    low, high = plan["fewest_sessions_per_week"], plan["sessions_per_week"]
+    if low == high:
+        return "every day" if high >= 7 else f"{high} times a week"
+    return f"{low} to {high} times a week (each dose says how often)"
+
+
 def _recommendation(i: int, rec, report: Report, explain: bool) -> list[str]:
     lines = _wrap(f"{rec.name} - addresses {_names(rec.addresses, report)}", "      ",
                   f"  {i}. ")
@@ -114,11 +159,15 @@ def _recommendation(i: int, rec, report: Report, explain: bool) -> list[str]:
     for n, step in enumerate(rec.steps, 1):
         lines += _wrap(step, "         ", f"      {n}. ")
     lines += _wrap("Dose: " + rec.dose, "      ")
+    if rec.progression_test:
+        lines += _wrap("Move on: " + rec.progression_test, "      ")
     lines += _wrap("When it gets easy: " + rec.progression, "      ")
     lines += _wrap("If it hurts: " + rec.regression, "      ")
     for caution in rec.cautions:
         lines += _wrap(caution, "        ", "      Caution: ")
     if explain:
         lines += _explain(rec.rules, rec.basis)
+        if rec.stage_reason:
+            lines += _wrap(f"stage: {rec.stage_reason}", "        ", "      ")
     lines += _wrap(rec.disclaimer, "      ")
     return lines
