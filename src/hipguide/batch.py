@@ -232,7 +232,17 @@ class _Pool:
                                         initializer=_init_worker, initargs=(self.kb, os.getpid()))
 
     def submit(self, chunk):
-        return self.pool.submit(_score_chunk, chunk)
+        """A future of the chunk's results; when the pool is already broken, a
+        future that says so (handled where results are collected)."""
+        from concurrent.futures import Future
+        from concurrent.futures.process import BrokenProcessPool
+
+        try:
+            return self.pool.submit(_score_chunk, chunk)
+        except BrokenProcessPool as exc:
+            failed: Future = Future()
+            failed.set_exception(exc)
+            return failed
 
     def shutdown(self):
         self.pool.shutdown(wait=True, cancel_futures=True)
