@@ -242,12 +242,27 @@ def _resumed(path: str, qn):
     if match:
         # a question the record calls asked whose required answer is missing is
         # asked again: otherwise the saved intake would break the contract
-        missing = {q.id for q in qn.questions() if q.required and get(data, q.field) is SKIP}
+        missing = {q.id for q in qn.questions()
+                   if _contract_requires(q.field) and get(data, q.field) is SKIP}
         asked = [i for i in (s.strip() for s in match.group(1).split(","))
                  if i in ids and i not in missing]
     else:
         asked = [q.id for q in qn.questions() if get(data, q.field) is not SKIP]
     return Session(answers=data, asked=asked)
+
+
+def _contract_requires(path: str) -> bool:
+    """Whether an intake must give the field at path (e.g. sitting_hours)."""
+    from ..intake.contract import SCHEMA, Mapping
+
+    spec = SCHEMA
+    for part in path.split("."):
+        if not isinstance(spec, Mapping) or part not in spec.fields:
+            return False
+        spec = spec.fields[part]
+        if not spec.required:
+            return False
+    return True
 
 
 def _report(answers: dict, save: str | None, fmt: str, con):
