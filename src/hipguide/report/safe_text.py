@@ -99,7 +99,8 @@ def display_report(report):
     terminal or a page (the HTML handout escapes markup, not direction marks)."""
     import dataclasses
 
-    errors = [{**e, **{k: shown(e[k]) for k in ("field", "message") if isinstance(e.get(k), str)}}
-              for e in report.errors]
+    errors = [{"field": "", "line": None, "column": None, **e,
+               **{k: shown(e[k]) for k in ("field", "message") if isinstance(e.get(k), str)}}
+              for e in report.errors]   # (every key present: the handout tests e.line)
     return dataclasses.replace(report, id=shown(report.id), source=shown(report.source),
                                errors=errors)
