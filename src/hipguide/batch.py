@@ -21,21 +21,39 @@ import multiprocessing
 import os
 from collections import deque
 from collections.abc import Iterable, Iterator
+from pathlib import Path
 
 from .engine import Assessor, invalid_report
-from .intake.reading import Record, expand, file_records
+from .intake.prescan import split_units
+from .intake.reading import (
+    Record,
+    _stem,
+    default_id,
+    expand,
+    file_records,
+    is_yaml,
+    read_text,
+    records_from_text,
+    records_from_units,
+)
+from .problems import Problem
 from .report.model import Report
 
 INTERNAL = "internal error in hipguide"
 
 AUTO_PARALLEL_MIN = 300   # input files: below this, --jobs defaults to 1
 # Input files per task sent to a worker.  A chunk's reports come back as one
-# pickled message; kept under a pipe's 64 KiB (~37 KiB typical), it arrives in
-# one read.  With 32 files (~125 KiB) the parent's heap fragmented and grew with
-# the batch: peak RSS 32.8 MB at 100,000 intakes vs 24.8 MB with 8, at the same
-# speed.  tests/test_perf.py checks that the largest reports still fit.
-CHUNK_FILES = 8
+# pickled message; kept under a pipe's 64 KiB, it arrives in one read.  With 32
+# files (~125 KiB) the parent's heap fragmented and grew with the batch: peak
+# RSS 32.8 MB at 100,000 intakes vs 24.8 MB with 8, at the same speed.  Reports
+# grew with the programme (stages, more exercises, warning signs): the largest
+# are ~36 KiB pickled, so chunks are now 4 files.  tests/test_perf.py checks
+# that the largest reports still fit.
+CHUNK_FILES = 4
 IN_FLIGHT_PER_JOB = 3     # chunks submitted but not yet yielded, per worker
+# a file this large is read and split into its documents by the parent, so that
+# a file of thousands of documents is shared by the workers (~5 intakes)
+SPLIT_BYTES = 4096
 
 
 def report_for(worker: Assessor, record: Record) -> Report:
@@ -65,12 +83,15 @@ def cpu_count() -> int:
 
 
 def score_paths(worker: Assessor, paths: Iterable[str], jobs: int | None = None,
-                kb=None) -> Iterator[tuple[Record, Report]]:
+                kb=None, notify=None) -> Iterator[tuple[Record, Report]]:
     """(record, report) for every intake in paths, in input order, streamed.
 
     ``jobs`` worker processes (None: the number of cores when there are at
     least AUTO_PARALLEL_MIN input files, else 1).  ``kb`` is the knowledge-base
-    root the workers load when they cannot inherit ``worker`` (no 'fork')."""
+    root the workers load when they cannot inherit ``worker`` (no 'fork').
+    ``notify(text)`` is told when a worker process died (its files are then
+    scored again one at a time; a file that kills a worker again is reported as
+    not scored)."""
     files = expand(paths)
     if jobs is None:
         head = list(itertools.islice(files, AUTO_PARALLEL_MIN))
@@ -81,31 +102,68 @@ def score_paths(worker: Assessor, paths: Iterable[str], jobs: int | None = None,
             for record in file_records(name, path):
                 yield record, report_for(worker, record)
         return
-    yield from _parallel(worker, files, jobs, kb)
+    yield from _parallel(worker, files, jobs, kb, notify or (lambda text: None))
 
 
 # --- worker processes -------------------------------------------------------
 
 _WORKER: Assessor | None = None
+_PARENT: int | None = None
 
 
-def _init_worker(kb, policy: dict) -> None:
+def _die_with_parent() -> None:
+    """Ask Linux to kill this worker when the parent dies (even by SIGKILL), so no
+    worker outlives it holding a pipe open; elsewhere _score_chunk checks getppid."""
+    import ctypes
+    import signal
+    import sys
+
+    if not sys.platform.startswith("linux"):
+        return
+    try:
+        libc = ctypes.CDLL(None, use_errno=True)
+        libc.prctl(1, signal.SIGKILL, 0, 0, 0)   # PR_SET_PDEATHSIG
+    except (OSError, AttributeError):  # pragma: no cover - no prctl
+        pass
+
+
+def _init_worker(kb, parent: int, policy: dict) -> None:
     import signal
 
-    global _WORKER
+    global _WORKER, _PARENT
     signal.signal(signal.SIGINT, signal.SIG_IGN)  # the parent handles Ctrl-C
+    signal.signal(signal.SIGTERM, signal.SIG_DFL)
+    _PARENT = parent
+    _die_with_parent()
+    if os.getppid() != parent:  # the parent died before prctl took effect
+        os._exit(1)
     from .api import assessor
 
     _WORKER = assessor(kb)  # inherited already built under 'fork'; built once otherwise
     _WORKER.policy = policy
+    _WORKER.policy = policy
 
 
 def _score_chunk(items: list) -> list:
+    if _PARENT is not None and os.getppid() != _PARENT:
+        os._exit(1)  # orphaned: nobody reads the results
     out = []
-    for name, path, given in items:
-        for record in given if given is not None else file_records(name, path):
+    for item in items:
+        for record in _item_records(item):
             out.append(for_parent(record, report_for(_WORKER, record)))
     return out
+
+
+def _item_records(item) -> Iterator[Record]:
+    """A chunk item is ("file", name, path): a file the worker reads; ("units",
+    name, units, many): documents the parent split off a large file or standard
+    input; or ("records", records): records the parent already has (a file it
+    could not read)."""
+    if item[0] == "file":
+        return file_records(item[1], item[2])
+    if item[0] == "units":
+        return records_from_units(item[2], item[1], item[3])
+    return iter(item[1])
 
 
 def for_parent(record: Record, report: Report) -> tuple[Record, Report]:
@@ -115,14 +173,46 @@ def for_parent(record: Record, report: Report) -> tuple[Record, Report]:
 
 
 def _chunks(files: Iterator, size: int) -> Iterator[list]:
-    while True:
-        chunk = []
-        for name, path in itertools.islice(files, size):
-            # standard input is read here, once; workers get its records
-            chunk.append((name, path, file_records(name, None) if path is None else None))
-        if not chunk:
-            return
+    """Lists of items with about ``size`` documents each.  Files are sent by name;
+    standard input, and any file of SPLIT_BYTES or more (it may hold thousands of
+    documents), is read here and split at its document boundaries, so its
+    documents spread over the workers and no result message grows with it."""
+    chunk: list = []
+    for name, path in files:
+        if path is not None and (not is_yaml(name) or not _large(path)):
+            chunk.append(("file", name, path))  # FHIR and CSV files go whole
+            if len(chunk) >= size:
+                yield chunk
+                chunk = []
+            continue
+        text, problem = read_text(name, path)
+        if problem is not None:
+            chunk.append(("records", [Record(_stem(name), name, 1, problems=[problem])]))
+            continue
+        units = split_units(text)
+        head = list(itertools.islice(units, 2))
+        if not head:
+            chunk.append(("records", list(records_from_text("", name))))
+            continue
+        many = len(head) > 1
+        units = itertools.chain(head, units)
+        while True:
+            piece = list(itertools.islice(units, size))
+            if not piece:
+                break
+            if chunk:
+                yield chunk
+            chunk = [("units", name, piece, many)]
+        del text, units
+    if chunk:
         yield chunk
+
+
+def _large(path: Path) -> bool:
+    try:
+        return path.stat().st_size >= SPLIT_BYTES
+    except OSError:
+        return False  # the worker reports why it cannot be read
 
 
 def _context():
@@ -130,24 +220,94 @@ def _context():
     return multiprocessing.get_context("fork" if "fork" in methods else None)
 
 
-def _parallel(worker: Assessor, files: Iterator, jobs: int, kb) -> Iterator:
-    from concurrent.futures import ProcessPoolExecutor
+class _Pool:
+    """A process pool that can be rebuilt after a worker died."""
+
+    def __init__(self, jobs: int, kb, policy: dict):
+        self.jobs, self.kb, self.policy = jobs, kb, policy
+        self.pool = None
+        self.rebuild()
+
+    def rebuild(self):
+        from concurrent.futures import ProcessPoolExecutor
+
+        if self.pool is not None:
+            self.pool.shutdown(wait=True, cancel_futures=True)
+        self.pool = ProcessPoolExecutor(self.jobs, mp_context=_context(),
+                                        initializer=_init_worker, initargs=(self.kb, os.getpid(),
+                                                                       self.policy))
+
+    def submit(self, chunk):
+        """A future of the chunk's results; when the pool is already broken, a
+        future that says so (handled where results are collected)."""
+        from concurrent.futures import Future
+        from concurrent.futures.process import BrokenProcessPool
+
+        try:
+            return self.pool.submit(_score_chunk, chunk)
+        except BrokenProcessPool as exc:
+            failed: Future = Future()
+            failed.set_exception(exc)
+            return failed
+
+    def shutdown(self):
+        self.pool.shutdown(wait=True, cancel_futures=True)
+
+
+def _lost(item, why: str) -> list:
+    """Records for the documents of an item whose worker died on it."""
+    message = f"not scored: {why}"
+    if item[0] == "file":
+        name = item[1]
+        return [Record(_stem(name), name, 1, problems=[Problem(name, message)])]
+    if item[0] == "records":
+        return list(item[1])
+    _, name, units, many = item
+    return [Record(default_id(name, unit.index, many), name, unit.index, problems=[
+        Problem(name, message, line=unit.line + 1, document=unit.index if many else None)])
+        for unit in units]
+
+
+WORKER_DIED = ("the worker process scoring it died (it crashed or was killed), and died "
+               "again when it was scored alone")
+
+
+def _parallel(worker: Assessor, files: Iterator, jobs: int, kb, notify) -> Iterator:
+    from concurrent.futures.process import BrokenProcessPool
 
     from . import api
 
     # a forked worker inherits the parent's compiled engine through the cache
     api._ASSESSORS.setdefault(str(kb) if kb is not None else None, worker)
-    pool = ProcessPoolExecutor(jobs, mp_context=_context(), initializer=_init_worker,
-                               initargs=(kb, dict(worker.policy)))
-    pending: deque = deque()
     chunks = _chunks(iter(files), CHUNK_FILES)
+    first = list(itertools.islice(chunks, jobs * IN_FLIGHT_PER_JOB))
+    if not first:
+        return
+    # never more workers than there is work for (with 'fork' they all start at once)
+    pool = _Pool(min(jobs, len(first)), kb, dict(worker.policy))
+    pending: deque = deque((chunk, pool.submit(chunk)) for chunk in first)
     try:
-        for chunk in itertools.islice(chunks, jobs * IN_FLIGHT_PER_JOB):
-            pending.append(pool.submit(_score_chunk, chunk))
         while pending:
-            done = pending.popleft().result()
+            chunk, future = pending.popleft()
+            try:
+                done = future.result()
+            except BrokenProcessPool:
+                notify("a worker process died; the files it was scoring are scored again, "
+                       "one at a time")
+                pool.rebuild()
+                done = []
+                for item in chunk:   # one at a time: only the culprit is lost
+                    try:
+                        done += pool.submit([item]).result()
+                    except BrokenProcessPool:
+                        pool.rebuild()
+                        done += [(record, report_for(worker, record))
+                                 for record in _lost(item, WORKER_DIED)]
+                pending = deque((c, pool.submit(c)) for c, _ in pending)
             for chunk in itertools.islice(chunks, 1):
-                pending.append(pool.submit(_score_chunk, chunk))
+                pending.append((chunk, pool.submit(chunk)))
             yield from done
     finally:
-        pool.shutdown(wait=True, cancel_futures=True)
+        for _, future in pending:
+            future.cancel()
+        pool.shutdown()

@@ -21,6 +21,12 @@ class Problem:
     document: int | None = None
     rule: str | None = None
 
+    def __post_init__(self):
+        from .report.safe_text import clip_message
+
+        # a huge bad value is quoted in the message only in part
+        object.__setattr__(self, "message", clip_message(self.message))
+
     def where(self) -> str:
         """``file:line:col`` in the style of compilers and yamllint."""
         text = self.source
@@ -39,7 +45,9 @@ class Problem:
         parts.append(self.message)
         if self.rule:
             parts.append(f"({self.rule})")
-        return " ".join(parts)
+        from .report.safe_text import shown
+
+        return shown(" ".join(parts))  # file names and keys may hold control characters
 
     def as_dict(self) -> dict:
         data = {"field": self.field, "message": self.message}

@@ -3,7 +3,8 @@ point; each command group lives in its own module (score, ask, rules).
 
 Exit codes: 0 every intake valid; 1 some intake invalid; 2 usage error;
 3 the knowledge base (rules/ or knowledge/) has problems; 4 internal error
-(reported per intake; the batch still finished); 130 interrupted.
+(reported per intake; the batch still finished); 130 interrupted (Ctrl-C);
+143 terminated (SIGTERM; 129 for SIGHUP).
 """
 
 from __future__ import annotations
@@ -33,22 +34,29 @@ def main():
     clinician. It is not a diagnosis and does not replace one.
 
     Exit codes: 0 all intakes valid, 1 some intake invalid, 2 usage error,
-    3 knowledge base problem, 4 internal error, 130 interrupted.
+    3 knowledge base problem, 4 internal error, 130 interrupted, 143 terminated.
     """
 
 
 def run():
     """Console-script entry point: like ``main()``, but Ctrl-C anywhere exits 130
     and an unexpected error is one line on stderr (exit 4), never a traceback."""
+    from .common import handle_termination, interrupted_code, interrupted_word, quiet_broken_pipe
+
+    handle_termination()
     try:
         code = main.main(standalone_mode=False)
-    except (KeyboardInterrupt, click.exceptions.Abort):
+    except KeyboardInterrupt as exc:
+        click.echo(f"\nhipguide: {interrupted_word(exc)}.", err=True)
+        sys.exit(interrupted_code(exc))
+    except click.exceptions.Abort:
         click.echo("\nhipguide: interrupted.", err=True)
         sys.exit(EXIT_INTERRUPTED)
     except click.ClickException as exc:
         exc.show()
         sys.exit(exc.exit_code)
     except BrokenPipeError:
+        quiet_broken_pipe()
         sys.exit(EXIT_INVALID)
     except Exception as exc:  # noqa: BLE001 - the last line of defence
         click.echo(f"hipguide: internal error ({type(exc).__name__}: {exc}); please report it.",

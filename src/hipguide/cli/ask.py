@@ -18,8 +18,15 @@ from .common import (
     EXIT_USAGE,
     KB_OPTION,
     exit_with_kb_problems,
+    interrupted_code,
     load_kb_or_exit,
 )
+
+
+def shown(text) -> str:
+    from ..report.safe_text import shown as _shown
+
+    return _shown(text)
 
 PARTIAL_SUFFIX = ".partial"
 PARTIAL_MARK = "# hipguide PARTIAL answers - resume with: hipguide ask --resume {path}"
@@ -53,9 +60,10 @@ def ask(fmt, save, resume, kb):
     """
     try:
         _ask(fmt, save, resume, kb)
-    except KeyboardInterrupt:
-        click.echo("\nhipguide: stopped.", err=True)
-        sys.exit(EXIT_INTERRUPTED)
+    except KeyboardInterrupt as exc:
+        word = "stopped" if interrupted_code(exc) == EXIT_INTERRUPTED else "terminated"
+        click.echo(f"\nhipguide: {word}.", err=True)
+        sys.exit(interrupted_code(exc))
 
 
 def _ask(fmt, save, resume, kb):
@@ -77,16 +85,15 @@ def _ask(fmt, save, resume, kb):
         session = _resumed(resume, qn)
         if save is None and resume.endswith(PARTIAL_SUFFIX):
             save = resume[: -len(PARTIAL_SUFFIX)]
-    if save is not None:
-        parent = Path(save).parent
-        if save == "-" or not parent.is_dir():
-            raise click.BadParameter(f"{save!r}: expected a file in an existing folder",
-                                     param_hint="--save")
     partial = save + PARTIAL_SUFFIX if save else None
+    if save is not None:
+        _check_save(save)
     if partial and Path(partial).exists() and partial != resume:
         raise click.UsageError(
-            f"{partial} holds the answers of an unfinished session. Continue it with "
-            f"`hipguide ask --resume {partial}`, or delete it to start again.")
+            f"{shown(partial)} holds the answers of an unfinished session. Continue it with "
+            f"`hipguide ask --resume {shown(partial)}`, or delete it to start again.")
+    if partial:
+        _check_save(partial)
 
     con = qmod.Console(sys.stdin, sys.stderr, echo=not _isatty(sys.stdin))
     con.say(" ".join(worker.kb.meta["intro"].split()))
@@ -94,14 +101,18 @@ def _ask(fmt, save, resume, kb):
     con.say("Type ? for help on a question. Press Enter to take the answer shown in "
             "[brackets]. Press Ctrl-C to stop.")
     if save:
-        con.say(f"Your answers will be saved in {save}.")
+        con.say(f"Your answers will be saved in {shown(save)}.")
     if resume:
-        con.say(f"Continuing from {resume}: {len(session.asked)} question(s) already "
+        con.say(f"Continuing from {shown(resume)}: {len(session.asked)} question(s) already "
                 "answered.")
 
     def progress():
         if partial:
-            _write(partial, session, qn, marker=True)
+            try:
+                _write(partial, session, qn, marker=True)
+            except OSError as exc:   # e.g. the disk filled up: say so, keep asking
+                click.echo(f"hipguide: cannot keep the answers in {shown(partial)}: "
+                           f"{exc.strerror or exc}", err=True)
 
     try:
         qmod.walk(qn, con, session, progress)
@@ -109,13 +120,16 @@ def _ask(fmt, save, resume, kb):
         interrupted = isinstance(exc, KeyboardInterrupt)
         how = "stopped" if interrupted else "input ended before the last question"
         if partial:
-            _write(partial, session, qn, marker=True)
-            click.echo(f"\nhipguide: {how}. Your answers so far are kept in {partial}; "
-                       f"continue with: hipguide ask --resume {partial}", err=True)
+            try:
+                _write(partial, session, qn, marker=True)
+            except OSError:
+                pass  # the answers before the last one are in it already
+            click.echo(f"\nhipguide: {how}. Your answers so far are kept in {shown(partial)}; "
+                       f"continue with: hipguide ask --resume {shown(partial)}", err=True)
         else:
             click.echo(f"\nhipguide: {how}; nothing was saved (use --save FILE to keep "
                        "your answers).", err=True)
-        sys.exit(EXIT_INTERRUPTED if interrupted else EXIT_INVALID)
+        sys.exit(interrupted_code(exc) if interrupted else EXIT_INVALID)
 
     failed = None
     if save:
@@ -134,6 +148,22 @@ def _ask(fmt, save, resume, kb):
     if failed:
         click.echo(failed, err=True)
         sys.exit(EXIT_USAGE)
+
+
+def _check_save(path: str):
+    """Before the first question: path must be a regular file (new or not) that can
+    be written in a folder where files can be created (its .partial lives beside
+    it); exit 2 otherwise."""
+    from ..report.output import OutputError, check_output
+
+    try:
+        target = check_output(path)
+    except OutputError as exc:
+        raise click.BadParameter(f"{shown(path)!r}: {exc}", param_hint="--save") from None
+    if target.kind not in ("new", "replace"):
+        raise click.BadParameter(f"{shown(path)!r}: expected a regular file (the answers are "
+                                 "kept beside it in a .partial file while you answer)",
+                                 param_hint="--save")
 
 
 def _isatty(stream) -> bool:
@@ -210,10 +240,29 @@ def _resumed(path: str, qn):
     match = ASKED.search(text or "")
     ids = {q.id for q in qn.questions()}
     if match:
-        asked = [i for i in (s.strip() for s in match.group(1).split(",")) if i in ids]
+        # a question the record calls asked whose required answer is missing is
+        # asked again: otherwise the saved intake would break the contract
+        missing = {q.id for q in qn.questions()
+                   if _contract_requires(q.field) and get(data, q.field) is SKIP}
+        asked = [i for i in (s.strip() for s in match.group(1).split(","))
+                 if i in ids and i not in missing]
     else:
         asked = [q.id for q in qn.questions() if get(data, q.field) is not SKIP]
     return Session(answers=data, asked=asked)
+
+
+def _contract_requires(path: str) -> bool:
+    """Whether an intake must give the field at path (e.g. sitting_hours)."""
+    from ..intake.contract import SCHEMA, Mapping
+
+    spec = SCHEMA
+    for part in path.split("."):
+        if not isinstance(spec, Mapping) or part not in spec.fields:
+            return False
+        spec = spec.fields[part]
+        if not spec.required:
+            return False
+    return True
 
 
 def _report(answers: dict, save: str | None, fmt: str, con):

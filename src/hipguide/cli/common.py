@@ -8,6 +8,55 @@ import click
 
 EXIT_OK, EXIT_INVALID, EXIT_USAGE, EXIT_KB, EXIT_INTERNAL, EXIT_INTERRUPTED = 0, 1, 2, 3, 4, 130
 
+
+class Terminated(KeyboardInterrupt):
+    """SIGTERM or SIGHUP: handled exactly like Ctrl-C (every ``except
+    KeyboardInterrupt`` cleans up: the temporary report file is removed, worker
+    processes are stopped), but the exit code is 128 + the signal number."""
+
+    def __init__(self, signum: int):
+        super().__init__(signum)
+        self.signum = signum
+
+
+def _terminate(signum, frame):
+    import signal
+
+    for sig in (signal.SIGTERM, signal.SIGHUP):   # once is enough: let cleanup finish
+        signal.signal(sig, signal.SIG_IGN)
+    raise Terminated(signum)
+
+
+def handle_termination():
+    """Turn SIGTERM and SIGHUP into ``Terminated`` (in the main process only)."""
+    import signal
+
+    for sig in (signal.SIGTERM, signal.SIGHUP):
+        if signal.getsignal(sig) is not signal.SIG_IGN:   # nohup's choice is kept
+            signal.signal(sig, _terminate)
+
+
+def interrupted_code(exc: BaseException) -> int:
+    """Exit code for a KeyboardInterrupt: 130 for Ctrl-C, 143 for SIGTERM, 129 SIGHUP."""
+    return 128 + exc.signum if isinstance(exc, Terminated) else EXIT_INTERRUPTED
+
+
+def interrupted_word(exc: BaseException) -> str:
+    return "terminated" if isinstance(exc, Terminated) else "interrupted"
+
+
+def quiet_broken_pipe():
+    """Standard output (or error) was closed by the reader (``| head``): send what
+    is still buffered, and any later message, nowhere."""
+    import os
+
+    devnull = os.open(os.devnull, os.O_WRONLY)
+    for stream in (sys.stdout, sys.stderr):
+        try:
+            os.dup2(devnull, stream.fileno())
+        except (OSError, ValueError, AttributeError):
+            pass
+
 KB_OPTION = click.option(
     "--kb", "kb", type=click.Path(file_okay=False), envvar="HIPGUIDE_KB", default=None,
     help="Folder holding rules/ and knowledge/ to use instead of the bundled ones "

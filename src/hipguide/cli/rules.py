@@ -339,14 +339,16 @@ def why(target, intake_path, fmt, kb):
             more = f" Did you mean: {', '.join(hint)}?" if hint else ""
             raise click.UsageError(f"{target!r} is not a rule, factor, exercise, habit, red "
                                    f"flag or caution id.{more}")
+    from ..report.safe_text import json_text, shown
+
     status = EXIT_OK
     results = []
     for record in records([intake_path]):
         if record.problems:
             for problem in record.problems:
                 click.echo(str(problem), err=True)
-            click.echo(f"{record.source}: {record.id}: invalid intake; nothing to explain.",
-                       err=True)
+            click.echo(f"{shown(record.source)}: {shown(record.id)}: invalid intake; nothing "
+                       "to explain.", err=True)
             status = EXIT_PROBLEMS
             continue
         conclusions = worker.run(record.intake)
@@ -361,12 +363,13 @@ def why(target, intake_path, fmt, kb):
     if fmt == "json":
         import json
 
-        click.echo(json.dumps(results, indent=2, ensure_ascii=False))
+        click.echo(json_text(json.dumps(results, indent=2, ensure_ascii=False)))
     else:
         for n, result in enumerate(results):
             if n:
                 click.echo()
-            click.echo(f"== {result['id']} ({result['source']}): {result['status']} ==")
+            click.echo(f"== {shown(result['id'])} ({shown(result['source'])}): "
+                       f"{result['status']} ==")
             if resolved:
                 from ..whynot import render_text
 

@@ -8,13 +8,17 @@ import click
 
 from .common import (
     EXIT_INTERNAL,
-    EXIT_INTERRUPTED,
     EXIT_INVALID,
     EXIT_OK,
     EXIT_USAGE,
     KB_OPTION,
+    interrupted_code,
+    interrupted_word,
     load_kb_or_exit,
+    quiet_broken_pipe,
 )
+
+MAX_JOBS_PER_CORE = 4
 
 
 @click.command()
@@ -23,8 +27,10 @@ from .common import (
               type=click.Choice(["text", "json", "jsonl", "yaml", "csv", "html"]),
               default="text", show_default=True,
               help="Output format; html is a printable handout, one page per intake.")
-@click.option("--output", "-o", type=click.Path(dir_okay=False), default=None,
-              help="Write the reports to FILE (atomically) instead of standard output.")
+@click.option("--output", "-o", default=None, metavar="FILE",
+              help="Write the reports to FILE (atomically) instead of standard output. "
+                   "Checked before scoring: not an input, not a directory, in a folder "
+                   "that exists and can be written.")
 @click.option("--explain", is_flag=True,
               help="Show, per finding, the rules that fired and the facts that made them fire.")
 @click.option("--quiet", "-q", is_flag=True,
@@ -33,8 +39,8 @@ from .common import (
               "intakes had each red flag, factor and recommendation.")
 @click.option("--jobs", "-j", type=click.IntRange(min=1), default=None,
               help="Worker processes (default: the number of cores for batches of "
-                   "300 or more files, else 1). Output is the same, in the same order, "
-                   "whatever the number.")
+                   "300 or more files, else 1; at most 4 per core). Output is the same, "
+                   "in the same order, whatever the number.")
 @click.option("--unscreened", type=click.Choice(["advise", "withhold"]), default=None,
               help="When a warning-sign question was left unanswered: advise (list the "
                    "unchecked signs and ask the person to confirm none applies; the default "
@@ -46,20 +52,39 @@ def score(paths, fmt, output, explain, quiet, summary, jobs, unscreened, kb):
     *.json, *.csv below, sorted) or - for standard input (YAML). *.json files are
     FHIR R4 QuestionnaireResponses (or a Bundle of them), *.csv sheets one intake
     per row; see `hipguide questionnaire` and `hipguide schema --format csv-template`."""
-    from ..batch import INTERNAL, score_paths
+    import contextlib
+
+    from ..batch import INTERNAL, cpu_count, score_paths
     from ..intake import fhir as fhir_read
-    from ..report.output import open_output
+    from ..report.output import OutputError, check_output, open_output
+    from ..report.safe_text import shown
     from ..report.writers import Writer
     from .tally import Tally
 
+    try:  # before any work: a run that cannot write its report does not start
+        target = check_output(output, paths)
+    except OutputError as exc:
+        click.echo(f"hipguide: --output {shown(output)}: {exc}", err=True)
+        sys.exit(EXIT_USAGE)
+    if jobs is not None and jobs > MAX_JOBS_PER_CORE * cpu_count():
+        limit = MAX_JOBS_PER_CORE * cpu_count()
+        click.echo(f"hipguide: --jobs {jobs} is more than {MAX_JOBS_PER_CORE} per core; "
+                   f"using {limit}.", err=True)
+        jobs = limit
     worker = load_kb_or_exit(kb)
     if unscreened is not None:
         worker.policy["withhold_unscreened"] = unscreened == "withhold"
     fhir_read.use_kb(kb)  # FHIR responses answer this knowledge base's questionnaire
     tally = Tally(paths, quiet)  # counts every status as the reports go by
     internal = 0
+
+    def notify(text):
+        tally.clear()
+        click.echo(f"hipguide: {text}", err=True)
+
     try:
-        with open_output(output) as stream:
+        with open_output(target) as stream, \
+                contextlib.closing(score_paths(worker, paths, jobs, kb, notify)) as scored:
             if fmt == "html":
                 from ..report.html import HtmlWriter
 
@@ -67,29 +92,29 @@ def score(paths, fmt, output, explain, quiet, summary, jobs, unscreened, kb):
             else:
                 writer = Writer(stream, fmt, explain)
             writer.begin()
-            for record, report in score_paths(worker, paths, jobs, kb):
+            for record, report in scored:
                 tally.add(record, report)
                 if record.problems and (fmt != "text" or output):
                     for problem in record.problems:
                         click.echo(str(problem), err=True)
                 if report.errors and report.errors[0]["message"].startswith(INTERNAL):
                     internal += 1
-                    click.echo(f"{record.source}: {record.id}: {report.errors[0]['message']}",
-                               err=True)
+                    click.echo(f"{shown(record.source)}: {shown(record.id)}: "
+                               f"{shown(report.errors[0]['message'])}", err=True)
                 writer.write(report)
             writer.end()
-    except KeyboardInterrupt:
+    except KeyboardInterrupt as exc:  # Ctrl-C, or SIGTERM/SIGHUP (Terminated)
         tally.clear()
-        click.echo("\nhipguide: interrupted; no report file was written.", err=True)
-        sys.exit(EXIT_INTERRUPTED)
+        written = "no report file was written" if target.kind in ("new", "replace") \
+            else "the report is incomplete"
+        click.echo(f"\nhipguide: {interrupted_word(exc)}; {written}.", err=True)
+        sys.exit(interrupted_code(exc))
     except BrokenPipeError:  # e.g. piped into head: stop quietly
-        import os
-
-        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        quiet_broken_pipe()
         sys.exit(EXIT_INVALID)
     except OSError as exc:
-        click.echo(f"hipguide: cannot write {output or 'output'}: {exc.strerror or exc}",
-                   err=True)
+        click.echo(f"hipguide: cannot write {shown(output or 'output')}: "
+                   f"{exc.strerror or exc}", err=True)
         sys.exit(EXIT_USAGE)
     total = sum(tally.status.values())
     tally.finish(summary and total > 0)

@@ -1,11 +1,20 @@
 """Turn command-line PATHs into intake records, one per YAML document.
 
 Nothing here raises for bad input: every problem becomes part of a record, so
-one broken file never hides the good ones beside it.
+one broken file never hides the good ones beside it.  A file's documents are
+read one at a time (``file_records`` is a generator), so memory does not grow
+with the number of documents in a file.
+
+Limits: one document (and a single-document file) at most MAX_FILE_BYTES; one
+file or standard input at most MAX_STREAM_BYTES; at most
+``prescan.MAX_DOCUMENTS`` documents per file (the rest: one record saying they
+were not read).
 """
 
 from __future__ import annotations
 
+import functools
+import itertools
 import stat
 import sys
 from collections.abc import Iterable, Iterator
@@ -14,10 +23,13 @@ from pathlib import Path
 
 from ..problems import Problem, format_path
 from . import contract as schema
-from .yamlload import parse_documents
+from .prescan import Unit, split_units
+from .yamlload import Document, parse_units
 
-MAX_FILE_BYTES = 1_000_000
+MAX_FILE_BYTES = 1_000_000        # one intake document
+MAX_STREAM_BYTES = 10_000_000     # one file (of many documents) or standard input
 SUFFIXES = (".yaml", ".yml", ".json", ".csv")
+_ID = schema.SCHEMA.fields["id"]
 
 
 @dataclass
@@ -60,6 +72,8 @@ def _walk(directory: Path) -> Iterator[Path]:
         with os.scandir(directory) as it:
             entries = sorted((e.name, e.is_dir(follow_symlinks=False)) for e in it)
     except OSError:
+        # never skipped in silence: read_text says why this folder was not read
+        yield directory
         return
     for name, is_dir in entries:
         child = directory / name
@@ -69,11 +83,16 @@ def _walk(directory: Path) -> Iterator[Path]:
             yield child
 
 
-def read_text(name: str, path: Path | None) -> tuple[str | None, Problem | None]:
-    """The file's text, or the one problem that stops it being read."""
+def read_text(name: str, path: Path | None, limit: int = MAX_STREAM_BYTES,
+              what: str = "intake file") -> tuple[str | None, Problem | None]:
+    """The file's text, or the one problem that stops it being read. Only a
+    regular file is ever opened (a FIFO or device would block or never end), and
+    no more than ``limit`` bytes are read."""
     try:
         if path is None:
-            data = sys.stdin.buffer.read(MAX_FILE_BYTES + 1)
+            if sys.stdin is None:
+                return None, Problem(name, "standard input is closed: nothing to read")
+            data = sys.stdin.buffer.read(limit + 1)
         else:
             # one stat before opening (a FIFO or device must not be opened at all)
             try:
@@ -83,23 +102,23 @@ def read_text(name: str, path: Path | None) -> tuple[str | None, Problem | None]
                     return None, Problem(name, "broken symbolic link: its target does not exist")
                 return None, Problem(name, "no such file or directory")
             if stat.S_ISDIR(info.st_mode):
-                return None, Problem(name, "no intake files (*.yaml, *.yml, *.json, *.csv) in "
-                                           "this directory")
+                if what != "intake file":
+                    return None, Problem(name, "is a directory, not a file")
+                return None, Problem(name, _directory_problem(path))
             if not stat.S_ISREG(info.st_mode):
                 return None, Problem(name, "not a regular file")
-            if info.st_size > MAX_FILE_BYTES:
+            if info.st_size > limit:
                 return None, Problem(name, f"file is {info.st_size:,} bytes, over the "
-                                           f"{MAX_FILE_BYTES:,}-byte limit for one intake "
-                                           "file; not read")
+                                           f"{limit:,}-byte limit for one {what}; not read")
             with path.open("rb") as handle:
-                data = handle.read(MAX_FILE_BYTES + 1)
+                data = handle.read(limit + 1)
     except PermissionError:
         return None, Problem(name, "permission denied: the file cannot be read")
-    except OSError as exc:
-        return None, Problem(name, f"cannot read: {exc.strerror or exc}")
-    if len(data) > MAX_FILE_BYTES:
-        return None, Problem(name, f"input is over the {MAX_FILE_BYTES:,}-byte limit for one "
-                                   "intake file; not read")
+    except (OSError, ValueError) as exc:   # ValueError: a closed standard input
+        return None, Problem(name, f"cannot read: {getattr(exc, 'strerror', None) or exc}")
+    if len(data) > limit:
+        return None, Problem(name, f"input is over the {limit:,}-byte limit for one "
+                                   f"{what}; not read")
     if b"\x00" in data:
         return None, Problem(name, "binary data (NUL bytes): not a text file")
     try:
@@ -111,17 +130,44 @@ def read_text(name: str, path: Path | None) -> tuple[str | None, Problem | None]
     return text, None
 
 
+def _directory_problem(path: Path) -> str:
+    import os
+
+    try:
+        with os.scandir(path):
+            pass
+    except PermissionError:
+        return "permission denied: this folder cannot be listed, so its files were not read"
+    except OSError as exc:
+        return f"this folder cannot be listed ({exc.strerror or exc}), so its files were not read"
+    return "no intake files (*.yaml, *.yml, *.json, *.csv) in this directory"
+
+
+@functools.lru_cache(maxsize=256)
 def _stem(name: str) -> str:
     return "stdin" if name == "<stdin>" else Path(name).stem
 
 
-def records_from_text(text: str, name: str) -> list[Record]:
-    """The records of one file's text; the reader is chosen by the file's suffix
-    (standard input is YAML)."""
+def records_from_text(text: str, name: str) -> Iterator[Record]:
+    """The records of one file's text, one document at a time; the reader is
+    chosen by the file's suffix (FHIR JSON, CSV; anything else and standard input
+    are YAML)."""
     reader = _READERS.get(Path(name).suffix.lower()) if name != "<stdin>" else None
     if reader is not None:
-        return reader(text, name)
-    return yaml_records(text, name)
+        yield from reader(text, name)
+        return
+    units = split_units(text)
+    head = list(itertools.islice(units, 2))
+    if not head:
+        yield Record(_stem(name), name, 1, problems=[Problem(
+            name, "empty file: no intake documents", line=1)])
+        return
+    yield from records_from_units(itertools.chain(head, units), name, many=len(head) > 1)
+
+
+def is_yaml(name: str) -> bool:
+    """Whether a file is read as YAML documents (and may be split between workers)."""
+    return name == "<stdin>" or Path(name).suffix.lower() not in _READERS
 
 
 def _json_records(text: str, name: str) -> list[Record]:
@@ -140,46 +186,51 @@ def _csv_records(text: str, name: str) -> list[Record]:
 _READERS = {".json": _json_records, ".csv": _csv_records}
 
 
-def yaml_records(text: str, name: str) -> list[Record]:
-    docs = list(parse_documents(text, name))
-    if not docs:
-        return [Record(_stem(name), name, 1, problems=[Problem(
-            name, "empty file: no intake documents", line=1)])]
-    many = len(docs) > 1
-    out = []
-    for doc in docs:
-        default_id = _stem(name) + (f"#{doc.index}" if many else "")
-        number = doc.index if many else None
-        if doc.problems:
-            out.append(Record(default_id, name, doc.index, problems=[
-                Problem(p.source, p.message, p.field, p.line, p.column, number)
-                for p in doc.problems]))
-            continue
-        data = doc.data
-        rid = data.get("id") if isinstance(data, dict) else None
-        rid = rid if isinstance(rid, str) and rid.strip() else default_id
-        if data is None:
-            out.append(Record(rid, name, doc.index, problems=[Problem(
-                name, "empty document: expected an intake mapping (at least sitting_hours)",
-                line=doc.mark(())[0], column=doc.mark(())[1], document=number)]))
-            continue
-        intake, invalid = schema.validate(data)
-        problems = []
-        for exc in invalid:
-            line, col = doc.mark(exc.path, key=exc.key)
-            problems.append(Problem(name, exc.message, format_path(exc.path), line, col, number))
-        out.append(Record(rid, name, doc.index, intake, problems))
-    return out
+def records_from_units(units: Iterable[Unit], name: str, many: bool) -> Iterator[Record]:
+    """The records of some documents of one file (``many``: the file has more
+    than one, so ids and messages carry the document number)."""
+    for doc in parse_units(units, name, MAX_FILE_BYTES):
+        yield _record(doc, name, many)
 
 
-def file_records(name: str, path: Path | None, text: str | None = None) -> list[Record]:
-    """The records of one input file (as ``expand`` names it); ``text``, when given,
-    is its already-read content (how worker processes get standard input)."""
+def default_id(name: str, index: int, many: bool) -> str:
+    return _stem(name) + (f"#{index}" if many else "")
+
+
+def _record(doc: Document, name: str, many: bool) -> Record:
+    default = default_id(name, doc.index, many)
+    number = doc.index if many else None
+    if doc.problems:
+        return Record(default, name, doc.index, problems=[
+            Problem(p.source, p.message, p.field, p.line, p.column, number)
+            for p in doc.problems])
+    data = doc.data
+    rid = data.get("id") if isinstance(data, dict) else None
+    try:  # a rejected id (control characters, too long, ...) is never shown as the id
+        rid = _ID.check(rid) if isinstance(rid, str) else default
+    except schema.Invalid:
+        rid = default
+    if data is None:
+        return Record(rid, name, doc.index, problems=[Problem(
+            name, "empty document: expected an intake mapping (at least sitting_hours)",
+            line=doc.mark(())[0], column=doc.mark(())[1], document=number)])
+    intake, invalid = schema.validate(data)
+    problems = []
+    for exc in invalid:
+        line, col = doc.mark(exc.path, key=exc.key)
+        problems.append(Problem(name, exc.message, format_path(exc.path), line, col, number))
+    return Record(rid, name, doc.index, intake, problems)
+
+
+def file_records(name: str, path: Path | None, text: str | None = None) -> Iterator[Record]:
+    """The records of one input file (as ``expand`` names it), one at a time;
+    ``text``, when given, is its already-read content."""
     if text is None:
         text, problem = read_text(name, path)
         if problem is not None:
-            return [Record(_stem(name), name, 1, problems=[problem])]
-    return records_from_text(text, name)
+            yield Record(_stem(name), name, 1, problems=[problem])
+            return
+    yield from records_from_text(text, name)
 
 
 def records(paths: Iterable[str]) -> Iterator[Record]:

@@ -8,24 +8,89 @@ keys, alias bombs, runaway nesting -- and remember where each value came from.
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+import itertools
+import re
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 
 import yaml
 from yaml.constructor import SafeConstructor
 
 from ..problems import Problem
+from .prescan import MAX_DOCUMENTS, Unit, split_units, too_deep
 
 Loader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 
 MAX_DEPTH = 32          # nesting levels in one document
 MAX_NODES = 20_000      # values built from one document, aliases counted each time
 
+MAX_DIGITS = 20        # digits in one number (Python refuses to convert > 4,300)
+
 _TAG = "tag:yaml.org,2002:"
+
+
+class _BadNumber(Exception):
+    """A number written in a form an intake does not take."""
+
+
+_DECIMAL = re.compile(r"[-+]?(?:0|[1-9][0-9]*)")
+_FLOAT = re.compile(r"[-+]?(?:[0-9]+(?:\.[0-9]*)?|\.[0-9]+)(?:[eE][-+]?[0-9]+)?")
+_SPECIAL_FLOATS = {".inf", "+.inf", "-.inf", ".nan"}
+
+
+def _quoted(value: str) -> str:
+    return repr(value if len(value) <= 40 else value[:37] + "...")
+
+
+def construct_int(constructor, node) -> int:
+    """Plain decimal integers only. YAML 1.1 also reads 017 as octal 15, 0x10 as
+    16, 0b101, 1_000 and 1:30 (base 60, 90): all are refused, saying what was
+    written; and no more than MAX_DIGITS digits are ever converted."""
+    text = node.value
+    digits = text.lstrip("+-")
+    if _DECIMAL.fullmatch(text) and len(digits) <= MAX_DIGITS:
+        return int(text)
+    why, hint = "", ""
+    if len(text) > MAX_DIGITS + 1:
+        raise _BadNumber(f"{_quoted(text)} is too long a number ({len(text):,} characters); "
+                         f"numbers have at most {MAX_DIGITS} digits")
+    if "_" in text:
+        why, plain = " (no '_' separators)", text.replace("_", "")
+        hint = f"; write {plain}" if _DECIMAL.fullmatch(plain) else ""
+    elif ":" in text:
+        why = " (YAML 1.1 reads it as a base-60 number)"
+        hint = "; write hours and parts of an hour as a decimal, e.g. 1.5"
+    elif digits[:2].lower() in ("0x", "0b", "0o"):
+        why = {"0x": " (hexadecimal)", "0b": " (binary)", "0o": " (octal)"}[digits[:2].lower()]
+    elif digits.startswith("0"):
+        plain = text[: len(text) - len(digits)] + (digits.lstrip("0") or "0")
+        why, hint = " (YAML 1.1 reads a leading 0 as octal)", f"; write {plain}"
+    raise _BadNumber(f"{_quoted(text)} is not a plain decimal number{why}{hint}")
+
+
+def construct_float(constructor, node) -> float:
+    """Plain decimal numbers (1.5, .5, 2., 1.0e+3) and the YAML specials (.inf,
+    .nan: refused by the contract with their own message); no base 60, no '_',
+    nothing that overflows to infinity."""
+    text = node.value
+    if text.lower() in _SPECIAL_FLOATS:
+        return SafeConstructor.construct_yaml_float(constructor, node)
+    if len(text) > 40:
+        raise _BadNumber(f"{_quoted(text)} is too long a number ({len(text):,} characters)")
+    if not _FLOAT.fullmatch(text):
+        why = " (YAML 1.1 reads it as a base-60 number)" if ":" in text else \
+            " (no '_' separators)" if "_" in text else ""
+        raise _BadNumber(f"{_quoted(text)} is not a plain decimal number{why}")
+    value = float(text)
+    if value in (float("inf"), float("-inf")):
+        raise _BadNumber(f"{_quoted(text)} is too large a number")
+    return value
+
+
 _SCALARS = {
     _TAG + "str": SafeConstructor.construct_yaml_str,
-    _TAG + "int": SafeConstructor.construct_yaml_int,
-    _TAG + "float": SafeConstructor.construct_yaml_float,
+    _TAG + "int": construct_int,
+    _TAG + "float": construct_float,
     _TAG + "bool": SafeConstructor.construct_yaml_bool,
     _TAG + "null": SafeConstructor.construct_yaml_null,
 }
@@ -69,14 +134,15 @@ def _tag_message(tag: str) -> str:
             "(tags are never constructed)")
 
 
-def _pos(mark) -> tuple:
-    return (mark.line + 1, mark.column + 1) if mark is not None else (None, None)
+def _pos(mark, offset: int = 0) -> tuple:
+    return (mark.line + 1 + offset, mark.column + 1) if mark is not None else (None, None)
 
 
 class _Builder:
-    def __init__(self, doc: Document):
+    def __init__(self, doc: Document, offset: int = 0):
         self.doc = doc
         self.count = 0
+        self.offset = offset      # the document's first line in its file
 
     def build(self, node: yaml.Node, path: tuple, depth: int):
         self.count += 1
@@ -86,10 +152,13 @@ class _Builder:
                 " aliases are counted each time they are used)", node, path)
         if depth > MAX_DEPTH:
             raise _Refused(f"nested more than {MAX_DEPTH} levels deep", node, path)
-        self.doc.marks.setdefault(path, _pos(node.start_mark))
+        self.doc.marks.setdefault(path, _pos(node.start_mark, self.offset))
         if isinstance(node, yaml.ScalarNode):
             if node.tag in _SCALARS:
-                return _SCALARS[node.tag](_CONSTRUCTOR, node)
+                try:
+                    return _SCALARS[node.tag](_CONSTRUCTOR, node)
+                except _BadNumber as exc:
+                    raise _Refused(str(exc), node, path) from None
             if node.tag == _TAG + "timestamp":
                 return node.value  # dates stay text; no intake field is a date
             raise _Refused(_tag_message(node.tag), node, path)
@@ -111,7 +180,7 @@ class _Builder:
                     first = self.doc.key_marks[path + (key,)]
                     raise _Refused(f"duplicate key {key!r} (first given on line {first[0]})",
                                    key_node, path + (key,))
-                self.doc.key_marks[path + (key,)] = _pos(key_node.start_mark)
+                self.doc.key_marks[path + (key,)] = _pos(key_node.start_mark, self.offset)
                 result[key] = self.build(value_node, path + (key,), depth + 1)
             return result
         raise _Refused("unsupported YAML node", node, path)  # pragma: no cover
@@ -123,40 +192,70 @@ def _path_text(path: tuple) -> str:
     return format_path(tuple(p for p in path if p != "<key>"))
 
 
-def parse_documents(text: str, source: str) -> Iterator[Document]:
-    """Yield every document in text; a syntax error ends the stream with a Document
-    that carries the problem (the documents before it are kept)."""
-    index = 0
-    stream = yaml.compose_all(text, Loader=Loader)
-    while True:
-        try:
-            node = next(stream)
-        except StopIteration:
-            return
-        except yaml.MarkedYAMLError as exc:
-            line, col = _pos(exc.problem_mark)
-            problem = exc.problem or str(exc)
-            context = f" ({exc.context})" if exc.context else ""
-            yield Document(source, index + 1, problems=[Problem(
-                source, f"YAML syntax error: {problem}{context}", line=line, column=col,
-                document=index + 1)])
-            return
-        except (yaml.YAMLError, RecursionError) as exc:
-            yield Document(source, index + 1, problems=[Problem(
-                source, f"YAML could not be read: {exc}" if not isinstance(exc, RecursionError)
-                else "YAML nested too deeply to read", document=index + 1)])
-            return
-        index += 1
-        doc = Document(source, index)
-        if node is None:  # pragma: no cover - compose_all skips empty streams
-            continue
-        try:
-            doc.data = _Builder(doc).build(node, (), 0)
-        except _Refused as exc:
-            line, col = _pos(exc.node.start_mark)
-            doc.problems.append(Problem(source, exc.message, field=_path_text(exc.path),
-                                        line=line, column=col, document=index))
-        except RecursionError:
-            doc.problems.append(Problem(source, "YAML nested too deeply to read",
-                                        document=index))
-        yield doc
+def parse_documents(text: str, source: str, max_chars: int | None = None) -> Iterator[Document]:
+    """Yield every document in text, one at a time. The stream is split at its
+    ``---`` lines first (``prescan.split_units``), so a syntax error costs only its
+    own document and the documents after it are still read."""
+    return parse_units(split_units(text), source, max_chars)
+
+
+def parse_units(units: Iterable[Unit], source: str,
+                max_chars: int | None = None) -> Iterator[Document]:
+    """One Document per Unit (documents of one stream, as ``split_units`` gives
+    them); ``max_chars`` bounds one document's text."""
+    for unit in units:
+        yield _parse_unit(unit, source, max_chars)
+
+
+def _parse_unit(unit: Unit, source: str, max_chars: int | None) -> Document:
+    index, text = unit.index, unit.text
+    doc = Document(source, index)
+
+    def refuse(message, line=None, column=None):
+        doc.problems.append(Problem(source, message, line=line, column=column, document=index))
+        return doc
+
+    if text is None:
+        return refuse(f"this document and the ones after it were not read: at most "
+                      f"{MAX_DOCUMENTS:,} documents are read from one file; split the file",
+                      unit.line + 1)
+    if max_chars is not None and (len(text) > max_chars or (
+            len(text) * 4 > max_chars and len(text.encode("utf-8")) > max_chars)):
+        return refuse(f"document is over the {max_chars:,}-byte limit for one intake; "
+                      "not read", unit.line + 1)
+    deep = too_deep(text)
+    if deep is not None:
+        return refuse(f"nested more than {MAX_DEPTH} levels deep", deep[0] + unit.line,
+                      deep[1])
+    try:
+        nodes = list(itertools.islice(yaml.compose_all(text, Loader=Loader), 2))
+    except yaml.MarkedYAMLError as exc:
+        line, col = _pos(exc.problem_mark, unit.line)
+        problem = exc.problem or str(exc)
+        context = f" ({exc.context})" if exc.context else ""
+        return refuse(f"YAML syntax error: {problem}{context}", line, col)
+    except yaml.reader.ReaderError as exc:
+        before = text[: max(0, exc.position)]
+        line = unit.line + before.count("\n") + 1
+        column = len(before) - (before.rfind("\n") + 1) + 1
+        char = exc.character
+        code = char if isinstance(char, int) else ord(str(char)[:1] or "?")
+        return refuse(f"character U+{code:04X} is not allowed in YAML text ({exc.reason}); "
+                      "inside double quotes it can be written as an escape", line, column)
+    except (yaml.YAMLError, RecursionError, ValueError) as exc:
+        return refuse("YAML nested too deeply to read" if isinstance(exc, RecursionError)
+                      else f"YAML could not be read: {exc}", unit.line + 1)
+    if len(nodes) != 1:  # pragma: no cover - a unit is one document by construction
+        return refuse("could not tell where this document ends; separate documents with "
+                      "a '---' line", unit.line + 1)
+    node = nodes[0]
+    try:
+        doc.data = _Builder(doc, unit.line).build(node, (), 0)
+    except _Refused as exc:
+        line, col = _pos(exc.node.start_mark, unit.line)
+        doc.problems.append(Problem(source, exc.message, field=_path_text(exc.path),
+                                    line=line, column=col, document=index))
+    except RecursionError:
+        doc.problems.append(Problem(source, "YAML nested too deeply to read",
+                                    document=index))
+    return doc

@@ -266,17 +266,17 @@ class _Reader:
 
     def read(self, path: Path):
         """The single document in path, or None (problems recorded)."""
+        from ..intake.reading import read_text
+
         name = str(path)
-        try:
-            if path.stat().st_size > MAX_KB_FILE:
-                self.problems.append(Problem(name, f"file is larger than {MAX_KB_FILE} bytes"))
-                return None
-            text = path.read_bytes().decode("utf-8")
-        except FileNotFoundError:
+        if not path.exists() and not path.is_symlink():
             self.problems.append(Problem(name, "file is missing"))
             return None
-        except (OSError, UnicodeDecodeError) as exc:
-            self.problems.append(Problem(name, f"cannot read: {exc}"))
+        # the intake reader's checks: a regular file only (a FIFO or device would
+        # block or never end), at most MAX_KB_FILE bytes, UTF-8, no NUL bytes
+        text, problem = read_text(name, path, MAX_KB_FILE, "knowledge-base file")
+        if problem is not None:
+            self.problems.append(problem)
             return None
         docs = list(parse_documents(text, name))
         for doc in docs:
@@ -315,6 +315,10 @@ def load(root: Path | str | None = None) -> KnowledgeBase:
                                                  "knowledge/ folders")])
     meta_doc = reader.read(root / "knowledge" / "meta.yaml")
     meta = meta_doc.data if meta_doc and reader.check(meta_doc, (), META, meta_doc.data) else {}
+    if meta:
+        from .templates import check_templates
+
+        check_templates(reader, meta_doc, meta)
     catalogues = {}
     for filename, (top, schema) in CATALOGUES.items():
         catalogues[top] = _catalogue(reader, root / "knowledge" / filename, top, schema)

@@ -20,6 +20,7 @@ from ..intake import contract as schema
 from ..intake.contract import Boolean, Choice, Invalid
 from ..intake.yamlload import parse_documents
 from ..kb.evaluate import holds
+from ..report.safe_text import clip_message, shown
 from .data import SKIP, Question, Questionnaire, in_range, red_flags
 
 WIDTH = 88
@@ -77,20 +78,36 @@ class Console:
         self.out.flush()
 
     def line(self, prompt: str) -> str:
-        self.out.write(prompt)
-        self.out.flush()
-        try:
-            raw = self.stdin.readline()
-        except UnicodeDecodeError:
-            raw = "\ufffd\n"
-        if raw == "":
+        """One answer line. A closed standard input is the end of input; a line
+        that is not UTF-8 text is refused and asked again (never echoed raw)."""
+        while True:
+            self.out.write(prompt)
+            self.out.flush()
+            if self.stdin is None:       # started with standard input closed (<&-)
+                raise EOFError
+            try:
+                raw = self.stdin.readline()
+            except UnicodeDecodeError:
+                raw = None
+            except (OSError, ValueError):  # closed or unreadable: no more answers
+                raise EOFError from None
+            if raw == "":
+                if self.echo:
+                    self.out.write("\n")
+                raise EOFError
+            if raw is None or _SURROGATE.search(raw):  # undecodable bytes (surrogateescape)
+                if self.echo:
+                    self.out.write("\n")
+                self.say("that was not UTF-8 text; please type the answer again", "  ! ",
+                         "    ")
+                continue
+            raw = raw.rstrip("\r\n")
             if self.echo:
-                self.out.write("\n")
-            raise EOFError
-        raw = raw.rstrip("\r\n")
-        if self.echo:
-            self.out.write(raw + "\n")
-        return raw.strip()
+                self.out.write(shown(raw) + "\n")
+            return raw.strip()
+
+
+_SURROGATE = re.compile("[\ud800-\udfff]")
 
 
 def _show(value) -> str:
@@ -129,12 +146,14 @@ def _loop(con: Console, q: Question, hint: str, parse):
         try:
             return parse(raw)
         except Invalid as exc:
-            con.say(exc.message, "  ! ", "    ")
+            con.say(shown(clip_message(exc.message)), "  ! ", "    ")
 
 
 def _scalar(raw: str):
     """A typed answer read as a YAML scalar, exactly as in an intake file."""
     docs = list(parse_documents(raw, "<answer>"))
+    if len(docs) == 1 and docs[0].problems and "number" in docs[0].problems[0].message:
+        raise Invalid(docs[0].problems[0].message)   # 017, 0x10, 1:30, 1e400 ...
     if len(docs) == 1 and not docs[0].problems and not isinstance(docs[0].data, (list, dict)):
         return docs[0].data
     return raw

@@ -43,8 +43,10 @@ class HtmlWriter:
         self.stream.write(str(self.module.head("hipguide handout", self.version)))
 
     def write(self, report):
+        from .safe_text import display_report
+
         self.stream.write(str(self.module.page(
-            report, _date(self.today), _date(self.reassess_on), self.factor_names)))
+            display_report(report), _date(self.today), _date(self.reassess_on), self.factor_names)))
         self.count += 1
 
     def end(self):

@@ -13,6 +13,7 @@ import json
 import textwrap
 
 from .model import FINDINGS, Report
+from .safe_text import YamlDumper, csv_cell, display_report, json_text
 from .text import WIDTH, render_text
 
 FORMATS = ("text", "json", "jsonl", "yaml", "csv")
@@ -62,25 +63,29 @@ class Writer:
 
     def _csv_line(self, row: dict):
         buffer = io.StringIO()
+        # no cell may start a formula in a spreadsheet (=, +, -, @, tab, CR)
+        row = {key: csv_cell(value) for key, value in row.items()}
         csv.DictWriter(buffer, CSV_COLUMNS, lineterminator="\n").writerow(row)
         self.stream.write(buffer.getvalue())
 
     def write(self, report: Report):
         fmt = self.fmt
         if fmt == "text":
-            self.stream.write(("\n" if self.count else "") + render_text(report, self.explain))
+            self.stream.write(("\n" if self.count else "")
+                              + render_text(display_report(report), self.explain))
         elif fmt == "json":
-            body = json.dumps(report_dict(report, self.explain), indent=2, ensure_ascii=False)
+            body = json_text(json.dumps(report_dict(report, self.explain), indent=2,
+                                        ensure_ascii=False))
             self.stream.write(("," if self.count else "") + "\n" + textwrap.indent(body, "  "))
         elif fmt == "jsonl":
-            self.stream.write(json.dumps(report_dict(report, self.explain),
-                                         ensure_ascii=False) + "\n")
+            self.stream.write(json_text(json.dumps(report_dict(report, self.explain),
+                                                   ensure_ascii=False)) + "\n")
         elif fmt == "yaml":
             import yaml
 
-            self.stream.write(yaml.safe_dump(report_dict(report, self.explain),
-                                             explicit_start=True, sort_keys=False,
-                                             allow_unicode=True, width=WIDTH))
+            self.stream.write(yaml.dump(report_dict(report, self.explain), Dumper=YamlDumper,
+                                        explicit_start=True, sort_keys=False,
+                                        allow_unicode=True, width=WIDTH))
         else:
             self._csv_line(csv_row(report))
         self.count += 1

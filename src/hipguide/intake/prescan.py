@@ -1,0 +1,123 @@
+"""Checks on YAML text *before* PyYAML composes it, and the split of a stream into
+documents.
+
+libyaml's parser keeps its own stacks, but PyYAML's C composer recurses once per
+nesting level: ~30,000 levels (60 KB of ``[[[[``) overflow the C stack and kill
+the process outright (SIGSEGV), long before ``yamlload.MAX_DEPTH`` is looked at.
+``too_deep`` finds such input first: a count of the characters that can open a
+collection bounds the depth from above (a few microseconds); only when that bound
+is high is the text walked as libyaml *events* (no recursion, and strings,
+comments and block scalars are understood exactly as the parser understands them).
+
+``split_units`` cuts a stream at its ``---`` and ``...`` lines so that every
+document is parsed on its own: a syntax error in one document costs only that
+document, a file of 50,000 documents is parsed one document at a time, and the
+parent process can hand a large file's documents to several workers.  (YAML
+forbids ``---``/``...`` at the start of a line inside a document's content, so
+the split is the parser's own.)
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterator
+from dataclasses import dataclass
+
+import yaml
+
+# a document nested deeper than this is refused before composing; MAX_DEPTH (32)
+# is checked, with field and position, while building, so this is only a margin
+PRESCAN_DEPTH = 64
+# documents read from one file; the rest are reported as not read
+MAX_DOCUMENTS = 100_000
+
+_OPENERS = "[{-?:"
+_LOADER = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+_STARTS = (yaml.SequenceStartEvent, yaml.MappingStartEvent)
+_ENDS = (yaml.SequenceEndEvent, yaml.MappingEndEvent)
+# a document marker: '---' or '...' at the start of a line, then a space or the end
+_MARKER = re.compile(r"^(---|\.\.\.)(?=[ \t\r\n\x85\u2028\u2029]|\Z)", re.MULTILINE)
+_CONTENT = re.compile(r"^[ \t]*[^\s#%]|^[ \t]+%", re.MULTILINE)
+_BREAKS = re.compile(r"\r\n?|[\n\x85\u2028\u2029]")
+_ODD_BREAKS = re.compile(r"[\r\x85\u2028\u2029]")
+
+
+def too_deep(text: str, limit: int = PRESCAN_DEPTH):
+    """None, or the (line, column), 1-based, where ``text`` (one YAML document or
+    stream) first opens a collection more than ``limit`` levels deep. Syntax
+    errors are left to the composer, which reports them properly."""
+    if sum(text.count(c) for c in _OPENERS) < limit:
+        return None                      # every level needs one of these characters
+    depth = 0
+    try:
+        for event in yaml.parse(text, Loader=_LOADER):
+            if isinstance(event, _STARTS):
+                depth += 1
+                if depth > limit:
+                    mark = event.start_mark
+                    return mark.line + 1, mark.column + 1
+            elif isinstance(event, _ENDS):
+                depth -= 1
+    except yaml.YAMLError:
+        return None
+    return None
+
+
+@dataclass(frozen=True)
+class Unit:
+    """One document's text; ``line`` is the 0-based line it starts on in the file.
+    ``text`` None marks the documents over MAX_DOCUMENTS (not read)."""
+
+    index: int          # 1-based document number in the file
+    line: int
+    text: str | None
+
+
+def _lines(text: str, odd: bool) -> int:
+    return len(_BREAKS.findall(text)) if odd else text.count("\n")
+
+
+def split_units(text: str, max_documents: int = MAX_DOCUMENTS) -> Iterator[Unit]:
+    """The documents of a YAML stream, one at a time, each with its text and first
+    line. Comment-only and directive-only stretches go with the next document; a
+    stream of comments alone has no documents. After ``max_documents`` one last
+    Unit with ``text`` None stands for the rest."""
+    odd = _ODD_BREAKS.search(text) is not None   # \r, NEL, LS, PS count as line breaks
+    if odd:
+        marker = re.compile(r"(?:^|(?<=[\r\n\x85\u2028\u2029]))(---|\.\.\.)"
+                            r"(?=[ \t\r\n\x85\u2028\u2029]|\Z)")
+    else:
+        marker = _MARKER
+    start = 0          # where the pending piece starts
+    line = 0           # its first line
+    index = 0
+
+    def cuts():
+        for match in marker.finditer(text):
+            if match.group(1) == "---":
+                yield match.start()
+            else:   # '...' ends a document: cut after its line
+                end = _BREAKS.search(text, match.end())
+                yield end.end() if end else len(text)
+        yield len(text)
+
+    for cut in cuts():
+        if cut <= start:
+            continue
+        piece = text[start:cut]
+        if not piece.startswith("---") and _CONTENT.search(piece) is None:
+            if cut == len(text) and "%" in piece and _has_directive(piece):
+                pass         # directives with no document after them: let the parser say so
+            else:
+                continue     # comments/directives only: they go with the next document
+        index += 1
+        if index > max_documents:
+            yield Unit(index, line, None)
+            return
+        yield Unit(index, line, piece)
+        line += _lines(piece, odd)
+        start = cut
+
+
+def _has_directive(piece: str) -> bool:
+    return any(row.startswith("%") for row in piece.splitlines())

@@ -1,0 +1,106 @@
+"""What a terminal or a spreadsheet receives from names and values we did not
+write ourselves (file names, ids, values quoted in error messages).
+
+- ``shown``: control characters (C0, DEL, C1), line and paragraph separators
+  and the bidirectional overrides, embeddings, isolates and marks (U+202A-202E,
+  U+2066-2069, U+200E/F, U+061C) become visible escapes such as ``\\x1b`` or
+  ``\\u202e``, so a name can neither move the cursor, recolour the terminal,
+  fake a report header on a new line, nor reverse the text around it;
+- ``clip_message``: a value quoted in a message is cut to 80 characters;
+- ``csv_cell``: a cell a spreadsheet would run as a formula gets a leading
+  ``'`` (OWASP's advice for CSV injection);
+- ``json_text`` and ``YamlDumper``: JSON and YAML stay faithful data, with the
+  same characters written as escapes.
+"""
+
+from __future__ import annotations
+
+import re
+
+import yaml
+
+_RISKY = (r"\x00-\x08\x0b-\x1f\x7f-\x9f\u061c\u200e\u200f\u2028\u2029"
+          r"\u202a-\u202e\u2066-\u2069")
+_UNSAFE = re.compile(f"[\\t\\n{_RISKY}]")
+_RISKY_ONLY = re.compile(f"[{_RISKY}]")     # tab and newline are fine inside data
+MESSAGE_VALUE = 80
+_QUOTED = re.compile(r"'(?:[^'\\\n]|\\.){78,}'|\"(?:[^\"\\\n]|\\.){78,}\"")
+
+
+def _escape(match: re.Match) -> str:
+    code = ord(match.group())
+    return f"\\x{code:02x}" if code < 0x100 else f"\\u{code:04x}"
+
+
+def shown(text) -> str:
+    """text on one line, with every control or direction character escaped."""
+    text = "" if text is None else str(text)
+    return _UNSAFE.sub(_escape, text)
+
+
+def has_risky(text: str) -> bool:
+    return _RISKY_ONLY.search(text) is not None
+
+
+def clip(text: str, limit: int = MESSAGE_VALUE) -> str:
+    return text if len(text) <= limit else text[: limit - 3] + "..."
+
+
+def clip_message(message: str) -> str:
+    """Cut every quoted value in message (``'...'`` as repr writes it) longer
+    than MESSAGE_VALUE characters: a 900 KB bad value is not echoed back."""
+    if len(message) <= 2 * MESSAGE_VALUE:
+        return message
+    return _QUOTED.sub(lambda m: m.group()[: MESSAGE_VALUE - 4] + "..." + m.group()[0],
+                       message)
+
+
+_FORMULA = ("=", "+", "-", "@", "\t", "\r")
+
+
+def csv_cell(value) -> str:
+    """A cell that a spreadsheet would evaluate, prefixed with ' (OWASP)."""
+    text = "" if value is None else str(value)
+    return "'" + text if text.startswith(_FORMULA) else text
+
+
+def json_text(text: str) -> str:
+    """JSON written by json.dumps(ensure_ascii=False), with the characters that
+    json leaves raw (DEL, C1, separators, direction marks) as \\u escapes. They
+    can only occur inside strings, where the escape means the same character."""
+    if not has_risky(text):
+        return text
+    return _RISKY_ONLY.sub(lambda m: f"\\u{ord(m.group()):04x}", text)
+
+
+class YamlDumper(yaml.SafeDumper):
+    """A SafeDumper that writes any string holding a risky character double-quoted
+    with escapes (the same string when read back), and others as usual."""
+
+    def analyze_scalar(self, scalar):
+        analysis = super().analyze_scalar(scalar)
+        if has_risky(scalar):
+            analysis.allow_flow_plain = analysis.allow_block_plain = False
+            analysis.allow_single_quoted = analysis.allow_block = False
+        return analysis
+
+    def write_double_quoted(self, text, split=True):
+        if not has_risky(text):
+            return super().write_double_quoted(text, split)
+        unicode, self.allow_unicode = self.allow_unicode, False   # escape all non-ASCII
+        try:
+            return super().write_double_quoted(text, split)
+        finally:
+            self.allow_unicode = unicode
+
+
+def display_report(report):
+    """A copy of report whose id, source and error texts are safe to show on a
+    terminal or a page (the HTML handout escapes markup, not direction marks)."""
+    import dataclasses
+
+    errors = [{"field": "", "line": None, "column": None, **e,
+               **{k: shown(e[k]) for k in ("field", "message") if isinstance(e.get(k), str)}}
+              for e in report.errors]   # (every key present: the handout tests e.line)
+    return dataclasses.replace(report, id=shown(report.id), source=shown(report.source),
+                               errors=errors)

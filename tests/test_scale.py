@@ -1,0 +1,83 @@
+"""Issue 13, class 10: one file of many documents is read one document at a time,
+shared by the workers, and bounded.  Memory is compared as a ratio of peak RSS
+(of the hipguide process and its workers, from RUSAGE_CHILDREN in a fresh
+wrapper process), never as a time."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+
+import pytest
+from conftest import hipguide_exe
+from hostile_util import env_with
+
+# the smallest document that goes through validation (out of range: no engine run,
+# so 50,000 of them take seconds, not minutes); 21 bytes each, 1.05 MB in all
+TINY = "sitting_hours: 99\n"
+
+PEAK = """
+import resource, subprocess, sys
+subprocess.run(sys.argv[1:], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, check=False)
+print(resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss)
+"""
+
+
+def _peak_kb(tmp_path, *args) -> int:
+    out = subprocess.run([sys.executable, "-c", PEAK, hipguide_exe(), *map(str, args)],
+                         capture_output=True, text=True, env=env_with(tmp_path), timeout=600)
+    return int(out.stdout)
+
+
+@pytest.mark.parametrize("jobs", ["1", "2"])
+def test_memory_is_flat_for_one_file_of_50000_tiny_documents(tmp_path, jobs):
+    small, large = tmp_path / "small.yaml", tmp_path / "large.yaml"
+    small.write_text("---\n".join([TINY] * 1_000))
+    large.write_text("---\n".join([TINY] * 50_000))
+    args = ("--format", "jsonl", "-o", tmp_path / "out.jsonl", "-q", "--jobs", jobs)
+    base = _peak_kb(tmp_path, "score", small, *args)
+    peak = _peak_kb(tmp_path, "score", large, *args)
+    lines = (tmp_path / "out.jsonl").read_text().splitlines()
+    assert len(lines) == 50_000
+    assert json.loads(lines[-1])["id"] == "large#50000"
+    assert peak < 1.5 * base, (peak, base)
+
+
+def test_a_multi_document_file_gives_the_same_output_whatever_the_jobs(tmp_path):
+    path = tmp_path / "many.yaml"
+    docs = [f"id: p{i}\nsitting_hours: {i % 24}\nage: {20 + i % 60}\n" if i % 7 else
+            "sitting_hours: [broken\n" for i in range(300)]
+    path.write_text("---\n".join(docs))
+    stdin = path.read_text()
+    runs = [subprocess.run([hipguide_exe(), "score", str(path), "-", "--format", "jsonl",
+                            "-q", "--jobs", jobs], input=stdin, capture_output=True, text=True,
+                           env=env_with(tmp_path), timeout=600) for jobs in ("1", "2", "3")]
+    assert runs[0].returncode == 1
+    assert len(runs[0].stdout.splitlines()) == 600
+    for other in runs[1:]:
+        assert (other.returncode, other.stdout, other.stderr) == \
+            (runs[0].returncode, runs[0].stdout, runs[0].stderr)
+
+
+def test_documents_over_the_limit_are_reported_as_not_read():
+    from hipguide.intake.prescan import split_units
+    from hipguide.intake.reading import records_from_units
+
+    units = list(split_units("sitting_hours: 1\n---\n" * 5, max_documents=3))
+    records = list(records_from_units(units, "f.yaml", many=True))
+    assert [r.id for r in records] == ["f#1", "f#2", "f#3", "f#4"]
+    assert not records[2].problems
+    assert "were not read" in records[3].problems[0].message
+    assert records[3].problems[0].line == 6   # its --- line
+
+
+def test_one_document_over_a_megabyte_is_refused_but_the_others_are_read(tmp_path):
+    path = tmp_path / "f.yaml"
+    path.write_text("sitting_hours: 1\n---\nsitting_hours: 2\n#" + "x" * 1_100_000
+                    + "\n---\nsitting_hours: 3\n")
+    out = subprocess.run([hipguide_exe(), "score", str(path), "--format", "jsonl"],
+                         capture_output=True, text=True, env=env_with(tmp_path), timeout=120)
+    assert [json.loads(line)["status"] for line in out.stdout.splitlines()] == \
+        ["ok", "invalid", "ok"]
+    assert "over the 1,000,000-byte limit" in out.stderr
