@@ -263,3 +263,22 @@ def test_why_errors():
     assert invalid.returncode == 1
     assert "sitting_hours" in invalid.stderr and "nothing to explain" in invalid.stderr
     assert run("why").returncode == 2  # --intake is required
+
+
+def test_why_says_which_precaution_left_an_exercise_out(tmp_path):
+    intake = tmp_path / "thr.yaml"
+    intake.write_text(
+        "age: 68\nsitting_hours: 8\nactivity_level: light\n"
+        "surgeries: [{site: hip, kind: replacement, approach: posterior, months_ago: 14}]\n"
+        "symptoms: {hip_pain: 2, stiffness: true}\n")
+    out = " ".join(run("why", "seated_banded_internal_rotation", "--intake", intake)
+                   .stdout.split())
+    assert "X-SEATIR-01 (Seated banded internal rotation) -> exercise " \
+           "seated_banded_internal_rotation: did not fire" in out
+    assert "not given because: hip replacement (posterior approach) 14 months ago, " \
+           "precaution P-THRPOST-01" in out
+    report = json.loads(run("score", intake, "--format", "json", "--explain").stdout)[0]
+    (precaution,) = report["precautions"]
+    assert precaution["id"] == "hip_replacement_posterior"
+    assert "seated_banded_internal_rotation" in [w["id"] for w in precaution["withheld"]]
+    assert precaution["basis"]  # --explain: the facts that made the precaution rule fire
