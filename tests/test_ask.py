@@ -24,7 +24,7 @@ RED_NO = ["38", "3", "y"] + ["n"] * 3 + ["none"] + ["n"] * 8 + ["n"]
 DAY = ["9", "n", "n", "2"]             # sitting h, desk set up, hourly breaks, light
 SPORT = ["", "", ""]                   # pivoting sport, returning, repetitive: Enter = no
 INJURY = ["y", "knee", "left", "8", "n", "n"]   # one old knee injury, then "another?" no
-FEEL = ["y", "n", "1"]                 # stiff, balance ok, posture
+FEEL = ["y", "", "n", "1"]             # stiff, which side (Enter: skip), balance ok, posture
 HEALTH = ["", "n"]                     # pregnancy: Enter skips; no long-term steroids
 VALID = RED_NO + DAY + SPORT + INJURY + FEEL + HEALTH
 EXPECTED = {
@@ -120,7 +120,7 @@ def test_every_kind_of_bad_answer_is_re_asked_never_a_zero(tmp_path):
         + ["", "", ""]
         + ["3"]                                      # rest days (asked: moderate)
         + ["y", "elbow", "lower back", "x", "", "-2", "8", "n", "n"]
-        + ["", "", "1,1", "1,,4", "1, knee_valgus"]
+        + ["", "", "", "1,1", "1,,4", "1, knee_valgus"]
         + HEALTH
     )
     result = run(answers, "--save", str(out))

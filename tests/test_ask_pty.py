@@ -79,6 +79,7 @@ def test_a_person_answers_in_a_terminal(tmp_path):
     answer(child, "Did it need an operation?", "n")
     answer(child, "Any other injury", "n")
     answer(child, "feel stiff", "y")
+    answer(child, "Which hip hurts or feels stiffer?", "right")
     answer(child, "keeping your balance", "n")
     answer(child, "posture", "1")
     answer(child, "pregnant", "")
@@ -95,6 +96,7 @@ def test_a_person_answers_in_a_terminal(tmp_path):
     assert data["injuries"] == [{"site": "ankle", "side": "right", "months_ago": 30,
                                  "surgery": False}]
     assert "standing_breaks_hourly" not in data
+    assert data["symptoms"]["pain_side"] == "right"
 
 
 def test_ctrl_c_in_a_terminal_keeps_the_answers_and_resume_continues(tmp_path):
