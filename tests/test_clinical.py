@@ -17,7 +17,8 @@ BY_NAME = {v["name"]: v for v in DATA}
 
 KNOWN_KEYS = {
     "status", "urgency", "red_flags_include", "red_flags_absent", "exercises_absent",
-    "exercises_present", "no_exercises", "precautions_include", "unanswered_include",
+    "exercises_present", "no_exercises", "precautions_include", "precautions_absent",
+    "unanswered_include",
     "unanswered_empty", "factors_absent", "factors_include", "recommendations_absent",
 }
 
@@ -89,6 +90,7 @@ def test_vignette(reports, name):
     if expect.get("no_exercises"):
         assert not exercises, summary
     assert set(expect.get("precautions_include", ())) <= ids(report["precautions"]), summary
+    assert not set(expect.get("precautions_absent", ())) & ids(report["precautions"]), summary
     assert set(expect.get("factors_include", ())) <= ids(report["factors"]), summary
     assert not set(expect.get("factors_absent", ())) & ids(report["factors"]), summary
     assert set(expect.get("unanswered_include", ())) <= unanswered, summary
