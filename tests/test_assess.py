@@ -61,10 +61,17 @@ def test_each_red_flag_refers_and_suppresses_every_exercise():
 
 
 def test_recent_surgery_is_a_red_flag_but_older_surgery_is_not():
-    recent = {**OFFICE, "injuries": [{"site": "hip", "months_ago": 2, "surgery": True}]}
-    older = {**OFFICE, "injuries": [{"site": "hip", "months_ago": 3, "surgery": True}]}
-    assert [r.id for r in hipguide.assess(recent).red_flags] == ["recent_surgery"]
-    assert hipguide.assess(older).status == "ok"
+    """Three months for most operations, six for the hip (whose operated hip
+    then keeps its precautions)."""
+    def operated(site, months):
+        return {**OFFICE, "injuries": [{"site": site, "months_ago": months, "surgery": True}]}
+
+    assert [r.id for r in hipguide.assess(operated("knee", 2)).red_flags] == ["recent_surgery"]
+    assert hipguide.assess(operated("knee", 3)).status == "ok"
+    assert [r.id for r in hipguide.assess(operated("hip", 5)).red_flags] == ["recent_surgery"]
+    older_hip = hipguide.assess(operated("hip", 6))
+    assert older_hip.status == "ok"
+    assert [p.id for p in older_hip.precautions] == ["hip_surgery_unknown"]
 
 
 def test_report_leads_with_the_most_urgent_red_flag():

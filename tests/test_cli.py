@@ -63,11 +63,13 @@ def test_text_report_for_people():
     result = run("score", str(EXAMPLES / "office_worker.yaml"))
     out = result.output
     assert result.exit_code == 0
-    assert "Likely contributing factors" in out and "Exercises" in out and "Dose:" in out
+    assert "Likely contributing factors" in out and "Start here (weeks 1-2)" in out
+    assert "Dose:" in out and "Pain rule:" in out
     assert "1. " in out and "sits 10 h a day" in out
     assert out.rstrip().splitlines()[-1].strip() and "Disclaimer:" in out.split("\n\n")[-1]
     referred = run("score", str(EXAMPLES / "fall_red_flag.yaml")).output
-    assert "SEE A CLINICIAN (EMERGENCY)" in referred and "Exercises" not in referred
+    assert "SEE A CLINICIAN (EMERGENCY)" in referred and "Start here" not in referred
+    assert "Likely contributing factors" not in referred  # a referral is not an answer
     assert "Disclaimer:" in referred.split("\n\n")[-1]
 
 

@@ -39,10 +39,18 @@ BREAKS = {
     "value outside the allowed list": ("rules/factors.yaml", "activity_level == sedentary",
                                        "activity_level == couch", "'couch' is not allowed",
                                        "F-SED-01"),
-    "red flag rule testing a factor": ("rules/red_flags.yaml", "when: symptoms.night_pain",
-                                       "when: [symptoms.night_pain, factor prolonged_sitting]",
-                                       "red-flag rules must test intake facts only",
-                                       "RF-NIGHT-01"),
+    # red flags may test factors ("late" red flags such as RF-UNEXPL-01); precautions
+    # and screening rules fire before any factor is concluded, so they may not
+    "precaution rule testing a factor": ("rules/precautions.yaml", "when: pregnancy == pregnant",
+                                         "when: [pregnancy == pregnant, factor prolonged_sitting]",
+                                         "precaution rules must not test factors",
+                                         "P-PREG-01"),
+    "screening rule testing a factor": ("rules/screening.yaml",
+                                        "when: symptoms.night_pain unanswered",
+                                        "when: [symptoms.night_pain unanswered, "
+                                        "factor prolonged_sitting]",
+                                        "unscreened rules must not test factors",
+                                        "S-NIGHT-01"),
     "recommendation without a factor": ("rules/recommendations.yaml",
                                         "when: factor poor_ergonomics",
                                         "when: ergonomic_workstation == false",

@@ -1,5 +1,7 @@
 """Every rule's cases, sqlfluff-style: tests/cases/<RULE-ID>.yaml holds intakes
 that must fire the rule (``fire``) and near misses that must not (``no_fire``).
+A case may set ``withhold_unscreened: true|false`` to run under that policy
+(``hipguide score --unscreened withhold``); otherwise the knowledge base's default.
 The suite fails when a rule has no case file or a case file names no rule."""
 
 from pathlib import Path
@@ -25,7 +27,8 @@ def _cases():
 
 @pytest.mark.parametrize(("rule_id", "expect", "case"), list(_cases()))
 def test_rule_case(rule_id, expect, case):
-    report = hipguide.assess(case["intake"])
+    report = hipguide.assess(case["intake"],
+                             withhold_unscreened=case.get("withhold_unscreened"))
     assert report.status != "invalid", report.errors
     fired = rule_id in report.rules_fired
     assert fired == (expect == "fire"), (

@@ -19,7 +19,7 @@ CONDITIONS = ("arthritis", "nerve_compression")
 SURGERY_KINDS = ("replacement", "resurfacing", "arthroscopy", "fracture_fixation", "other",
                  "unknown")
 APPROACHES = ("posterior", "anterior", "lateral", "unknown")
-PREGNANCY = ("no", "pregnant", "recently_gave_birth")
+PREGNANCY = ("not_pregnant", "pregnant", "recently_gave_birth")
 
 
 class Invalid(Exception):

@@ -561,6 +561,14 @@ def _cross_check(reader: _Reader, kb: KnowledgeBase, root: Path):
     if reader.problems:
         return  # "never concluded" would only repeat the problems above
     concluded = {(r.kind, r.concludes) for r in kb.rules}
+    addressed = {leaf.value for r in kb.rules if r.kind == "recommend"
+                 for leaf in cl.leaves(r.condition) if leaf.kind == "factor" and leaf.op == "=="}
+    for fid, item in kb.factors.items():
+        if fid not in addressed:  # a factor with nothing to do about it
+            line, col = item["_where"]
+            reader.problems.append(Problem(str(root / "knowledge" / "factors.yaml"),
+                                           f"factor {fid!r} is addressed by no recommendation "
+                                           "rule", line=line, column=col))
     for kind, table, filename in (("factor", kb.factors, "factors.yaml"),
                                   ("red_flag", kb.red_flags, "red_flags.yaml"),
                                   ("recommend", kb.exercises, "exercises.yaml"),
