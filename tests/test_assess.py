@@ -75,11 +75,14 @@ def test_recent_surgery_is_a_red_flag_but_older_surgery_is_not():
 
 
 def test_report_leads_with_the_most_urgent_red_flag():
-    report = hipguide.assess({"sitting_hours": 4, "symptoms": {
+    report = hipguide.assess({"sitting_hours": 4, "age": 40, "symptoms": {
         "night_pain": True, "pain_after_fall": True, "cannot_bear_weight": True}})
     assert report.urgency == "emergency"
     assert report.red_flags[0].id == "cannot_bear_weight"
     assert [r.urgency for r in report.red_flags] == ["emergency", "urgent", "soon"]
+    older = hipguide.assess({"sitting_hours": 4, "age": 70, "symptoms": {
+        "night_pain": True, "pain_after_fall": True}})  # a fall at 70: same day
+    assert [r.urgency for r in older.red_flags] == ["same_day", "soon"]
 
 
 def test_cautions_follow_the_person():

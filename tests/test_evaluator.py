@@ -5,7 +5,7 @@ every rule, for every kind of intake, unanswered fields included."""
 from conftest import EXAMPLES
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
-from strategies import intakes
+from strategies import for_spec, intakes
 
 from hipguide.api import assessor
 from hipguide.intake import contract as schema
@@ -27,7 +27,8 @@ def _boundary_intakes():
         optional={"side": st.sampled_from(schema.SIDES), "surgery": st.booleans()})
     symptoms = st.fixed_dictionaries(
         {"hip_pain": st.integers(0, 10)},
-        optional={k: st.booleans() for k in schema.SYMPTOMS.fields if k != "hip_pain"})
+        optional={k: for_spec(spec) for k, spec in schema.SYMPTOMS.fields.items()
+                  if k != "hip_pain"})
     return st.fixed_dictionaries({
         "sitting_hours": st.sampled_from([0, 3.5, 4, 5.9, 6, 7.9, 8, 12]),
         "age": maybe(st.sampled_from([20, 49, 50, 59, 60, 64, 65, 90])),
