@@ -12,9 +12,12 @@ named replacements of experta attributes; each is applied at import and
 keeps experta's behaviour: same matches, same activations in the same order,
 same facts, same watcher log lines when a watcher is enabled (the patches only
 skip *building* log strings nobody reads).  Each docstring says why the patch
-is correct and what it saved, measured alone against plain experta
-(engine time per intake: reset + declare + run, 982 generated intakes, best
-of 3 on one core of a shared 2-core machine; plain experta: 4.55 ms there).
+is correct and what it saved alone against plain experta: engine CPU time per
+intake (reset + declare + run), fastest of 25 interleaved runs over 100
+generated intakes on a busy shared 2-core machine, plain 6.16 ms, all patches
+2.15 ms (0.35).  Differences under ~5% are within that machine's noise; those
+patches are kept because they remove calls that run hundreds of times per
+intake and only add up together.
 tests/test_engine_patches.py checks every patch: Hypothesis-generated intakes
 score to the same reports with and without them, and a deliberately broken
 variant of each patch is caught.
@@ -135,7 +138,7 @@ _new_tuple = tuple.__new__
 def _token_new(cls, tag, data, context=None):
     """A RETE token without experta's argument ``assert``s, as ``python -O`` would
     build it.  Every token comes from experta's own matcher, never from us, so
-    the checks never fail.  4.55 -> 4.06 ms (-11%)."""
+    the checks never fail.  -12%."""
     return _new_tuple(cls, (tag, {data} if isinstance(data, Fact) else set(data),
                             {} if context is None else context))
 
@@ -143,7 +146,7 @@ def _token_new(cls, tag, data, context=None):
 @_patch(Token, "copy")
 def _token_copy(self):
     """Copy a token's data set once (experta's copy goes through ``__new__``, which
-    copies it again, and re-runs the asserts).  4.55 -> 4.25 ms (-7%)."""
+    copies it again, and re-runs the asserts).  -18%."""
     return _new_tuple(type(self), (self.tag, self.data.copy(), self.context.copy()))
 
 
@@ -182,7 +185,7 @@ def _bus_add(self, fact):
     every fact to each of them and all but one reject it (~200 calls per
     intake).  Skipped exactly when the node's only test is that type test,
     which fails; with MATCH debugging on, every node is asked (for its log
-    lines).  X ms."""
+    lines).  -23%."""
     token = Token.valid(fact)
     if _MATCHER.isEnabledFor(_DEBUG):
         _MATCHER.debug("<BusNode> added %r", token)
@@ -207,10 +210,10 @@ def _path(what) -> tuple:
 @_patch(FeatureCheck, "__call__")
 def _feature_check_call(self, data, is_fact=True):
     """Test one field of a fact.  experta splits the field name on ``__`` on every
-    test and calls its MATCH logger on every one (~500 per intake); here the
-    split is cached per field name and the log line is built only when MATCH
-    is enabled.  Same lookups, same exceptions meaning "no match".
-    4.55 -> 4.12 ms (-9%)."""
+    test and calls its MATCH logger on every one (~290 per intake; ~100 with
+    compiler.py's shared tests); here the split is cached per field name and
+    the log line is built only when MATCH is enabled.  Same lookups, same
+    exceptions meaning "no match".  -6%."""
     if is_fact:
         what = self.what
         try:
@@ -235,7 +238,7 @@ def _feature_check_call(self, data, is_fact=True):
 @_patch(TypeCheck, "__call__")
 def _type_check_call(self, fact):
     """A fact's exact type, logged only when MATCH is enabled.  Run for every fact
-    against every fact type.  4.55 -> 4.42 ms (-3%)."""
+    against every fact type (~230 times per intake; ~30 with ``bus_add``).  -2%."""
     res = type(fact) == self.fact_type  # noqa: E721 - experta's test, kept as it is
     if _MATCH.isEnabledFor(_INFO if res else _DEBUG):
         (_MATCH.info if res else _MATCH.debug)(
@@ -245,8 +248,7 @@ def _type_check_call(self, fact):
 
 @_patch(FactCapture, "__call__")
 def _fact_capture_call(self, fact):
-    """Bind a fact to its pattern's name, logged only when MATCH is enabled.
-    4.55 -> 4.50 ms (-1%)."""
+    """Bind a fact to its pattern's name, logged only when MATCH is enabled.  Within noise alone."""
     if _MATCH.isEnabledFor(_INFO):
         _MATCH.info("%r <= %s", self.bind, fact)
     return {self.bind: fact}
@@ -261,7 +263,7 @@ def _feature_tester_activate(self, token):
     testing, though most tests fail, and a test that passes without binding
     leaves the token unchanged.  A copy is still made before the context is
     updated, so no token another node holds is ever changed.  Log line and
-    errors as experta's.  4.55 -> 3.90 ms (-14%)."""
+    errors as experta's.  -20%."""
     if 0 < _MATCHER.level <= _DEBUG:  # watchers.worth('MATCHER', 'DEBUG')
         _MATCHER.debug("Node <%s> activated with token %r", self, token)
     data = token.data
@@ -305,7 +307,7 @@ def _two_input(side: str):
         "Join and NOT nodes never change a token: they store a frozen copy "
         "(``to_info``) and pass on new tokens or the one they got; the only node that "
         "changes a token's context (the alpha test, above) copies it first.  "
-        "About 200 copies per intake.")
+        "About 30 per intake.")
     return activate
 
 
@@ -313,14 +315,16 @@ PATCHES["two_input_left"] = Patch("two_input_left", TwoInputNode, "activate_left
                                   _two_input("left"))
 PATCHES["two_input_right"] = Patch("two_input_right", TwoInputNode, "activate_right",
                                    _two_input("right"))
-PATCHES["two_input_left"].__doc__ += " Both sides: 4.55 -> 4.20 ms (-8%)."
+PATCHES["two_input_left"].__doc__ += " Within noise alone (each side)."
+PATCHES["two_input_right"].__doc__ += " Within noise alone (each side)."
 
 
 @_patch(ConflictSetNode, "activate")
 def _conflict_set_activate(self, token):
     """A rule's conflict-set node: no token copy (it only reads the token), and it
     notes that it has changes for ``matcher_changes`` below (when that patch
-    has set the node up).  4.55 -> 4.38 ms (-4%)."""
+    has set the node up).  Within noise alone; what it enables is
+    ``matcher_changes``."""
     if 0 < _MATCHER.level <= _DEBUG:
         _MATCHER.debug("Node <%s> activated with token %r", self, token)
     self._activate(token)
@@ -338,8 +342,8 @@ def _matcher_changes(self, adding=None, deleting=None):
     the last call, instead of asking all ~80 of them on each of the ~27 match
     cycles of an intake.  They are visited in experta's order, so the agenda
     receives the same activations in the same order.  The first call marks
-    every node (so changes made before the patch are not lost).
-    4.55 -> 3.55 ms (-22%)."""
+    every node (so changes made before the patch are not lost); a network
+    built without ``conflict_set_activate`` is polled as experta does.  -23%."""
     try:
         dirty, nodes = self._hipguide_dirty
     except AttributeError:
@@ -399,7 +403,7 @@ def _matcher_reset(self):
     the root, ~425 visits with shared nodes visited several times (and a
     logger call each).  Clearing a node's memory is idempotent, so once is the
     same.  With MATCHER debugging on, experta's walk runs (for its log lines).
-    4.55 -> 4.35 ms (-4%)."""
+    -7%."""
     if _MATCHER.isEnabledFor(_DEBUG):
         return PATCHES["matcher_reset"].original(self)
     try:
@@ -432,7 +436,9 @@ def _engine_reset(self, **kwargs):
     """experta's reset, with the engine's DefFacts and their signatures found once
     per engine instead of with ``inspect.getmembers`` (every rule and attribute
     of the engine) and ``inspect.signature`` on every reset.  Each reset still
-    binds them to this engine, as the lookup did.  4.55 -> 4.30 ms (-5%)."""
+    binds them to this engine, as the lookup did (it no longer re-binds the
+    class's Rule objects, which experta does not use after building the
+    network).  -6%."""
     self.agenda = Agenda()
     self.facts = FactList()
     self.matcher.reset()
@@ -456,7 +462,7 @@ def _engine_run(self, steps=float("inf")):
     """experta's run loop, building the ``FIRE`` log line (a string of every fact
     of the activation) only when the RULES watcher is enabled; experta builds
     it on every firing even when nothing logs.  The AGENDA listing is kept as
-    it was.  4.55 -> 4.45 ms (-2%)."""
+    it was.  -6%."""
     self.running = True
     execution = 0
     while steps > 0 and self.running:
@@ -486,7 +492,7 @@ def _agenda_key(self, activation):
     directly.  experta wraps it in an ``lru_cache``, which hashes the whole
     activation -- its rule's full condition tree, its facts and context --
     for a cache that cannot hit (a new activation never equals a cached one:
-    equality includes the key, not yet set).  4.55 -> 4.20 ms (-8%)."""
+    equality includes the key, not yet set).  -6%."""
     return (activation.rule.salience,
             sorted((f["__factid__"] for f in activation.facts), reverse=True))
 
@@ -500,7 +506,7 @@ def _fact_setitem(self, key, value):
     """Set a fact field, skipping experta's ``freeze()`` dispatch for values it
     returns unchanged (str, int, float, bool, None, tuple: hashable, with no
     freeze handler of their own).  Every value hipguide declares is one of
-    them.  4.55 -> 4.40 ms (-3%)."""
+    them.  -12%."""
     if dict.get(self, "__factid__") is None:
         _dict_setitem(self, key, value if type(value) in _PLAIN else freeze(value))
     else:
