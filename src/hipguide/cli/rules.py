@@ -317,8 +317,11 @@ def catalogue_markdown(kb) -> str:
               help="The intake file (or - for standard input) to explain.")
 @click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text",
               show_default=True)
+@click.option("--trace", is_flag=True,
+              help="Show the rule engine's own log (experta's watchers, run without "
+                   "hipguide's speed patches) on standard error.")
 @KB_OPTION
-def why(target, intake_path, fmt, kb):
+def why(target, intake_path, fmt, kb, trace):
     """Explain one intake: how its facts led, rule by rule, to each red flag,
     factor and recommendation. With TARGET (a factor, exercise, habit, red flag,
     caution or rule id), explain that one; if it was NOT concluded, show which
@@ -327,6 +330,8 @@ def why(target, intake_path, fmt, kb):
     from ..whynot import Explainer, explain, known_ids, resolve
     from .common import load_kb_or_exit
 
+    if trace:
+        _trace_engine()  # before the engine is built
     worker = load_kb_or_exit(kb)
     base = worker.kb
     resolved = None
@@ -379,6 +384,27 @@ def why(target, intake_path, fmt, kb):
                 _echo_chain(result["explanation"])
             click.echo(f"\nDisclaimer: {result['disclaimer']}")
     sys.exit(status)
+
+
+def _trace_engine():
+    """Plain experta (HIPGUIDE_EXPERTA=plain: every watcher call of its own) with
+    its rule, fact, agenda and activation watchers logging to standard error."""
+    import logging
+    import os
+
+    os.environ["HIPGUIDE_EXPERTA"] = "plain"
+    from ..kb import _experta
+
+    _experta.revert_all()  # in case it was imported, and patched, already
+    handler = logging.StreamHandler(sys.stderr)
+    handler.setFormatter(logging.Formatter("%(name)s: %(message)s"))
+    for watcher in ("RULES", "FACTS", "AGENDA", "ACTIVATIONS"):
+        logger = getattr(_experta.watchers, watcher)
+        logger.setLevel(logging.DEBUG)
+        logger.addHandler(handler)
+        logger.propagate = False
+    click.echo(f"hipguide: tracing experta as shipped ({len(_experta.applied())} speed "
+               "patches applied); its log follows on standard error", err=True)
 
 
 def _chain(explainer, report) -> dict:

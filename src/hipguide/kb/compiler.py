@@ -36,11 +36,19 @@ SALIENCE = {"red_flag": 100, "unscreened": 100, "precaution": 90, "factor": 50,
             "late_red_flag": 30, "caution": 20, "recommend": 10}
 
 
+_TESTS: dict = {}
+
+
 def _test(leaf: cl.Leaf):
-    op, value, negated = cl.OPS[leaf.op], leaf.value, leaf.negated
-    if negated:
-        return P(lambda v: not op(v, value))
-    return P(lambda v: op(v, value))
+    """One P per distinct test, shared by every rule that makes it.  experta keys
+    its alpha nodes by the predicate's identity, so a new P per rule gave, e.g.,
+    43 ``factor`` id tests run on each Factor fact for ~15 distinct ids."""
+    value = tuple(leaf.value) if isinstance(leaf.value, list) else leaf.value
+    key = (leaf.op, type(value), value, leaf.negated)
+    if key not in _TESTS:
+        op, negated = cl.OPS[leaf.op], leaf.negated
+        _TESTS[key] = P(lambda v: not op(v, value)) if negated else P(lambda v: op(v, value))
+    return _TESTS[key]
 
 
 class _Patterns:
