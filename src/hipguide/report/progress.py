@@ -132,7 +132,9 @@ class ProgressWriter:
         elif self.fmt == "jsonl":
             self.stream.write(json_text(json.dumps(c.as_dict(), ensure_ascii=False)) + "\n")
         else:
-            self.stream.write(str(self.module.page(c, field_rows(c), URGENCY_WORDS)))
+            shown_c = _display(c)
+            self.stream.write(str(self.module.page(shown_c, field_rows(shown_c),
+                                                   URGENCY_WORDS)))
         self.count += 1
 
     def end(self):
@@ -140,6 +142,19 @@ class ProgressWriter:
             self.stream.write("\n]\n" if self.count else "]\n")
         elif self.fmt == "html":
             self.stream.write(str(self.module.foot()))
+
+
+def _display(c: Comparison) -> Comparison:
+    """A copy whose id, file names, warnings and error texts are safe to show (the
+    page escapes markup; this escapes control and text-direction characters)."""
+    import dataclasses
+
+    def side(info: dict) -> dict:
+        return {k: shown(v) if isinstance(v, str) else v for k, v in info.items()}
+
+    return dataclasses.replace(
+        c, id=shown(c.id), before=side(c.before), after=side(c.after),
+        warnings=[shown(w) for w in c.warnings], errors=[side(e) for e in c.errors])
 
 
 def _template():
