@@ -67,8 +67,10 @@ def run():
 
 from .ask import ask  # noqa: E402
 from .interop import convert, questionnaire  # noqa: E402
+from .progress import progress  # noqa: E402
 from .rules import rules, why  # noqa: E402
 from .score import schema, score, validate  # noqa: E402
 
-for _command in (score, validate, schema, rules, why, ask, questionnaire, convert):
+for _command in (score, validate, schema, rules, why, ask, questionnaire, convert,
+                 progress):
     main.add_command(_command)

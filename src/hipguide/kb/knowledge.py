@@ -93,6 +93,50 @@ PROGRAMME = Mapping({
     "source": Source("source", required=True), "note": _text("note", required=False),
 }, "knowledge/programme.yaml")
 
+# knowledge/progress.yaml: placeholders each template may use (checked at load time)
+PROGRESS_ADVICE = {"red_flag": ("referral",), "worse": (), "not_better": ("weeks",),
+                   "move_on": ("stage", "exercises"), "move_on_last": (),
+                   "keep_going": ("exercises", "weeks_left")}
+_CHANGE = ("label", "before", "after")
+PROGRESS_REASONS = {"new_red_flag": ("name", "urgency"), "red_flag": ("name", "urgency"),
+                    "worse": _CHANGE, "better": _CHANGE, "habit_worse": _CHANGE,
+                    "not_better": ("weeks",), "still_not_better": ("weeks",),
+                    "no_symptoms": (), "too_early": ("weeks",), "too_early_to_move": ("weeks",),
+                    "pain_missing": ()}
+PROGRESS_LABELS = ("hip_pain", "stiffness", "limited_rotation", "balance_problems",
+                   "sitting_hours", "standing_breaks_hourly", "activity_level", "warning_signs")
+PROGRESS_VERDICTS = ("see_clinician", "move_on", "keep_going")
+
+
+def _weeks(desc):
+    return Number(1, 104, desc, integer=True, required=True)
+
+
+PROGRESS = Mapping({
+    "thresholds": Mapping({
+        "pain_points": Number(1, 10, "a real change in hip pain, in points of 0-10",
+                              integer=True, required=True),
+        "pain_settled": Number(0, 9, "hip pain at or below this is settled", integer=True,
+                               required=True),
+        "sitting_hours": Number(0.5, 12, "a real change in sitting, in hours a day",
+                                required=True),
+        "default_weeks": _weeks("weeks between the intakes when --weeks is not given"),
+        "review_weeks": _weeks("no symptom better after this many weeks: see a clinician"),
+        "still_not_better_weeks": _weeks("not clearly better after this many weeks: see a "
+                                         "clinician"),
+        "earliest_move_on_weeks": _weeks("never move on before this many weeks"),
+    }, "the thresholds", required=True),
+    "labels": Mapping({k: _text(f"what people see for {k}", n=80) for k in PROGRESS_LABELS},
+                      "field names people see", required=True),
+    "verdicts": Mapping({k: _text(f"the title of {k}", n=80) for k in PROGRESS_VERDICTS},
+                        "verdict titles", required=True),
+    "advice": Mapping({k: _text(f"what to do ({k})") for k in PROGRESS_ADVICE},
+                      "advice per verdict", required=True),
+    "reasons": Mapping({k: _text(f"a reason ({k})", n=400) for k in PROGRESS_REASONS},
+                       "reasons shown with a verdict", required=True),
+    "source": Source("source", required=True), "note": _text("note", required=False),
+}, "knowledge/progress.yaml")
+
 FACTOR = Mapping({
     "id": _text("factor id", n=60), "name": _text("short name", n=120),
     "description": _text("what it is and why it matters"),
@@ -226,6 +270,7 @@ class KnowledgeBase:
     cautions: dict
     precautions: dict = field(default_factory=dict)
     programme: dict = field(default_factory=dict)
+    progress: dict = field(default_factory=dict)   # knowledge/progress.yaml (the check-in)
     rules: list = field(default_factory=list)
     files: list = field(default_factory=list)
 
@@ -329,9 +374,10 @@ def load(root: Path | str | None = None) -> KnowledgeBase:
     for path in rule_files:
         rules += _rules(reader, path, catalogues)
     programme = _programme(reader, root, catalogues["exercises"])
+    progress = _progress(reader, root)
     kb = KnowledgeBase(root, meta, catalogues["factors"], catalogues["exercises"],
                        catalogues["red_flags"], catalogues["cautions"],
-                       catalogues["precautions"], programme, rules,
+                       catalogues["precautions"], programme, progress, rules,
                        [str(p) for p in rule_files])
     _cross_check(reader, kb, root)
     if reader.problems:
@@ -371,6 +417,28 @@ def _programme(reader: _Reader, root: Path, exercises: dict) -> dict:
     for i, xid in enumerate(data.get("later_only") or []):
         if xid not in seen:
             reader.add(doc, ("later_only", i), f"{xid!r} is in no family")
+    return data
+
+
+def _progress(reader: _Reader, root: Path) -> dict:
+    """knowledge/progress.yaml: thresholds in a sensible order, and templates that
+    name only the placeholders the check-in fills in."""
+    from .templates import template_problems
+
+    doc = reader.read(root / "knowledge" / "progress.yaml")
+    if doc is None or not reader.check(doc, (), PROGRESS, doc.data):
+        return {}
+    data = doc.data
+    limits = data["thresholds"]
+    for early, late in (("earliest_move_on_weeks", "review_weeks"),
+                        ("review_weeks", "still_not_better_weeks")):
+        if limits[early] > limits[late]:
+            reader.add(doc, ("thresholds", early), f"{early} ({limits[early]}) must not be "
+                       f"more than {late} ({limits[late]})")
+    for section, allowed in (("advice", PROGRESS_ADVICE), ("reasons", PROGRESS_REASONS)):
+        for key, names in allowed.items():
+            for message in template_problems(data[section][key], names):
+                reader.add(doc, (section, key), message)
     return data
 
 

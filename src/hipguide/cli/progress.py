@@ -1,0 +1,189 @@
+"""``hipguide progress``: the check-in. Compare a person's intake before and after
+some weeks of the programme and say what to do next (see a clinician, move on
+to the next stage, keep going); or, for a clinic, every pair in two folders,
+matched by intake id. The rules are in ``progress.py`` and knowledge/progress.yaml.
+"""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+
+import click
+
+from .common import (
+    EXIT_INTERNAL,
+    EXIT_INVALID,
+    EXIT_OK,
+    EXIT_USAGE,
+    KB_OPTION,
+    interrupted_code,
+    interrupted_word,
+    load_kb_or_exit,
+    quiet_broken_pipe,
+)
+
+
+@click.command()
+@click.argument("before", metavar="BEFORE")
+@click.argument("after", metavar="AFTER")
+@click.option("--weeks", "-w", type=click.IntRange(1, 104), default=None, metavar="N",
+              help="Weeks between the two intakes (default: 6, knowledge/progress.yaml's "
+                   "default_weeks). Decides 'too early to tell' and 'no better after N weeks'.")
+@click.option("--format", "fmt", type=click.Choice(["text", "json", "jsonl", "html"]),
+              default="text", show_default=True,
+              help="text for people; json (an array) or jsonl (one object per line) for "
+                   "machines; html a small printable page per comparison.")
+@click.option("--output", "-o", default=None, metavar="FILE",
+              help="Write to FILE (atomically) instead of standard output. Checked before "
+                   "any work: not an input, not a directory, in a folder that can be written.")
+@click.option("--quiet", "-q", is_flag=True,
+              help="No summary line on standard error (problems are still printed).")
+@KB_OPTION
+def progress(before, after, weeks, fmt, output, quiet, kb):
+    """Check in after some weeks: compare BEFORE and AFTER intakes of the same person.
+
+    BEFORE and AFTER are intake files (YAML, FHIR *.json, *.csv) or - for standard
+    input (YAML). Field by field, pain, stiffness, limited rotation, balance, sitting,
+    standing breaks, activity and warning signs are improved, no change, worse or not
+    comparable; then one verdict: see a clinician (a new warning sign always wins;
+    something worse; no better after 6 weeks), move on to the next stage (clearly
+    better), or keep going.
+
+    For a clinic: when BEFORE and AFTER are directories (or files holding several
+    intakes), intakes are paired by id (the id field, else the file stem), one
+    comparison per pair; an id found on one side only, or an invalid intake, is
+    reported and makes the exit code 1, and the other pairs are still compared.
+
+    Exit codes: 0 every pair compared, 1 some intake invalid or unmatched, 2 usage
+    error, 3 knowledge base problem, 4 internal error."""
+    from ..intake import fhir as fhir_read
+    from ..intake.reading import records
+    from ..report.output import OutputError, check_output, open_output
+    from ..report.progress import ProgressWriter
+    from ..report.safe_text import shown
+
+    if before == "-" and after == "-":
+        _usage("BEFORE and AFTER cannot both be standard input (-)")
+    dirs = [p != "-" and Path(p).is_dir() for p in (before, after)]
+    if dirs[0] != dirs[1]:
+        which = "BEFORE" if dirs[0] else "AFTER"
+        _usage(f"{which} is a directory and the other is not; give two intake files "
+               "(one person) or two directories (a clinic's batch, paired by intake id)")
+    try:  # before any work: a run that cannot write its result does not start
+        target = check_output(output, (before, after))
+    except OutputError as exc:
+        click.echo(f"hipguide: --output {shown(output)}: {exc}", err=True)
+        sys.exit(EXIT_USAGE)
+    worker = load_kb_or_exit(kb)
+    fhir_read.use_kb(kb)
+    if weeks is None:
+        weeks = worker.kb.progress["thresholds"]["default_weeks"]
+    before_records, after_records = list(records([before])), list(records([after]))
+    batch = dirs[0] or len(before_records) != 1 or len(after_records) != 1
+    if batch:
+        from ..progress import pair_records
+
+        pairs = [(p.id, p.before, p.after, p.errors)
+                 for p in pair_records(before_records, after_records)]
+    else:
+        pairs = [(after_records[0].id, before_records[0], after_records[0], [])]
+    counts: dict = {}
+    try:
+        with open_output(target) as stream:
+            writer = ProgressWriter(stream, fmt)
+            writer.begin()
+            for pair_id, b, a, errors in pairs:
+                entry = _entry(worker, pair_id, b, a, errors, weeks)
+                key = entry.decision if entry.status == "compared" else entry.status
+                counts[key] = counts.get(key, 0) + 1
+                if entry.status != "compared" and (fmt != "text" or output):
+                    for error in entry.errors:
+                        click.echo(_error_line(error, shown), err=True)
+                for warning in entry.warnings:
+                    click.echo(f"hipguide: {shown(entry.id)}: {shown(warning)}", err=True)
+                writer.write(entry)
+            writer.end()
+    except KeyboardInterrupt as exc:
+        written = "nothing was written" if target.kind in ("new", "replace") \
+            else "the output is incomplete"
+        click.echo(f"\nhipguide: {interrupted_word(exc)}; {written}.", err=True)
+        sys.exit(interrupted_code(exc))
+    except BrokenPipeError:
+        quiet_broken_pipe()
+        sys.exit(EXIT_INVALID)
+    except OSError as exc:
+        click.echo(f"hipguide: cannot write {shown(output or 'output')}: "
+                   f"{exc.strerror or exc}", err=True)
+        sys.exit(EXIT_USAGE)
+    if batch and not quiet:
+        click.echo("hipguide: " + _summary(counts), err=True)
+    if counts.get("internal_error"):
+        sys.exit(EXIT_INTERNAL)
+    if counts.get("invalid") or counts.get("unmatched") or not pairs:
+        sys.exit(EXIT_INVALID)
+    sys.exit(EXIT_OK)
+
+
+def _usage(message: str):
+    click.echo(f"hipguide progress: {message}. See: hipguide progress --help", err=True)
+    sys.exit(EXIT_USAGE)
+
+
+def _side(record) -> dict:
+    if record is None:
+        return {}
+    return {"source": record.source, "id": record.id,
+            "intake_id": (record.intake or {}).get("id")}
+
+
+def _entry(worker, pair_id, before, after, errors, weeks):
+    """One comparison, or why this pair could not be compared."""
+    from ..batch import INTERNAL
+    from ..progress import INTERNAL as INTERNAL_ERROR
+    from ..progress import INVALID, UNMATCHED, compare, not_compared, problem_entry
+
+    kb = worker.kb
+    sides = {"before": _side(before), "after": _side(after)}
+    errors = list(errors)
+    for record in (before, after):
+        if record is not None:
+            errors += [problem_entry(p) for p in record.problems]
+    if errors:
+        return not_compared(pair_id, INVALID, kb, errors, **sides)
+    if before is None or after is None:
+        have, missing = ("BEFORE", "AFTER") if after is None else ("AFTER", "BEFORE")
+        found = before or after
+        return not_compared(pair_id, UNMATCHED, kb, [{
+            "source": found.source, "field": "id",
+            "message": f"no {missing} intake has the id {pair_id!r} (found only in {have}); "
+                       "check the id field or the file name"}], **sides)
+    try:
+        before_report = worker.assess(before.intake, before.id, before.source)
+        after_report = worker.assess(after.intake, after.id, after.source)
+        return compare(before.intake, after.intake, before_report, after_report, weeks, kb,
+                       pair_id)
+    except Exception as exc:  # noqa: BLE001 - one pair's fault must not stop the batch
+        return not_compared(pair_id, INTERNAL_ERROR, kb, [{
+            "source": after.source, "field": "",
+            "message": f"{INTERNAL} ({type(exc).__name__}: {exc}); please report it"}],
+            **sides)
+
+
+def _error_line(error: dict, shown) -> str:
+    where = error.get("source", "")
+    if error.get("line"):
+        where += f":{error['line']}" + (f":{error['column']}" if error.get("column") else "")
+    field = f"{error['field']}: " if error.get("field") else ""
+    return shown(f"{where}: {field}{error['message']}")
+
+
+_WORDS = (("see_clinician", "see a clinician"), ("move_on", "move on"),
+          ("keep_going", "keep going"), ("invalid", "invalid"), ("unmatched", "unmatched"),
+          ("internal_error", "internal error"))
+
+
+def _summary(counts: dict) -> str:
+    total = sum(counts.values())
+    parts = [f"{counts[k]} {word}" for k, word in _WORDS if counts.get(k)]
+    return f"{total} pair(s): " + (", ".join(parts) if parts else "none found")
