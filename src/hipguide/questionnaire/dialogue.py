@@ -449,8 +449,8 @@ class _Walk:
             try:
                 ask_injuries(self.con, q, so_far if isinstance(so_far, list) else [],
                              self.keeper(q), memory, fresh)
-            except Back:
-                if memory:
+            except Back:             # left at its first question: keep what was typed
+                if memory or not fresh:
                     self.s.remembered[q.id] = memory
                 raise
         else:
