@@ -3,8 +3,10 @@ way a person would: reading each question, typing, sometimes getting it wrong.""
 
 from __future__ import annotations
 
+import json
 import os
 import re
+import subprocess
 import sys
 from pathlib import Path
 
@@ -85,6 +87,8 @@ def test_a_person_answers_in_a_terminal(tmp_path):
     answer(child, "pregnant", "")
     answer(child, "osteoporosis", "n")
     answer(child, "steroid tablets", "n")
+    see(child, "-- Your answers --")
+    answer(child, "Enter to save, or the number of an answer to change it", "")
     see(child, "Answers saved in me.yaml")
     see(child, "Status: ok")
     see(child, "Disclaimer: This report offers general information only")
@@ -122,6 +126,7 @@ def test_ctrl_c_in_a_terminal_keeps_the_answers_and_resume_continues(tmp_path):
         answer(child, sign, no)
     see(child, "see a doctor or physiotherapist")
     answer(child, "hours a day do you spend sitting", "4")
+    answer(child, "Enter to save, or the number of an answer to change it", "")
     see(child, "SEE A CLINICIAN")
     see(child, "Disclaimer:")
     child.expect(pexpect.EOF)
@@ -131,3 +136,107 @@ def test_ctrl_c_in_a_terminal_keeps_the_answers_and_resume_continues(tmp_path):
     assert data["symptoms"]["hip_pain"] == 2
     assert data["symptoms"]["cannot_bear_weight"] is True
     assert not (tmp_path / "me.yaml.partial").exists()
+
+
+def review_number(child, question: str) -> str:
+    """Wait for the review and its prompt; the number it gives question's answer."""
+    see(child, "-- Your answers --")
+    child.expect(words("Enter to save, or the number of an answer to change it") + r": $")
+    match = re.search(r"(\d+)\.\s+" + words(question), child.before)
+    assert match, child.before
+    return match.group(1)
+
+
+def test_a_person_goes_back_then_changes_an_answer_in_the_review(tmp_path):
+    child = spawn("--save", "me.yaml", cwd=tmp_path)
+    see(child, "< to go back one question")
+    answer(child, "How old are you", "52")
+    answer(child, "How bad is your hip pain today", "7")     # meant 4
+    answer(child, WARNING_SIGNS[0][0], "<")                  # back: 7 is shown as the default
+    see(child, "How bad is your hip pain today")
+    child.expect(r"\[7\]: $")
+    child.sendline("4")
+    answer(child, WARNING_SIGNS[0][0], "n")
+    answer(child, WARNING_SIGNS[1][0], "y")                  # a fall: pressed y by mistake
+    answer(child, WARNING_SIGNS[2][0], "back")
+    see(child, WARNING_SIGNS[1][0])
+    child.expect(r"\[y\]: $")
+    child.sendline("n")
+    for sign, no in WARNING_SIGNS[2:]:
+        answer(child, sign, no)
+    answer(child, "hours a day do you spend sitting", "10")
+    answer(child, "desk or usual seat set up well", "y")
+    answer(child, "stand up and move at least once an hour", "n")
+    answer(child, "How active are you", "light")
+    for question in ("pivoting, kicking", "coming back to sport", "repeat the same movement",
+                     "Any past injury", "feel stiff", "Which hip hurts", "keeping your balance",
+                     "posture", "pregnant", "osteoporosis", "steroid tablets"):
+        answer(child, question, "")
+    # the review: sitting was 6 hours, not 10; and a hip replacement was forgotten
+    child.sendline(review_number(child, "About how many hours"))
+    see(child, "hours a day do you spend sitting")
+    child.expect(r"\[10\]: $")
+    child.sendline("6")
+    child.sendline(review_number(child, "Have you ever had an operation"))
+    answer(child, "operation on your hip", "y")
+    answer(child, "Where was the operation?", "hip")
+    answer(child, "What kind of operation", "replacement")
+    answer(child, "was the cut at the back", "posterior")
+    answer(child, "Which side?", "<")                        # back inside the operation
+    see(child, "was the cut at the back")
+    child.expect(r"\[posterior\]: $")
+    child.sendline("anterior")
+    answer(child, "Which side?", "left")
+    answer(child, "How many months ago was the operation?", "18")
+    answer(child, "Any other operation", "n")
+    number = review_number(child, "Have you ever had an operation")
+    assert re.search(r"hip,\s+replacement,\s+anterior,\s+left,\s+18\s+months\s+ago",
+                     child.before)
+    child.sendline("")                                       # Enter: save
+    see(child, "Answers saved in me.yaml")
+    see(child, "Disclaimer:")
+    child.expect(pexpect.EOF)
+    child.close()
+    assert child.exitstatus == 0 and number
+    data = yaml.safe_load((tmp_path / "me.yaml").read_text())
+    assert data["age"] == 52 and data["sitting_hours"] == 6
+    assert data["symptoms"]["hip_pain"] == 4 and data["symptoms"]["pain_after_fall"] is False
+    assert data["surgeries"] == [{"site": "hip", "kind": "replacement",
+                                  "approach": "anterior", "side": "left", "months_ago": 18}]
+    assert data["ergonomic_workstation"] is True and data["activity_level"] == "light"
+    assert not (tmp_path / "me.yaml.partial").exists()
+    score = subprocess.run([str(SCRIPT), "score", "me.yaml", "--format", "json"],
+                           cwd=tmp_path, capture_output=True, text=True, timeout=60)
+    assert score.returncode == 0, score.stderr
+    assert json.loads(score.stdout)[0]["status"] == "ok"
+
+
+def test_end_of_input_at_the_review_in_a_terminal_keeps_the_answers_unsaved(tmp_path):
+    child = spawn("--save", "me.yaml", cwd=tmp_path)
+    answer(child, "How old are you", "30")
+    answer(child, "How bad is your hip pain today", "0")
+    for sign, no in WARNING_SIGNS:
+        answer(child, sign, no)
+    answer(child, "hours a day do you spend sitting", "2")
+    for question in ("How active are you", "pivoting, kicking", "coming back to sport",
+                     "repeat the same movement", "Any past injury", "feel stiff",
+                     "keeping your balance", "posture", "pregnant", "steroid tablets"):
+        answer(child, question, "")
+    review_number(child, "How old are you")
+    child.sendeof()                                          # Ctrl-D is not "save"
+    see(child, "input ended before the answers were saved")
+    child.expect(pexpect.EOF)
+    child.close()
+    assert child.exitstatus == 1 and not (tmp_path / "me.yaml").exists()
+
+    child = spawn("--resume", "me.yaml.partial", cwd=tmp_path)   # straight to the review
+    child.sendline(review_number(child, "How old are you"))
+    answer(child, "How old are you", "31")
+    review_number(child, "How old are you")
+    child.sendline("")
+    see(child, "Answers saved in me.yaml")
+    child.expect(pexpect.EOF)
+    child.close()
+    assert child.exitstatus == 0
+    data = yaml.safe_load((tmp_path / "me.yaml").read_text())
+    assert data["age"] == 31 and data["sitting_hours"] == 2 and data["symptoms"]["hip_pain"] == 0

@@ -51,9 +51,11 @@ def ask(fmt, save, resume, kb):
 
     Warning-sign questions come first; if any is answered yes, you are told to see a
     clinician first and the exercise questions are skipped. Type ? for help on a
-    question, press Enter to take the answer shown in [brackets], Ctrl-C to stop.
-    Answers may also be piped in, one per line. Questions go to standard error and
-    the report to standard output.
+    question, < to go back one question, press Enter to take the answer shown in
+    [brackets], Ctrl-C to stop. Before the answers are saved, they are listed and
+    any one can be changed. Answers may also be piped in, one per line (input that
+    ends at that list saves the answers). Questions go to standard error and the
+    report to standard output.
 
     Exit codes: 0 done, 1 input ended early, 2 usage error, 3 knowledge base
     problem, 130 interrupted.
@@ -98,8 +100,9 @@ def _ask(fmt, save, resume, kb):
     con = qmod.Console(sys.stdin, sys.stderr, echo=not _isatty(sys.stdin))
     con.say(" ".join(worker.kb.meta["intro"].split()))
     con.say()
-    con.say("Type ? for help on a question. Press Enter to take the answer shown in "
-            "[brackets]. Press Ctrl-C to stop.")
+    con.say("Type ? for help on a question, < to go back one question. Press Enter to take "
+            "the answer shown in [brackets]. At the end you can check and change your "
+            "answers. Press Ctrl-C to stop.")
     if save:
         con.say(f"Your answers will be saved in {shown(save)}.")
     if resume:
@@ -116,9 +119,11 @@ def _ask(fmt, save, resume, kb):
 
     try:
         qmod.walk(qn, con, session, progress)
+        qmod.review(qn, con, session, progress)
     except (KeyboardInterrupt, EOFError) as exc:
         interrupted = isinstance(exc, KeyboardInterrupt)
-        how = "stopped" if interrupted else "input ended before the last question"
+        how = "stopped" if interrupted else "input ended before the answers were saved" \
+            if session.reviewing else "input ended before the last question"
         if partial:
             try:
                 _write(partial, session, qn, marker=True)

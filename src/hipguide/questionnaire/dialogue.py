@@ -8,13 +8,18 @@ answer is checked by the field's own ``check`` -- the rules intake files obey
 terminal and piped standard input take the same path: one line is one answer.
 Whether a question is asked (``ask_if``) and whether the answers hold a warning
 sign are decided by the rule language's one plain evaluator (``kb.evaluate``).
+
+``<`` (or ``back``) at any prompt goes back one question: the answer is removed
+and the question asked again with it as the default. Before saving, ``review``
+lists the answers and lets the person change one.
 """
 
 from __future__ import annotations
 
+import copy
 import re
 import textwrap
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 from ..intake import contract as schema
 from ..intake.contract import Boolean, Choice, Invalid
@@ -27,6 +32,12 @@ WIDTH = 88
 YES = ("y", "yes", "true")
 NO = ("n", "no", "false")
 NONE_WORDS = ("none", "n", "no", "nothing", "-")
+BACK_WORDS = ("<", "back")
+BACK_HELP = "Type < to go back to the previous question."
+
+
+class Back(Exception):
+    """The person typed < (or back): go back one question."""
 
 
 # ---------------------------------------------------------------- answers
@@ -46,6 +57,19 @@ def put(answers: dict, path: str, value):
     for part in parents:
         answers = answers.setdefault(part, {})
     answers[last] = value
+
+
+def delete(answers: dict, path: str):
+    """Remove the answer at path (and a mapping such as symptoms left empty)."""
+    *parents, last = path.split(".")
+    node = answers
+    for part in parents:
+        node = node.get(part) if isinstance(node, dict) else None
+    if not isinstance(node, dict):
+        return
+    node.pop(last, None)
+    if parents and not node:
+        delete(answers, ".".join(parents))
 
 
 def ordered(answers: dict) -> dict:
@@ -133,8 +157,11 @@ def _loop(con: Console, q: Question, hint: str, parse):
     prompt = f"  {hint}{tail}: "
     while True:
         raw = con.line(prompt)
+        if raw.lower() in BACK_WORDS:
+            raise Back
         if raw == "?":
             con.say(q.help or "No more help for this question; " + hint, "  ? ", "    ")
+            con.say(BACK_HELP, "  ? ", "    ")
             continue
         if raw == "":
             if default is not SKIP:
@@ -234,33 +261,95 @@ def ask_multi_choice(con: Console, q: Question):
     return _loop(con, q, "numbers or names, comma-separated, or 'none'", parse)
 
 
-def ask_injuries(con: Console, q: Question, so_far: list, keep=None):
+def ask_injuries(con: Console, q: Question, so_far: list, keep=None, memory=None,
+                 fresh: bool = True):
     """Ask whether there is an injury (then 'another?'); per injury, its items.
     ``so_far`` holds the injuries already given (new ones are added to it);
-    ``keep`` is called after each complete injury, so an interruption keeps it."""
+    ``keep`` is called after each complete injury (and when one is reopened), so
+    an interruption keeps the complete ones.
+
+    ``<`` goes back one question inside the group: from an injury's first
+    question to its "any?"/"another?" question, from there to the last question
+    of the injury before (which is reopened). At the first "any?" question it
+    raises Back. ``memory`` (a list, updated in place) holds what was typed for
+    each injury, the defaults when a question is asked again; ``fresh`` says the
+    group was never answered before (so the first question takes its own default,
+    not "no"). Coming back into a finished group (not ``fresh``) starts at its
+    last question."""
     injuries = list(so_far)
-    text = q.text
-    if so_far and q.another:
-        con.say(f"You have told me about {len(so_far)} injury(ies) so far.")
-        text = q.another
-    while len(injuries) < q.spec.max_items:
-        gate = Question(q.id, q.field, "yes_no", text, Boolean(text), q.help,
-                        default=q.default if text == q.text else False, required=q.required)
-        if not ask_yes_no(con, gate):
-            break
-        injury = dict(q.set)
-        for sub in q.items:
-            value = ASK[sub.type](con, sub)
-            if value is not SKIP:
-                injury[sub.field] = value
-        q.spec.item.check(injury)
-        injuries.append(injury)
+    memory = memory if memory is not None else []
+    current, at = None, 0          # the injury being asked (its values) and its next item
+
+    def kept():
         if keep:
             keep(injuries)
-        if q.another is None:
-            break
-        text = q.another
-    return injuries
+
+    def remember(i: int) -> dict:
+        while len(memory) <= i:
+            memory.append({})
+        return memory[i]
+
+    def reopen():
+        nonlocal current, at
+        injury = injuries.pop()
+        remember(len(injuries)).update({k: v for k, v in injury.items() if k not in q.set})
+        current = dict(memory[len(injuries)])
+        at = len(q.items) - 1
+        current.pop(q.items[at].field, None)
+        kept()
+
+    if so_far and q.another:
+        con.say(f"You have told me about {len(so_far)} injury(ies) so far.")
+    if not fresh and injuries and (q.another is None or len(injuries) >= q.spec.max_items):
+        reopen()                   # the last question asked was the last injury's last one
+    while True:
+        n = len(injuries)
+        if current is None:        # the "any?" / "another?" question
+            if n >= q.spec.max_items or (n and q.another is None):
+                return injuries
+            text = q.text if n == 0 else q.another
+            default = True if n < len(memory) else \
+                q.default if n == 0 and fresh else False
+            gate = Question(q.id, q.field, "yes_no", text, Boolean(text), q.help,
+                            default=default, required=q.required)
+            try:
+                more = ask_yes_no(con, gate)
+            except Back:
+                if not injuries:
+                    raise
+                reopen()
+                continue
+            if not more:
+                del memory[n:]
+                return injuries
+            current, at = {}, 0
+            remember(n)
+            continue
+        if at == len(q.items):
+            injury = {**q.set, **current}
+            q.spec.item.check(injury)
+            injuries.append(injury)
+            memory[n] = dict(current)
+            current = None
+            kept()
+            continue
+        sub = q.items[at]
+        old = memory[n].get(sub.field, SKIP) if n < len(memory) else SKIP
+        try:
+            value = ASK[sub.type](con, sub if old is SKIP else replace(sub, default=old))
+        except Back:
+            if at == 0:
+                current = None     # back to "any injury?" / "another?" (answered yes)
+            else:
+                at -= 1
+                current.pop(q.items[at].field, None)
+            continue
+        if value is SKIP:
+            current.pop(sub.field, None)
+            memory[n].pop(sub.field, None)
+        else:
+            current[sub.field] = memory[n][sub.field] = value
+        at += 1
 
 
 ASK = {"number": ask_number, "yes_no": ask_yes_no, "choice": ask_choice,
@@ -272,59 +361,259 @@ ASK = {"number": ask_number, "yes_no": ask_yes_no, "choice": ask_choice,
 
 @dataclass
 class Session:
-    """The answers so far and which questions were asked (for --resume)."""
+    """The answers so far and which questions were asked (for --resume).
+    ``remembered`` holds the answers taken away by going back (or by choosing to
+    change them): the defaults when those questions are asked again. It is not
+    saved. ``reviewing`` is true while the review waits for Enter or a number."""
 
     answers: dict = field(default_factory=dict)
     asked: list = field(default_factory=list)
     flagged: bool = False
+    remembered: dict = field(default_factory=dict)
+    reviewing: bool = False
+
+
+NOTHING_BEFORE = "This is the first question; there is nothing before it."
+NO_MORE_FLAG = ("Your answers no longer include a warning sign, so the message above no "
+                "longer applies: the questions it skipped will be asked.")
+
+
+class _Walk:
+    """The questions in order, and the moves over them: ask the next one, go back
+    one, change one from the review. The next question is always the first one
+    in questionnaire order that is not asked yet and should be asked (its
+    ``ask_if`` holds; after a red flag only required ones), so going back and
+    changing answers need no bookkeeping beyond ``session.asked``."""
+
+    def __init__(self, qn: Questionnaire, con: Console, session: Session, progress=None):
+        self.qn, self.con, self.s, self.progress = qn, con, session, progress
+        self.order = [(section, q) for section in qn.sections for q in section.questions]
+        self.pos = {q.id: i for i, (_, q) in enumerate(self.order)}
+        self.header = None                   # the section whose title was shown last
+
+    def saved(self):
+        if self.progress:
+            self.progress()
+
+    def wanted(self, section, q) -> bool:
+        if self.s.flagged and not section.red_flags and not q.required:
+            return False
+        return q.ask_if is None or holds(q.ask_if, self.s.answers)
+
+    def next(self):
+        for section, q in self.order:
+            if q.id not in self.s.asked and self.wanted(section, q):
+                return section, q
+        return None
+
+    def check_flags(self):
+        """Once every warning-sign question is answered: say so when the answers
+        hold a red flag, and again when (after going back or changing an answer)
+        they no longer do."""
+        if any(section.red_flags and q.id not in self.s.asked and self.wanted(section, q)
+               for section, q in self.order):
+            return
+        now = bool(red_flags(self.qn, self.s.answers))
+        if now != self.s.flagged:
+            self.con.say()
+            self.con.say(self.qn.red_flag_message if now else NO_MORE_FLAG, "  ** ")
+        self.s.flagged = now
+
+    def run(self) -> Session:
+        while True:
+            self.check_flags()
+            nxt = self.next()
+            if nxt is None:
+                return self.s
+            try:
+                self.ask(*nxt)
+            except Back:
+                self.back(nxt[1])
+
+    def ask(self, section, q):
+        """Ask q (its remembered answer as the default) and record the answer."""
+        if section is not self.header:
+            self.con.say()
+            self.con.say(f"-- {section.title} --")
+            self.header = section
+        self.con.say()
+        old = self.s.remembered.get(q.id, SKIP)
+        before = copy.deepcopy(self.s.answers)   # as they were, with q's old answer
+        if old is not SKIP and old != []:
+            put(before, q.field, old)
+        if q.type == "injuries":
+            memory = self.s.remembered.pop(q.id, None)
+            fresh = memory is None
+            memory = [dict(i) for i in memory or []]
+            so_far = get(self.s.answers, q.field)
+            try:
+                ask_injuries(self.con, q, so_far if isinstance(so_far, list) else [],
+                             self.keeper(q), memory, fresh)
+            except Back:             # left at its first question: keep what was typed
+                if memory or not fresh:
+                    self.s.remembered[q.id] = memory
+                raise
+        else:
+            value = ASK[q.type](self.con, q if old is SKIP else replace(q, default=old))
+            if value is not SKIP:
+                put(self.s.answers, q.field, value)
+        self.s.asked.append(q.id)
+        self.s.asked.sort(key=lambda i: self.pos.get(i, -1))
+        self.drop_stale(before)
+        self.saved()
+
+    def keeper(self, q):
+        def keep(items):
+            if items:
+                put(self.s.answers, q.field, items)
+            else:
+                delete(self.s.answers, q.field)
+            self.saved()
+        return keep
+
+    def remove(self, q):
+        """Take q's answer away (remembered as its default) and mark it not asked."""
+        old = get(self.s.answers, q.field)
+        if q.type == "injuries":
+            self.s.remembered[q.id] = list(old) if isinstance(old, list) else []
+        elif old is SKIP:
+            self.s.remembered.pop(q.id, None)
+        else:
+            self.s.remembered[q.id] = old
+        delete(self.s.answers, q.field)
+        if q.id in self.s.asked:
+            self.s.asked.remove(q.id)
+
+    def drop_stale(self, before: dict):
+        """Drop the answers to questions that were to be asked with the answers
+        ``before`` and are no longer (their ask_if turned false)."""
+        for _, q in self.order:
+            if q.ask_if is None or q.id not in self.s.asked:
+                continue
+            if holds(q.ask_if, before) and not holds(q.ask_if, self.s.answers):
+                self.remove(q)
+                self.con.say(f"No longer asked, so its answer is removed: {_short(q.text)}",
+                             "  - ", "    ")
+
+    def back(self, q):
+        """From q, go back to the question asked just before it (in questionnaire
+        order): its answer is removed, so it is the next one asked. Coming back
+        into an injury group keeps its finished injuries and asks its last
+        question again."""
+        here = self.pos[q.id]
+        before = [i for i in self.s.asked if self.pos.get(i, here) < here]
+        if not before:
+            self.con.say(NOTHING_BEFORE, "  ! ", "    ")
+            return
+        prev = self.order[self.pos[max(before, key=self.pos.get)]][1]
+        if prev.type == "injuries":
+            so_far = get(self.s.answers, prev.field)
+            self.s.remembered[prev.id] = list(so_far) if isinstance(so_far, list) else []
+            self.s.asked.remove(prev.id)
+        else:
+            self.remove(prev)
+        self.saved()
+
+    def change(self, section, q):
+        """Ask q again, its answer as the default; < leaves it as it was."""
+        answers, asked = copy.deepcopy(self.s.answers), list(self.s.asked)
+        self.remove(q)
+        self.saved()
+        self.header = None
+        try:
+            self.ask(section, q)
+        except Back:
+            self.s.answers, self.s.asked = answers, asked
+            self.saved()
+            self.con.say("Not changed.", "  ")
 
 
 def walk(qn: Questionnaire, con: Console, session: Session, progress=None):
     """Ask every question still to ask, in order, into ``session``. After a red
-    flag, say so plainly and ask only what the contract requires."""
-    def saved():
-        if progress:
-            progress()
+    flag, say so plainly and ask only what the contract requires. ``<`` goes
+    back one question; ``progress`` is called after every change."""
+    return _Walk(qn, con, session, progress).run()
 
-    def check_flags():
-        if not session.flagged and red_flags(qn, session.answers):
-            session.flagged = True
-            con.say()
-            con.say(qn.red_flag_message, "  ** ")
 
-    def keeper(q):
-        def keep(items):
-            put(session.answers, q.field, items)
-            saved()
-        return keep
+REVIEW_PROMPT = "  Enter to save, or the number of an answer to change it: "
 
-    if session.answers:
-        check_flags()
-    for section in qn.sections:
-        header = False
-        for q in section.questions:
-            if q.id in session.asked:
-                continue
-            if session.flagged and not section.red_flags and not q.required:
-                continue
-            if q.ask_if is not None and not holds(q.ask_if, session.answers):
-                continue
-            if not header:
-                con.say()
-                con.say(f"-- {section.title} --")
-                header = True
-            con.say()
-            if q.type == "injuries":
-                so_far = get(session.answers, q.field)
-                ask_injuries(con, q, so_far if isinstance(so_far, list) else [], keeper(q))
+
+def review(qn: Questionnaire, con: Console, session: Session, progress=None):
+    """List the answers, numbered; Enter saves, a number asks that question again
+    (then any question that is now to be asked; answers to questions no longer
+    asked are dropped) and shows the list again.
+
+    End of input at the review prompt means "save" when the answers are piped in
+    (``con.echo``: standard input is not a terminal), so scripts written before
+    the review still work; in a terminal it raises EOFError like anywhere else."""
+    w = _Walk(qn, con, session, progress)
+    while True:
+        w.run()                       # anything a change made necessary
+        rows = [(section, q) for section, q in w.order if q.id in session.asked]
+        con.say()
+        con.say("-- Your answers --")
+        for i, (_, q) in enumerate(rows, 1):
+            con.say(f"{_short(q.text):<56} {_answer(q, get(session.answers, q.field))}",
+                    f"{i:>4}. ", " " * 63)
+        con.say()
+        session.reviewing = True
+        while True:
+            try:
+                raw = con.line(REVIEW_PROMPT)
+            except EOFError:
+                if con.echo:
+                    session.reviewing = False
+                    return session
+                raise
+            if raw == "":
+                session.reviewing = False
+                return session
+            if re.fullmatch(r"[0-9]{1,4}", raw) and 1 <= int(raw) <= len(rows):
+                break
+            if raw == "?":
+                con.say("Press Enter to save these answers, or type the number in front of "
+                        "an answer to answer that question again.", "  ? ", "    ")
+            elif raw.lower() in BACK_WORDS:
+                con.say("To change an answer, type its number; Enter saves.", "  ! ", "    ")
             else:
-                value = ASK[q.type](con, q)
-                if value is not SKIP:
-                    put(session.answers, q.field, value)
-            session.asked.append(q.id)
-            saved()
-            if not section.red_flags:
-                check_flags()
-        if section.red_flags:
-            check_flags()
-    return session
+                con.say(f"{shown(clip_message(raw))!r} is not on the list: type a number from "
+                        f"1 to {len(rows)}, or press Enter to save", "  ! ", "    ")
+        session.reviewing = False
+        w.change(*rows[int(raw) - 1])
+
+
+def _short(text: str, width: int = 56) -> str:
+    return textwrap.shorten(text, width, placeholder="...")
+
+
+def _answer(q: Question, value) -> str:
+    """An answer in plain words, for the review."""
+    if q.type == "injuries":
+        if not isinstance(value, list) or not value:
+            return "none"
+        return "; ".join(_entry(q, item) for item in value)
+    if value is SKIP:
+        return "(skipped)"
+    if isinstance(value, bool):
+        return "yes" if value else "no"
+    if isinstance(value, list):
+        return ", ".join(v.replace("_", " ") for v in value) or "none"
+    if isinstance(value, str):
+        return value.replace("_", " ")
+    return f"{value:g}" if isinstance(value, float) else str(value)
+
+
+def _entry(q: Question, item: dict) -> str:
+    parts = []
+    for sub in q.items:
+        value = item.get(sub.field, SKIP)
+        if value is SKIP or value == "unknown":
+            continue
+        words = sub.field.replace("_", " ")
+        if sub.type == "number":
+            parts.append(f"{_answer(sub, value)} {words}")
+        elif sub.type == "yes_no":
+            parts.append(f"{words}: {_answer(sub, value)}")
+        else:
+            parts.append(_answer(sub, value))
+    return ", ".join(parts)
