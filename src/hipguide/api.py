@@ -10,14 +10,15 @@ from .report.model import Report
 _ASSESSORS: dict = {}
 
 
-def assessor(kb_root=None):
+def assessor(kb_root=None, loaded: KnowledgeBase | None = None):
     """The process's Assessor for a knowledge-base folder (built once: compiling
-    the rules and building the engine is the expensive part)."""
+    the rules and building the engine is the expensive part). ``loaded``: that
+    folder's knowledge base, already loaded and checked."""
     from .engine import Assessor
 
     key = str(kb_root) if kb_root is not None else None
     if key not in _ASSESSORS:
-        kb = kb_root if isinstance(kb_root, KnowledgeBase) else load(kb_root)
+        kb = loaded or (kb_root if isinstance(kb_root, KnowledgeBase) else load(kb_root))
         _ASSESSORS[key] = Assessor(kb)
     return _ASSESSORS[key]
 

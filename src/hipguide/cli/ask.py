@@ -19,7 +19,7 @@ from .common import (
     KB_OPTION,
     exit_with_kb_problems,
     interrupted_code,
-    load_kb_or_exit,
+    load_knowledge_or_exit,
 )
 
 
@@ -76,11 +76,12 @@ def _ask(fmt, save, resume, kb):
     from ..questionnaire import data as qdata
     from ..questionnaire import dialogue as qmod
 
-    worker = load_kb_or_exit(kb)
+    base = load_knowledge_or_exit(kb)
     try:
-        qn = qdata.load(Path(kb) if kb else worker.kb.root, worker.kb)
+        qn = qdata.load(Path(kb) if kb else base.root, base)
     except KnowledgeError as exc:
         exit_with_kb_problems(exc.problems, "the questionnaire", "nothing was asked")
+    _build_engine_meanwhile(kb, base)
 
     session = qmod.Session()
     if resume:
@@ -98,7 +99,7 @@ def _ask(fmt, save, resume, kb):
         _check_save(partial)
 
     con = qmod.Console(sys.stdin, sys.stderr, echo=not _isatty(sys.stdin))
-    con.say(" ".join(worker.kb.meta["intro"].split()))
+    con.say(" ".join(base.meta["intro"].split()))
     con.say()
     con.say("Type ? for help on a question, < to go back one question. Press Enter to take "
             "the answer shown in [brackets]. At the end you can check and change your "
@@ -270,14 +271,32 @@ def _contract_requires(path: str) -> bool:
     return True
 
 
+_BUILDER: dict = {"kb": None, "thread": None}
+
+
+def _build_engine_meanwhile(kb, base):
+    """Compile the rule engine in a thread while the person answers: it is only
+    needed for the report, and building it first delayed the first question."""
+    import threading
+
+    from ..api import assessor
+
+    thread = threading.Thread(target=assessor, args=(kb, base), daemon=True)
+    thread.start()
+    _BUILDER.update(kb=kb, thread=thread)
+
+
 def _report(answers: dict, save: str | None, fmt: str, con):
     from pathlib import Path
 
     from ..api import assess
     from ..report.writers import Writer
 
+    if _BUILDER["thread"] is not None:
+        _BUILDER["thread"].join()
+    kb = _BUILDER["kb"]
     report_id = Path(save).stem if save else "answers"
-    report = assess(answers, report_id=report_id, source=save or "<questionnaire>")
+    report = assess(answers, report_id=report_id, source=save or "<questionnaire>", kb=kb)
     con.say()
     if fmt == "text":
         con.say("Your report:")

@@ -74,6 +74,17 @@ def load_kb_or_exit(kb):
         exit_with_kb_problems(exc.problems, "the knowledge base", "nothing was scored")
 
 
+def load_knowledge_or_exit(kb):
+    """The checked knowledge base without building the rule engine (for commands
+    that need the engine later, if at all), or exit 3 listing every problem."""
+    from ..kb.knowledge import KnowledgeError, load
+
+    try:
+        return load(kb)
+    except KnowledgeError as exc:
+        exit_with_kb_problems(exc.problems, "the knowledge base", "nothing was done")
+
+
 def exit_with_kb_problems(problems: list, what: str, consequence: str):
     """Print every knowledge-base problem, a one-line count, and exit 3."""
     for problem in problems:
