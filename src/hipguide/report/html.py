@@ -76,7 +76,9 @@ class HtmlWriter:
             [_row(r, ADD_NEXT_FROM) for r in stage["add_next"] if r.kind == "exercise"]
         weeks = [(n, _short_date(self.today + datetime.timedelta(weeks=n - 1)))
                  for n in range(1, WEEKS + 1)]
+        shown_ex = start_ex + [r for r in stage["add_next"] if r.kind == "exercise"]
         return {
+            "common_cautions": _common(shown_ex),
             "start_exercises": start_ex,
             "start_habits": [r for r in stage["start_here"] if r.kind == "habit"],
             "add_next": stage["add_next"],
@@ -135,6 +137,15 @@ def _times(plan: dict) -> str:
     if low == high:
         return _often(high)
     return f"{low} to {high} times a week (each exercise says how often)"
+
+
+def _common(exercises: list) -> list:
+    """Cautions every shown exercise has (those a condition adds to all of them):
+    said once, in a box, instead of on every card."""
+    if len(exercises) < 2:
+        return []
+    rest = [set(r.cautions) for r in exercises[1:]]
+    return [c for c in exercises[0].cautions if all(c in other for other in rest)]
 
 
 def _row(rec, first_week: int) -> dict:
