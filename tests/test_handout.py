@@ -6,6 +6,7 @@ from __future__ import annotations
 import base64
 import datetime
 import json
+import os
 import re
 import shutil
 import struct
@@ -131,7 +132,7 @@ def test_every_sheet_of_every_page_ends_with_the_disclaimer(tmp_path):
     reports = report_of(EXAMPLES)
     assert len(doc.pages) == len(reports) >= 7
     disclaimer = " ".join(META["disclaimer"].split())
-    for page, report in zip(doc.pages, reports):
+    for page, report in zip(doc.pages, reports, strict=True):
         assert page.attrs["data-id"] == report["id"]
         kinds = [classes for classes, _, _ in page.sheets]
         # an ok page with a programme has the schedule on a sheet of its own
@@ -365,23 +366,109 @@ def _browser():
     return None
 
 
-@pytest.mark.skipif(_browser() is None, reason="no Chromium or Chrome installed")
-def test_handout_renders_in_headless_chromium(tmp_path):
-    page = tmp_path / "handout.html"
-    result = run("score", EXAMPLES / "office_worker.yaml", EXAMPLES / "fall_red_flag.yaml",
-                 "--format", "html", "-o", page, "-q")
-    assert result.returncode == 0, result.stderr
-    png = tmp_path / "handout.png"
-    subprocess.run([_browser(), "--headless", "--no-sandbox", "--disable-gpu",
-                    "--disable-background-networking", "--disable-component-update",
-                    "--disable-sync", "--no-first-run", f"--user-data-dir={tmp_path / 'profile'}",
-                    "--window-size=900,2400", f"--screenshot={png}", page.as_uri()],
-                   capture_output=True, timeout=120, check=False)
-    assert png.exists(), "Chromium wrote no screenshot"
-    data = png.read_bytes()
+def _chromium(tmp_path, *args):
+    assert _browser(), "HIPGUIDE_REQUIRE_CHROMIUM is set but no Chromium is installed"
+    return subprocess.run([_browser(), "--headless", "--no-sandbox", "--disable-gpu",
+                           "--disable-background-networking", "--disable-component-update",
+                           "--disable-sync", "--no-first-run", "--hide-scrollbars",
+                           f"--user-data-dir={tmp_path / 'profile'}", *map(str, args)],
+                          capture_output=True, timeout=180, check=False)
+
+
+def png_pixels(data: bytes):
+    """(width, height, rows of RGB tuples) of an 8-bit RGB or RGBA PNG (Chromium's)."""
     assert data[:8] == b"\x89PNG\r\n\x1a\n"
-    width = int.from_bytes(data[16:20], "big")
-    height = int.from_bytes(data[20:24], "big")
-    assert (width, height) == (900, 2400)
-    # a blank white page compresses to a few kB; a page of text does not
-    assert len(data) > 40_000, len(data)
+    pos, idat, header = 8, b"", None
+    while pos < len(data):
+        length, kind = struct.unpack(">I4s", data[pos:pos + 8])
+        body = data[pos + 8:pos + 8 + length]
+        if kind == b"IHDR":
+            header = struct.unpack(">IIBBBBB", body)
+        elif kind == b"IDAT":
+            idat += body
+        pos += 12 + length
+    width, height, depth, colour, _, _, interlace = header
+    assert depth == 8 and colour in (2, 6) and interlace == 0, header
+    size = 3 if colour == 2 else 4
+    raw, stride, rows, prev = zlib.decompress(idat), width * size, [], bytearray(width * size)
+    for y in range(height):
+        at = y * (stride + 1)
+        kind, line = raw[at], bytearray(raw[at + 1:at + 1 + stride])
+        for i in range(stride):
+            left = line[i - size] if i >= size else 0
+            up, corner = prev[i], prev[i - size] if i >= size else 0
+            if kind == 1:
+                line[i] = (line[i] + left) & 255
+            elif kind == 2:
+                line[i] = (line[i] + up) & 255
+            elif kind == 3:
+                line[i] = (line[i] + (left + up) // 2) & 255
+            elif kind == 4:
+                p = left + up - corner
+                pa, pb, pc = abs(p - left), abs(p - up), abs(p - corner)
+                line[i] = (line[i] + (left if pa <= pb and pa <= pc else up if pb <= pc
+                                      else corner)) & 255
+        rows.append([tuple(line[x:x + 3]) for x in range(0, stride, size)])
+        prev = line
+    return width, height, rows
+
+
+NO_BROWSER = _browser() is None and not os.environ.get("HIPGUIDE_REQUIRE_CHROMIUM")  # CI needs it
+
+
+@pytest.mark.skipif(NO_BROWSER, reason="no Chromium or Chrome installed")
+@pytest.mark.parametrize("intake", sorted(EXAMPLES.glob("*.yaml")), ids=lambda p: p.stem)
+def test_every_example_handout_renders_in_headless_chromium(tmp_path, intake):
+    page = tmp_path / "handout.html"
+    result = run("score", intake, "--format", "html", "-o", page, "-q")
+    assert result.returncode == 0, result.stderr
+    html = page.read_text()
+    doc = Handout(html)
+    reports = report_of(intake)
+    # structure: per page its pictures, its schedule and a disclaimer on every sheet
+    for part, report in zip(html.split('<section class="page"')[1:], reports, strict=True):
+        plan = report["plan"]
+        if report["status"] == "ok" and plan:
+            assert part.count("<img ") == len(plan["start_here"]) + len(plan["add_next"])
+            assert part.count('<table class="schedule-table">') == 1
+            assert part.count('<footer class="disclaimer">') == 2
+        else:
+            assert "<img" not in part and "schedule-table" not in part
+            assert part.count('<footer class="disclaimer">') == 1
+    assert len(doc.pages) == len(reports)
+    png = tmp_path / "handout.png"
+    # a 1000x1400 window at half scale: the top of the first page, 500x700 pixels
+    _chromium(tmp_path, "--window-size=1000,1400", "--force-device-scale-factor=0.5",
+              f"--screenshot={png}", page.as_uri())
+    assert png.exists(), "Chromium wrote no screenshot"
+    width, height, rows = png_pixels(png.read_bytes())
+    assert (width, height) == (500, 700)
+    pixels = [p for row in rows[::2] for p in row[::2]]
+    dark = sum(1 for p in pixels if max(p) < 100)
+    assert dark > 1000, f"the page looks blank ({dark} dark pixels)"
+    # the pictures' orange (#d9480f) on an ok page, the red alert border on a referral
+    orange = sum(1 for r, g, b in pixels if r > 180 and 40 < g < 110 and b < 60)
+    red = sum(1 for r, g, b in pixels if r > 140 and g < 40 and b < 60)
+    if reports[0]["status"] == "ok":
+        assert orange > 10, "no picture rendered near the top of the first page"
+    else:
+        assert red > 10, "no referral box rendered"
+
+
+@pytest.mark.skipif(NO_BROWSER, reason="no Chromium or Chrome installed")
+def test_printed_handout_puts_the_schedule_on_its_own_landscape_sheet(tmp_path):
+    page = tmp_path / "handout.html"
+    run("score", EXAMPLES / "office_worker.yaml", EXAMPLES / "fall_red_flag.yaml",
+        "--format", "html", "-o", page, "-q")
+    pdf = tmp_path / "handout.pdf"
+    _chromium(tmp_path, "--no-pdf-header-footer", f"--print-to-pdf={pdf}", page.as_uri())
+    data = pdf.read_bytes()
+    assert data.startswith(b"%PDF")
+    boxes = [tuple(round(float(v)) for v in box.split()) for box in
+             re.findall(rb"/MediaBox\s*\[\s*([\d.\s]+?)\s*\]", data)]
+    portrait, landscape = (0, 0, 595, 842), (0, 0, 842, 595)
+    assert set(boxes) == {portrait, landscape}, boxes
+    # the office worker's programme (portrait sheets), its schedule (one landscape
+    # sheet), then the referral on a new sheet
+    assert boxes.count(landscape) == 1
+    assert 2 <= boxes.index(landscape) and boxes[-1] == portrait
