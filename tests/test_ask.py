@@ -392,3 +392,30 @@ def test_a_negative_choice_number_is_explained_as_typed():
     result = run(answers)
     assert result.exit_code == 0, result.output
     assert "'-1' is not allowed" in flat(result.stderr)
+
+
+def test_handout_option_writes_the_printable_handout_for_the_answers(tmp_path):
+    # the office worker's intake, finished in the dialogue: conditions (Enter: none),
+    # no operation, then Enter for what is left (skip)
+    begun, out, page = tmp_path / "begun.yaml", tmp_path / "me.yaml", tmp_path / "me.html"
+    shutil.copy(Path(__file__).parents[1] / "examples" / "intakes" / "office_worker.yaml",
+                begun)
+    result = run(["", "n"] + [""] * 12, "--resume", str(begun), "--save", str(out),
+                 "--handout", str(page))
+    assert result.exit_code == 0, result.output
+    html = page.read_text()
+    assert html.startswith("<!DOCTYPE html>") and 'data-status="ok"' in html
+    assert "Your hip exercise plan: " in html and "<script" not in html
+    assert 'src="data:image/svg+xml;base64,' in html and "schedule-table" in html
+    assert f"Handout written to {page}" in flat(result.stderr)
+    assert not list(tmp_path.glob(".me.html.*"))   # written atomically: no temporary left
+    # the same handout `score --format html` gives for the saved answers
+    scored = CliRunner().invoke(main, ["score", str(out), "--format", "html", "-q"])
+    assert scored.stdout == html
+
+
+@pytest.mark.parametrize("where", ["nope/me.html", "-", "."])
+def test_handout_that_cannot_be_written_is_a_usage_error_before_any_question(tmp_path, where):
+    result = run(VALID, "--handout", where if where == "-" else str(tmp_path / where))
+    assert result.exit_code == 2, result.output
+    assert "--handout" in result.output and "How bad" not in result.output

@@ -45,8 +45,11 @@ ASKED = re.compile(r"^# asked: *(.*)$", re.MULTILINE)
               help="Continue from FILE (the FILE.partial an interrupted session left, or any "
                    "intake file): questions already answered there are not asked again. "
                    "Without --save, a finished FILE.partial session is saved to FILE.")
+@click.option("--handout", metavar="FILE.html", type=click.Path(dir_okay=False), default=None,
+              help="Also write the printable handout for your answers (as `hipguide score "
+                   "--format html`: pictures, a 6-week schedule) to FILE.html.")
 @KB_OPTION
-def ask(fmt, save, resume, kb):
+def ask(fmt, save, resume, kb, handout):
     """Answer questions in the terminal, then see the same report as `hipguide score`.
 
     Warning-sign questions come first; if any is answered yes, you are told to see a
@@ -61,14 +64,14 @@ def ask(fmt, save, resume, kb):
     problem, 130 interrupted.
     """
     try:
-        _ask(fmt, save, resume, kb)
+        _ask(fmt, save, resume, kb, handout)
     except KeyboardInterrupt as exc:
         word = "stopped" if interrupted_code(exc) == EXIT_INTERRUPTED else "terminated"
         click.echo(f"\nhipguide: {word}.", err=True)
         sys.exit(interrupted_code(exc))
 
 
-def _ask(fmt, save, resume, kb):
+def _ask(fmt, save, resume, kb, handout=None):
     """The command's body; see ``ask``."""
     from pathlib import Path
 
@@ -97,6 +100,7 @@ def _ask(fmt, save, resume, kb):
             f"`hipguide ask --resume {shown(partial)}`, or delete it to start again.")
     if partial:
         _check_save(partial)
+    handout_target = _check_handout(handout, [save, partial, resume]) if handout else None
 
     con = qmod.Console(sys.stdin, sys.stderr, echo=not _isatty(sys.stdin))
     con.say(" ".join(base.meta["intro"].split()))
@@ -150,7 +154,9 @@ def _ask(fmt, save, resume, kb):
                 Path(resume).unlink(missing_ok=True)   # all of it is in the saved file now
             con.say()
             con.say(f"Answers saved in {save} (assess them again with: hipguide score {save}).")
-    _report(qmod.ordered(session.answers), save, fmt, con)
+    report = _report(qmod.ordered(session.answers), save, fmt, con)
+    if handout_target is not None:
+        failed = _write_handout(handout_target, handout, report, base, con) or failed
     if failed:
         click.echo(failed, err=True)
         sys.exit(EXIT_USAGE)
@@ -170,6 +176,32 @@ def _check_save(path: str):
         raise click.BadParameter(f"{shown(path)!r}: expected a regular file (the answers are "
                                  "kept beside it in a .partial file while you answer)",
                                  param_hint="--save")
+
+
+def _check_handout(path: str, others):
+    """Before the first question, as for --save: the handout's checked target."""
+    from ..report.output import OutputError, check_output
+
+    try:
+        if path == "-":
+            raise OutputError("the report goes to standard output; give a file name")
+        return check_output(path, [p for p in others if p])
+    except OutputError as exc:
+        raise click.BadParameter(f"{shown(path)!r}: {exc}", param_hint="--handout") from None
+
+
+def _write_handout(target, path: str, report, kb, con) -> str | None:
+    """Write the handout (atomically); a message when it could not be written."""
+    from ..report.html import render
+    from ..report.output import open_output
+
+    try:
+        with open_output(target) as handle:
+            handle.write(render([report], kb))
+    except OSError as exc:
+        return f"hipguide: cannot write the handout {shown(path)}: {exc.strerror or exc}"
+    con.say(f"Handout written to {shown(path)} (open it in a browser to print it).")
+    return None
 
 
 def _isatty(stream) -> bool:
@@ -306,3 +338,4 @@ def _report(answers: dict, save: str | None, fmt: str, con):
     writer.write(report)
     writer.end()
     sys.stdout.flush()
+    return report

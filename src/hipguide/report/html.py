@@ -2,16 +2,31 @@
 
 One self-contained page per intake (inline CSS, no scripts, no external
 resources), rendered with Jinja2 with autoescaping on, so nothing in an intake
-or the knowledge base can become markup. Each page ends with the disclaimer.
-Jinja2 is imported here only, and this module only when html is asked for.
+or the knowledge base can become markup. An ok page is a short home programme,
+as physiotherapy exercise sheets give it: the start-here exercises and habits,
+each with its picture beside its steps, the pain rule, then what to add next,
+and a 6-week tick-box schedule printed on a sheet of its own. Each sheet ends
+with the disclaimer. Jinja2 is imported here only, and this module only when
+html is asked for.
+
+Pictures are the knowledge base's SVGs (``knowledge/pictures/``), embedded as
+``<img src="data:image/svg+xml;base64,...">``: an SVG shown through ``<img>``
+runs no script and loads nothing, and the bytes embedded are checked again
+(``kb.knowledge.svg_problems``) before use; a picture that fails is left out.
 """
 
 from __future__ import annotations
 
+import base64
 import datetime
 from pathlib import Path
 
 TEMPLATE = "handout.html.j2"
+WEEKS = 6                    # the schedule: weeks 1-6
+ADD_NEXT_FROM = 3            # add-next rows start in week 3
+# a referral's urgency in plain words: "Please see a clinician today"
+WHEN = {"emergency": "now: this is an emergency", "same_day": "today",
+        "urgent": "within a day or two", "soon": "within the next couple of weeks"}
 
 
 def _template():
@@ -38,6 +53,7 @@ class HtmlWriter:
         self.module = _template().make_module()
         self.version = __version__
         self.factor_names = {fid: item["name"] for fid, item in kb.factors.items()}
+        self.pictures: dict[str, str] = {}
 
     def begin(self):
         self.stream.write(str(self.module.head("hipguide handout", self.version)))
@@ -45,9 +61,43 @@ class HtmlWriter:
     def write(self, report):
         from .safe_text import display_report
 
+        shown = display_report(report)
         self.stream.write(str(self.module.page(
-            display_report(report), _date(self.today), _date(self.reassess_on), self.factor_names)))
+            shown, _date(self.today), _date(self.reassess_on), self.factor_names,
+            self._view(shown))))
         self.count += 1
+
+    def _view(self, report) -> dict:
+        """What the template needs beyond the report: stages, pictures, schedule."""
+        stage = {s: [r for r in report.recommendations if r.stage == s]
+                 for s in ("start_here", "add_next", "later")}
+        start_ex = [r for r in stage["start_here"] if r.kind == "exercise"]
+        schedule = [_row(r, 1) for r in stage["start_here"]] + \
+            [_row(r, ADD_NEXT_FROM) for r in stage["add_next"] if r.kind == "exercise"]
+        weeks = [(n, _short_date(self.today + datetime.timedelta(weeks=n - 1)))
+                 for n in range(1, WEEKS + 1)]
+        shown_ex = start_ex + [r for r in stage["add_next"] if r.kind == "exercise"]
+        return {
+            "common_cautions": _common(shown_ex),
+            "start_exercises": start_ex,
+            "start_habits": [r for r in stage["start_here"] if r.kind == "habit"],
+            "add_next": stage["add_next"],
+            "later": stage["later"],
+            "how_often": _times(report.plan) if start_ex else "",
+            "pictures": {r.id: self._picture(r.picture) for r in report.recommendations},
+            "schedule": schedule,
+            "weeks": weeks,
+            "when": WHEN.get(report.urgency, report.urgency.replace("_", " ")),
+        }
+
+    def _picture(self, name: str) -> str:
+        """The picture as a data: URI, or "" when there is none or it fails the check."""
+        if not name:
+            return ""
+        if name not in self.pictures:
+            self.pictures[name] = _picture_uri(Path(self.kb.root) / "knowledge" / "pictures"
+                                               / name)
+        return self.pictures[name]
 
     def end(self):
         self.stream.write(str(self.module.foot()))
@@ -55,6 +105,55 @@ class HtmlWriter:
 
 def _date(day: datetime.date) -> str:
     return f"{day.day} {day:%B %Y}"
+
+
+def _short_date(day: datetime.date) -> str:
+    return f"{day.day} {day:%b}"
+
+
+def _picture_uri(path: Path) -> str:
+    from ..kb.knowledge import MAX_PICTURE, PICTURES, svg_problems
+
+    try:
+        data = path.read_bytes()
+        text = data.decode("utf-8")
+    except (OSError, UnicodeDecodeError):
+        return ""
+    if len(data) > MAX_PICTURE or svg_problems(text, f"{PICTURES}/{path.name}"):
+        return ""
+    return "data:image/svg+xml;base64," + base64.b64encode(data).decode("ascii")
+
+
+def _often(per_week: int) -> str:
+    if per_week >= 7:
+        return "every day"
+    if per_week == 1:
+        return "once a week"
+    return f"{per_week} times a week"
+
+
+def _times(plan: dict) -> str:
+    low, high = plan.get("fewest_sessions_per_week", 0), plan.get("sessions_per_week", 0)
+    if low == high:
+        return _often(high)
+    return f"{low} to {high} times a week (each exercise says how often)"
+
+
+def _common(exercises: list) -> list:
+    """Cautions every shown exercise has (those a condition adds to all of them):
+    said once, in a box, instead of on every card."""
+    if len(exercises) < 2:
+        return []
+    rest = [set(r.cautions) for r in exercises[1:]]
+    return [c for c in exercises[0].cautions if all(c in other for other in rest)]
+
+
+def _row(rec, first_week: int) -> dict:
+    """One schedule row: a box per session in each week from first_week on."""
+    per_week = max(1, min(7, int(rec.per_week or 0)))
+    return {"id": rec.id, "name": rec.name, "kind": rec.kind, "stage": rec.stage,
+            "often": _often(per_week), "per_week": per_week, "first_week": first_week,
+            "minutes": int(round(rec.minutes or 0))}
 
 
 def render(reports, kb, today: datetime.date | None = None) -> str:

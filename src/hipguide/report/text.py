@@ -135,8 +135,8 @@ def _programme(report: Report, explain: bool) -> list[str]:
                 lines += _wrap(f"stage: {rec.stage_reason}", "        ", "      ")
     if stage["later"]:
         lines += ["", "Later, optional"]
-        lines += _wrap(", ".join(r.name for r in stage["later"]) + " (full steps in "
-                       "the handout: --format html)", "      ", "  - ")
+        lines += _wrap(", ".join(r.name for r in stage["later"]) + " (after your 6-week "
+                       "check-in, if the plan above has become easy)", "      ", "  - ")
         if explain:
             for rec in stage["later"]:
                 lines += _wrap(f"{rec.name}: {rec.stage_reason}", "        ", "      ")
