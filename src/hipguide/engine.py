@@ -9,7 +9,7 @@ depends on PYTHONHASHSEED.
 from __future__ import annotations
 
 from .kb.compiler import build_engine_class
-from .kb.conditions import POLICY, SCALAR_KINDS
+from .kb.conditions import SCALAR_KINDS, policy_values
 from .kb.facts import (
     Caution,
     Condition,
@@ -57,11 +57,6 @@ def intake_facts(intake: dict, policy: dict | None = None) -> list:
     facts += [Posture(kind=p) for p in intake["posture"]]
     facts += [Condition(name=c) for c in intake["conditions"]]
     return facts
-
-
-def policy_values(policy: dict | None) -> dict:
-    """Every policy field, defaults filled in."""
-    return {k: spec.default for k, spec in POLICY.items()} | (policy or {})
 
 
 def _combine(confidences) -> float:

@@ -84,7 +84,7 @@ def _ask(fmt, save, resume, kb, handout=None):
         qn = qdata.load(Path(kb) if kb else base.root, base)
     except KnowledgeError as exc:
         exit_with_kb_problems(exc.problems, "the questionnaire", "nothing was asked")
-    _build_engine_meanwhile(kb, base)
+    builder = _build_engine_meanwhile(kb, base)
 
     session = qmod.Session()
     if resume:
@@ -154,7 +154,7 @@ def _ask(fmt, save, resume, kb, handout=None):
                 Path(resume).unlink(missing_ok=True)   # all of it is in the saved file now
             con.say()
             con.say(f"Answers saved in {save} (assess them again with: hipguide score {save}).")
-    report = _report(qmod.ordered(session.answers), save, fmt, con)
+    report = _report(qmod.ordered(session.answers), save, fmt, con, kb, builder)
     if handout_target is not None:
         failed = _write_handout(handout_target, handout, report, base, con) or failed
     if failed:
@@ -303,9 +303,6 @@ def _contract_requires(path: str) -> bool:
     return True
 
 
-_BUILDER: dict = {"kb": None, "thread": None}
-
-
 def _build_engine_meanwhile(kb, base):
     """Compile the rule engine in a thread while the person answers: it is only
     needed for the report, and building it first delayed the first question."""
@@ -315,18 +312,16 @@ def _build_engine_meanwhile(kb, base):
 
     thread = threading.Thread(target=assessor, args=(kb, base), daemon=True)
     thread.start()
-    _BUILDER.update(kb=kb, thread=thread)
+    return thread
 
 
-def _report(answers: dict, save: str | None, fmt: str, con):
+def _report(answers: dict, save: str | None, fmt: str, con, kb, builder):
     from pathlib import Path
 
     from ..api import assess
     from ..report.writers import Writer
 
-    if _BUILDER["thread"] is not None:
-        _BUILDER["thread"].join()
-    kb = _BUILDER["kb"]
+    builder.join()  # the engine the report needs (see _build_engine_meanwhile)
     report_id = Path(save).stem if save else "answers"
     report = assess(answers, report_id=report_id, source=save or "<questionnaire>", kb=kb)
     con.say()

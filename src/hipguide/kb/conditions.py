@@ -46,6 +46,13 @@ POLICY = {
         "give no exercises when a warning sign was left unanswered", default=False),
 }
 
+
+
+def policy_values(policy: dict | None = None) -> dict:
+    """Every policy field, defaults filled in."""
+    return {k: spec.default for k, spec in POLICY.items()} | (policy or {})
+
+
 # subject kind -> (fact fields and their specs)
 SCALAR_KINDS = {
     "intake": {k: v for k, v in schema.SCHEMA.fields.items()

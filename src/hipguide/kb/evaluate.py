@@ -89,7 +89,7 @@ class Evaluator:
         self.answers = answers
         self.concluded = {"factor": None if factors is None else set(factors),
                           "unscreened": None if unscreened is None else set(unscreened)}
-        self.policy = {k: spec.default for k, spec in cl.POLICY.items()} | (policy or {})
+        self.policy = cl.policy_values(policy)
 
     def holds(self, node) -> bool:
         """Whether node is surely true (unknown is not true)."""
