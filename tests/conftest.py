@@ -2,12 +2,18 @@ import os
 import shutil
 import subprocess
 import sys
+import tempfile
 from pathlib import Path
 
 import pytest
 
 ROOT = Path(__file__).resolve().parents[1]
 EXAMPLES = ROOT / "examples" / "intakes"
+
+# `hipguide ask` keeps its first screen in $XDG_CACHE_HOME/hipguide: the tests get a
+# cache of their own (so every ask test after the first runs the cached path)
+os.environ["XDG_CACHE_HOME"] = tempfile.mkdtemp(prefix="hipguide-test-cache-")
+os.environ.pop("HIPGUIDE_NO_CACHE", None)
 
 
 def hipguide_exe() -> str:

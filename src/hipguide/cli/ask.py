@@ -12,6 +12,7 @@ import sys
 
 import click
 
+from . import firstscreen
 from .common import (
     EXIT_INTERRUPTED,
     EXIT_INVALID,
@@ -73,6 +74,16 @@ def ask(fmt, save, resume, kb, handout):
 
 def _ask(fmt, save, resume, kb, handout=None):
     """The command's body; see ``ask``."""
+    screen = None
+    if not resume:
+        # a new session: check the file options, then show the first screen at
+        # once when it is cached (cli/firstscreen.py) and load everything behind it
+        handout_target = _check_options(save, None, handout)
+        screen_key = firstscreen.key(kb, save)
+        screen = firstscreen.Screen(sys.stderr, screen_key, firstscreen.cached(screen_key))
+        if screen.shown:
+            firstscreen.paint(sys.stderr, screen.shown)
+
     from pathlib import Path
 
     from ..kb.knowledge import KnowledgeError
@@ -91,18 +102,11 @@ def _ask(fmt, save, resume, kb, handout=None):
         session = _resumed(resume, qn)
         if save is None and resume.endswith(PARTIAL_SUFFIX):
             save = resume[: -len(PARTIAL_SUFFIX)]
+        handout_target = _check_options(save, resume, handout)
     partial = save + PARTIAL_SUFFIX if save else None
-    if save is not None:
-        _check_save(save)
-    if partial and Path(partial).exists() and partial != resume:
-        raise click.UsageError(
-            f"{shown(partial)} holds the answers of an unfinished session. Continue it with "
-            f"`hipguide ask --resume {shown(partial)}`, or delete it to start again.")
-    if partial:
-        _check_save(partial)
-    handout_target = _check_handout(handout, [save, partial, resume]) if handout else None
 
-    con = qmod.Console(sys.stdin, sys.stderr, echo=not _isatty(sys.stdin))
+    con = qmod.Console(sys.stdin, screen or sys.stderr, echo=not _isatty(sys.stdin),
+                       before_first_read=screen.reading if screen else None)
     con.say(" ".join(base.meta["intro"].split()))
     con.say()
     con.say("Type ? for help on a question, < to go back one question. Press Enter to take "
@@ -160,6 +164,23 @@ def _ask(fmt, save, resume, kb, handout=None):
     if failed:
         click.echo(failed, err=True)
         sys.exit(EXIT_USAGE)
+
+
+def _check_options(save, resume, handout):
+    """Before the first question: the --save file, its .partial and the --handout
+    file can be written (exit 2 otherwise); the handout's checked target."""
+    from pathlib import Path
+
+    partial = save + PARTIAL_SUFFIX if save else None
+    if save is not None:
+        _check_save(save)
+    if partial and Path(partial).exists() and partial != resume:
+        raise click.UsageError(
+            f"{shown(partial)} holds the answers of an unfinished session. Continue it with "
+            f"`hipguide ask --resume {shown(partial)}`, or delete it to start again.")
+    if partial:
+        _check_save(partial)
+    return _check_handout(handout, [save, partial, resume]) if handout else None
 
 
 def _check_save(path: str):

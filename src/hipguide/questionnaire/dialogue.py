@@ -90,8 +90,9 @@ class Console:
     When input is not a terminal, each answer is echoed so the transcript reads
     like a session. End of input raises EOFError; Ctrl-C, KeyboardInterrupt."""
 
-    def __init__(self, stdin, out, echo: bool):
+    def __init__(self, stdin, out, echo: bool, before_first_read=None):
         self.stdin, self.out, self.echo = stdin, out, echo
+        self.before_first_read = before_first_read   # e.g. cli.firstscreen.Screen.reading
 
     def say(self, text: str = "", indent: str = "", rest: str | None = None):
         lines = textwrap.wrap(text, WIDTH, initial_indent=indent,
@@ -107,6 +108,9 @@ class Console:
         while True:
             self.out.write(prompt)
             self.out.flush()
+            if self.before_first_read is not None:
+                self.before_first_read()
+                self.before_first_read = None
             if self.stdin is None:       # started with standard input closed (<&-)
                 raise EOFError
             try:
