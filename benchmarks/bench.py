@@ -89,9 +89,10 @@ def child_naive(directory: str, limit: int, output: str) -> dict:
 def child_split(directory: str, output: str) -> dict:
     """``hipguide score --jobs 1`` in process, with the engine's own time measured."""
     from hipguide import cli
-    from hipguide.engine import Assessor
+    from hipguide.engine import Assessor, intake_facts
 
     engine_time = [0.0, 0]
+    facts = [0, 0]   # facts declared: from the intakes (and InitialFact), by the rules
     run = Assessor.run
 
     def timed(self, intake):
@@ -101,6 +102,9 @@ def child_split(directory: str, output: str) -> dict:
         finally:
             engine_time[0] += time.perf_counter() - t
             engine_time[1] += 1
+            given = len(intake_facts(intake, self.policy)) + 1
+            facts[0] += given
+            facts[1] += len(self.engine.facts) - given
 
     Assessor.run = timed
     start = time.perf_counter()
@@ -109,7 +113,46 @@ def child_split(directory: str, output: str) -> dict:
     except SystemExit:
         pass
     total = time.perf_counter() - start
-    return {"intakes": engine_time[1], "seconds": total, "engine": engine_time[0]}
+    return {"intakes": engine_time[1], "seconds": total, "engine": engine_time[0],
+            "facts_in": facts[0] / engine_time[1], "facts_out": facts[1] / engine_time[1]}
+
+
+def child_experta_floor(facts_in: float, facts_out: float, rounds: int = 2000) -> dict:
+    """experta's own cost for an intake's numbers of facts and firings, with trivial
+    rules: facts_out rules, each matching one fact of its own type and declaring
+    one fact (as a real rule's conclusion), plus facts no rule tests to make up
+    facts_in.  No rule set that declares that many facts, one per firing, can
+    run faster in experta (with hipguide's patches): the engine's lower bound."""
+    from hipguide.kb._experta import AS, Fact, KnowledgeEngine, Rule
+
+    n_out, n_in = round(facts_out), round(facts_in)
+
+    class Conclusion(Fact):
+        pass
+
+    class Inert(Fact):
+        pass
+
+    kinds, namespace = [], {}
+    for i in range(n_out):
+        kind = type(f"Given{i}", (Fact,), {})
+        kinds.append(kind)
+
+        def action(engine, given, i=i):
+            engine.declare(Conclusion(id=i, rule=f"R-{i}", evidence="e", basis=("b",)))
+
+        action.__name__ = f"R-{i}"
+        namespace[f"rule_{i}"] = Rule(AS.given << kind(value=1))(action)
+    engine = type("FloorEngine", (KnowledgeEngine,), namespace)()
+    inert = max(0, n_in - 1 - n_out)   # InitialFact counts as one
+    start = time.perf_counter()
+    for r in range(rounds):
+        engine.reset()
+        engine.declare(*[kind(value=1) for kind in kinds],
+                       *[Inert(index=j, round=r) for j in range(inert)])
+        engine.run()
+    return {"intakes": rounds, "seconds": time.perf_counter() - start,
+            "declared": len(engine.facts)}
 
 
 def _measure(args: list, repeat: int = 1, env: dict | None = None
@@ -312,6 +355,8 @@ def main(argv=None) -> None:
             result = child_floor(rest[0], int(rest[1]))
         elif kind == "naive":
             result = child_naive(rest[0], int(rest[1]), rest[2])
+        elif kind == "experta-floor":
+            result = child_experta_floor(float(rest[0]), float(rest[1]))
         else:
             result = child_split(rest[0], rest[1])
         print(json.dumps(result))
@@ -369,6 +414,14 @@ def main(argv=None) -> None:
         f"(engine {engine:.2f} s = {per_intake * 1e3:.3f} ms/intake, around it "
         f"{around:.2f} s = {around / engine:.0%} of engine)")
 
+    facts_in, facts_out = res["facts_in"], res["facts_out"]
+    res, _, _ = _measure(_child("experta-floor", facts_in, facts_out), args.repeat)
+    experta_floor = res["seconds"] / res["intakes"]
+    print(f"  {'experta':<12} the same numbers of facts ({facts_in:.1f} given, "
+          f"{facts_out:.1f} concluded per intake) through trivial rules: "
+          f"{experta_floor * 1e3:.3f} ms/intake, {experta_floor * floor:.1f}x the parse floor "
+          f"per file", flush=True)
+
     res, _, rss = _measure(_child("split", intakes, out / "plain.jsonl"), args.repeat,
                            env={"HIPGUIDE_EXPERTA": "plain"})
     plain_engine = res["engine"] / res["intakes"]
@@ -403,6 +456,8 @@ def main(argv=None) -> None:
     print(f"  floor vs score:            {floor / best:6.1f}x")
     print(f"  around-engine / engine:    {around / engine:6.0%}")
     print(f"  engine, plain / patched:   {plain_engine / per_intake:6.2f}x")
+    print(f"  engine / experta floor:    {per_intake / experta_floor:6.2f}x  (the engine's "
+          f"lower bound alone is {experta_floor * floor:.1f}x the parse floor)")
     _print_rss(rss_by_n)
     print(f"  --jobs 1 and default output identical: {same}")
     print(f"  patched and plain experta output identical: {same_plain}")

@@ -141,7 +141,18 @@ def _init_worker(kb, parent: int, policy: dict) -> None:
 
     _WORKER = assessor(kb)  # inherited already built under 'fork'; built once otherwise
     _WORKER.policy = policy
-    _WORKER.policy = policy
+    freeze_long_lived()
+
+
+def freeze_long_lived() -> None:
+    """Move everything alive now (the knowledge base, the compiled network) out of
+    the cyclic garbage collector's sight: each intake allocates thousands of
+    short-lived containers, and every older-generation collection walked these
+    objects again (about 5% of an intake's time).  For processes hipguide owns
+    (``score`` and its workers), never from the embedding API."""
+    import gc
+
+    gc.freeze()
 
 
 def _score_chunk(items: list) -> list:

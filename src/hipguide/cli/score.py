@@ -54,7 +54,7 @@ def score(paths, fmt, output, explain, quiet, summary, jobs, unscreened, kb):
     per row; see `hipguide questionnaire` and `hipguide schema --format csv-template`."""
     import contextlib
 
-    from ..batch import INTERNAL, cpu_count, score_paths
+    from ..batch import INTERNAL, cpu_count, freeze_long_lived, score_paths
     from ..intake import fhir as fhir_read
     from ..report.output import OutputError, check_output, open_output
     from ..report.safe_text import shown
@@ -72,6 +72,7 @@ def score(paths, fmt, output, explain, quiet, summary, jobs, unscreened, kb):
                    f"using {limit}.", err=True)
         jobs = limit
     worker = load_kb_or_exit(kb)
+    freeze_long_lived()
     if unscreened is not None:
         worker.policy["withhold_unscreened"] = unscreened == "withhold"
     fhir_read.use_kb(kb)  # FHIR responses answer this knowledge base's questionnaire
