@@ -24,15 +24,14 @@ from collections.abc import Iterable, Iterator
 from pathlib import Path
 
 from .engine import Assessor, invalid_report
-from .intake.prescan import split_units
 from .intake.reading import (
     Record,
     _stem,
     default_id,
     expand,
     file_records,
+    file_units,
     is_yaml,
-    read_text,
     records_from_text,
     records_from_units,
 )
@@ -41,7 +40,8 @@ from .report.model import Report
 
 INTERNAL = "internal error in hipguide"
 
-AUTO_PARALLEL_MIN = 300   # input files: below this, --jobs defaults to 1
+AUTO_PARALLEL_MIN = 300   # input files: below this, --jobs defaults to 1 ...
+AUTO_PARALLEL_BYTES = 256 * 1024   # ... unless a YAML file is this large (~500 documents)
 # Input files per task sent to a worker.  A chunk's reports come back as one
 # pickled message; kept under a pipe's 64 KiB, it arrives in one read.  With 32
 # files (~125 KiB) the parent's heap fragmented and grew with the batch: peak
@@ -87,7 +87,8 @@ def score_paths(worker: Assessor, paths: Iterable[str], jobs: int | None = None,
     """(record, report) for every intake in paths, in input order, streamed.
 
     ``jobs`` worker processes (None: the number of cores when there are at
-    least AUTO_PARALLEL_MIN input files, else 1).  ``kb`` is the knowledge-base
+    least AUTO_PARALLEL_MIN input files or a YAML file of AUTO_PARALLEL_BYTES,
+    else 1).  ``kb`` is the knowledge-base
     root the workers load when they cannot inherit ``worker`` (no 'fork').
     ``notify(text)`` is told when a worker process died (its files are then
     scored again one at a time; a file that kills a worker again is reported as
@@ -95,7 +96,9 @@ def score_paths(worker: Assessor, paths: Iterable[str], jobs: int | None = None,
     files = expand(paths)
     if jobs is None:
         head = list(itertools.islice(files, AUTO_PARALLEL_MIN))
-        jobs = cpu_count() if len(head) >= AUTO_PARALLEL_MIN else 1
+        big = any(path is not None and is_yaml(name) and _size(path) >= AUTO_PARALLEL_BYTES
+                  for name, path in head)
+        jobs = cpu_count() if len(head) >= AUTO_PARALLEL_MIN or big else 1
         files = itertools.chain(head, files)
     if jobs <= 1:
         for name, path in files:
@@ -196,11 +199,10 @@ def _chunks(files: Iterator, size: int) -> Iterator[list]:
                 yield chunk
                 chunk = []
             continue
-        text, problem = read_text(name, path)
+        units, problem = file_units(name, path)
         if problem is not None:
             chunk.append(("records", [Record(_stem(name), name, 1, problems=[problem])]))
             continue
-        units = split_units(text)
         head = list(itertools.islice(units, 2))
         if not head:
             chunk.append(("records", list(records_from_text("", name))))
@@ -214,16 +216,20 @@ def _chunks(files: Iterator, size: int) -> Iterator[list]:
             if chunk:
                 yield chunk
             chunk = [("units", name, piece, many)]
-        del text, units
+        del units
     if chunk:
         yield chunk
 
 
-def _large(path: Path) -> bool:
+def _size(path: Path) -> int:
     try:
-        return path.stat().st_size >= SPLIT_BYTES
+        return path.stat().st_size
     except OSError:
-        return False  # the worker reports why it cannot be read
+        return 0  # the worker reports why it cannot be read
+
+
+def _large(path: Path) -> bool:
+    return _size(path) >= SPLIT_BYTES
 
 
 def _context():

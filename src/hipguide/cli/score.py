@@ -39,7 +39,8 @@ MAX_JOBS_PER_CORE = 4
               "intakes had each red flag, factor and recommendation.")
 @click.option("--jobs", "-j", type=click.IntRange(min=1), default=None,
               help="Worker processes (default: the number of cores for batches of "
-                   "300 or more files, else 1; at most 4 per core). Output is the same, "
+                   "300 or more files or a YAML file of 256 KB or more, else 1; at most "
+                   "4 per core). Output is the same, "
                    "in the same order, whatever the number.")
 @click.option("--unscreened", type=click.Choice(["advise", "withhold"]), default=None,
               help="When a warning-sign question was left unanswered: advise (list the "

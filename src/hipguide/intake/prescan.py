@@ -14,13 +14,14 @@ document is parsed on its own: a syntax error in one document costs only that
 document, a file of 50,000 documents is parsed one document at a time, and the
 parent process can hand a large file's documents to several workers.  (YAML
 forbids ``---``/``...`` at the start of a line inside a document's content, so
-the split is the parser's own.)
+the split is the parser's own.)  ``stream_units`` makes the same cut while
+reading a file line by line, for files too large to read whole.
 """
 
 from __future__ import annotations
 
 import re
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 
 import yaml
@@ -71,6 +72,7 @@ class Unit:
     index: int          # 1-based document number in the file
     line: int
     text: str | None
+    problem: tuple | None = None   # (message, 0-based line): why the text cannot be read
 
 
 def _lines(text: str, odd: bool) -> int:
@@ -121,3 +123,69 @@ def split_units(text: str, max_documents: int = MAX_DOCUMENTS) -> Iterator[Unit]
 
 def _has_directive(piece: str) -> bool:
     return any(row.startswith("%") for row in piece.splitlines())
+
+
+_LINE_MARKER = re.compile(rb"(---|\.\.\.)(?:[ \t\r\n]|$)")
+
+
+def stream_units(lines: Iterable[bytes], max_chars: int,
+                 max_documents: int = MAX_DOCUMENTS) -> Iterator[Unit]:
+    """``split_units`` for a stream read one line (``\n``) at a time, so that memory
+    holds one document, not the file.  A document longer than ``max_chars`` is
+    cut just past the limit (so the parser's size check refuses it) and the
+    rest of it skipped.  Each document is decoded on its own: one that is not
+    UTF-8 text, or holds NUL bytes, carries that ``problem`` and costs only
+    itself.
+    Only ``\n`` ends a line here: the whole-text split also knows ``\r``, NEL,
+    LS and PS."""
+    index = 0
+    line = 0              # the 0-based line the pending piece starts on
+    count = 0             # lines read so far
+    pending: list = []
+    size = 0
+
+    def take():
+        nonlocal pending, size, line, index
+        data = b"".join(pending)
+        if index == 0 and not line:
+            data = data.removeprefix(b"\xef\xbb\xbf")   # a BOM at the start of the file
+        problem = None
+        if b"\x00" in data:
+            problem = ("binary data (NUL bytes): not a text document",
+                       line + data[:data.index(b"\x00")].count(b"\n"))
+        try:
+            text = data.decode("utf-8")
+        except UnicodeDecodeError as exc:
+            text = data.decode("utf-8", "replace")
+            problem = problem or (f"not UTF-8 text: byte 0x{data[exc.start]:02x} cannot be "
+                                  "decoded; save the file as UTF-8",
+                                  line + data[:exc.start].count(b"\n"))
+        if problem is None and not text.startswith("---") and _CONTENT.search(text) is None:
+            return None   # comments/directives only: they go with the next document
+        index += 1
+        unit = Unit(index, line, text if index <= max_documents else None, problem)
+        pending, size, line = [], 0, count
+        return unit
+
+    for raw in lines:
+        marker = _LINE_MARKER.match(raw)
+        if marker and marker.group(1) == b"---" and pending:
+            unit = take()
+            if unit is not None:
+                yield unit
+                if unit.text is None:
+                    return
+        if size <= max_chars:
+            pending.append(raw)
+            size += len(raw)
+        count += 1
+        if marker and marker.group(1) == b"...":
+            unit = take()
+            if unit is not None:
+                yield unit
+                if unit.text is None:
+                    return
+    if pending:
+        unit = take()
+        if unit is not None:
+            yield unit

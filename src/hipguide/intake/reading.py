@@ -5,10 +5,12 @@ one broken file never hides the good ones beside it.  A file's documents are
 read one at a time (``file_records`` is a generator), so memory does not grow
 with the number of documents in a file.
 
-Limits: one document (and a single-document file) at most MAX_FILE_BYTES; one
-file or standard input at most MAX_STREAM_BYTES; at most
-``prescan.MAX_DOCUMENTS`` documents per file (the rest: one record saying they
-were not read).
+Limits: one document (and a single-document file) at most MAX_FILE_BYTES; a
+FHIR or CSV file at most MAX_STREAM_BYTES (read whole); a YAML file or standard
+input up to MAX_STREAM_BYTES is read whole, a larger one (up to
+MAX_YAML_STREAM_BYTES) is read line by line, one document at a time, so memory
+does not grow with it; at most ``prescan.MAX_DOCUMENTS`` documents per file (the
+rest: one record saying they were not read).
 """
 
 from __future__ import annotations
@@ -23,11 +25,14 @@ from pathlib import Path
 
 from ..problems import Problem, format_path
 from . import contract as schema
-from .prescan import Unit, split_units
+from .prescan import Unit, split_units, stream_units
 from .yamlload import Document, parse_units
 
 MAX_FILE_BYTES = 1_000_000        # one intake document
-MAX_STREAM_BYTES = 10_000_000     # one file (of many documents) or standard input
+MAX_STREAM_BYTES = 10_000_000     # a file read whole (FHIR, CSV; YAML up to this size)
+# a YAML file or standard input read a document at a time: 100,000 documents of
+# ~5 KB; beyond it, the rest is reported as not read
+MAX_YAML_STREAM_BYTES = 500_000_000
 SUFFIXES = (".yaml", ".yml", ".json", ".csv")
 _ID = schema.SCHEMA.fields["id"]
 
@@ -119,6 +124,11 @@ def read_text(name: str, path: Path | None, limit: int = MAX_STREAM_BYTES,
     if len(data) > limit:
         return None, Problem(name, f"input is over the {limit:,}-byte limit for one "
                                    f"{what}; not read")
+    return decode(name, data)
+
+
+def decode(name: str, data: bytes) -> tuple[str | None, Problem | None]:
+    """A whole file's bytes as text, or why they are not text."""
     if b"\x00" in data:
         return None, Problem(name, "binary data (NUL bytes): not a text file")
     try:
@@ -156,13 +166,7 @@ def records_from_text(text: str, name: str) -> Iterator[Record]:
     if reader is not None:
         yield from reader(text, name)
         return
-    units = split_units(text)
-    head = list(itertools.islice(units, 2))
-    if not head:
-        yield Record(_stem(name), name, 1, problems=[Problem(
-            name, "empty file: no intake documents", line=1)])
-        return
-    yield from records_from_units(itertools.chain(head, units), name, many=len(head) > 1)
+    yield from yaml_records(split_units(text), name)
 
 
 def is_yaml(name: str) -> bool:
@@ -226,11 +230,111 @@ def file_records(name: str, path: Path | None, text: str | None = None) -> Itera
     """The records of one input file (as ``expand`` names it), one at a time;
     ``text``, when given, is its already-read content."""
     if text is None:
-        text, problem = read_text(name, path)
+        if is_yaml(name):
+            units, problem = file_units(name, path)
+            if problem is None:
+                yield from yaml_records(units, name)
+                return
+        else:
+            text, problem = read_text(name, path)
         if problem is not None:
             yield Record(_stem(name), name, 1, problems=[problem])
             return
     yield from records_from_text(text, name)
+
+
+def file_units(name: str, path: Path | None) -> tuple[Iterator[Unit] | None, Problem | None]:
+    """A YAML file's (or standard input's) documents, one at a time, or the one
+    problem that stops it being read.  Up to MAX_STREAM_BYTES the text is read
+    whole and split (``split_units``); a larger file is read line by line
+    (``stream_units``), up to MAX_YAML_STREAM_BYTES."""
+    if path is None:
+        if sys.stdin is None:
+            return None, Problem(name, "standard input is closed: nothing to read")
+        try:
+            data = sys.stdin.buffer.read(MAX_STREAM_BYTES + 1)
+        except (OSError, ValueError) as exc:
+            return None, Problem(name, f"cannot read: {getattr(exc, 'strerror', None) or exc}")
+        if len(data) > MAX_STREAM_BYTES:
+            return _streamed(name, _joined(data, sys.stdin.buffer)), None
+        text, problem = decode(name, data)
+        return (split_units(text) if problem is None else None), problem
+    try:
+        info = path.stat()
+    except OSError:
+        info = None   # read_text says why
+    if info is not None and stat.S_ISREG(info.st_mode) and \
+            MAX_STREAM_BYTES < info.st_size <= MAX_YAML_STREAM_BYTES:
+        try:
+            handle = path.open("rb")
+        except OSError as exc:
+            return None, Problem(name, "permission denied: the file cannot be read"
+                                 if isinstance(exc, PermissionError) else
+                                 f"cannot read: {exc.strerror or exc}")
+        return _streamed(name, _closing_lines(handle)), None
+    text, problem = read_text(name, path, MAX_YAML_STREAM_BYTES
+                              if info is not None and info.st_size > MAX_STREAM_BYTES
+                              else MAX_STREAM_BYTES)
+    return (split_units(text) if problem is None else None), problem
+
+
+def _closing_lines(handle) -> Iterator[bytes]:
+    with handle:
+        yield from handle
+
+
+def _joined(first: bytes, rest) -> Iterator[bytes]:
+    """The lines of ``first`` followed by those of the stream ``rest``."""
+    tail = b""
+    for line in first.splitlines(keepends=True):
+        if line.endswith(b"\n"):
+            yield line
+        else:
+            tail = line
+    for line in rest:
+        if tail:
+            line, tail = tail + line, b""
+        yield line
+    if tail:
+        yield tail
+
+
+def _streamed(name: str, lines: Iterator[bytes]) -> Iterator[Unit]:
+    """stream_units over lines, stopped at MAX_YAML_STREAM_BYTES (a file that grew
+    while it was read, or an endless standard input): one last Unit says so."""
+    read = 0
+    over = False
+
+    def capped():
+        nonlocal read, over
+        for line in lines:
+            read += len(line)
+            if read > MAX_YAML_STREAM_BYTES:
+                over = True
+                return
+            yield line
+
+    units = stream_units(capped(), MAX_FILE_BYTES)
+    last = None
+    for unit in units:
+        last = unit
+        yield unit
+    if over:
+        index = last.index + 1 if last is not None else 1
+        line = last.line if last is not None else 0
+        yield Unit(index, line, None, (f"input is over the {MAX_YAML_STREAM_BYTES:,}-byte "
+                                       "limit for one intake file; the rest was not read", line))
+
+
+def yaml_records(units: Iterator[Unit], name: str) -> Iterator[Record]:
+    """The records of a YAML stream's documents (an empty stream: one record
+    saying so)."""
+    head = list(itertools.islice(units, 2))
+    if not head:
+        yield Record(_stem(name), name, 1, problems=[Problem(
+            name, "empty file: no intake documents", line=1)])
+        return
+    yield from records_from_units(itertools.chain(head, units), name, many=len(head) > 1)
 
 
 def records(paths: Iterable[str]) -> Iterator[Record]:

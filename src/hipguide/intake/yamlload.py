@@ -215,6 +215,8 @@ def _parse_unit(unit: Unit, source: str, max_chars: int | None) -> Document:
         doc.problems.append(Problem(source, message, line=line, column=column, document=index))
         return doc
 
+    if unit.problem is not None:
+        return refuse(unit.problem[0], unit.problem[1] + 1)
     if text is None:
         return refuse(f"this document and the ones after it were not read: at most "
                       f"{MAX_DOCUMENTS:,} documents are read from one file; split the file",
