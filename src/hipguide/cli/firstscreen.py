@@ -27,19 +27,10 @@ KEEP = 16          # first screens remembered (one per knowledge base and --save
 
 
 def kb_root(kb) -> str:
-    """The folder holding rules/ and knowledge/, as ``kb.knowledge.default_root``
-    finds it (repeated here, with os.path alone, so that the key is computed
-    before that module and pathlib are imported; tests/test_ask_start.py checks
-    that the two agree)."""
-    if kb:
-        return str(kb)
-    env = os.environ.get("HIPGUIDE_KB")
-    if env:
-        return env
-    package = os.path.dirname(os.path.dirname(os.path.realpath(__file__)))   # hipguide/
-    if all(os.path.isdir(os.path.join(package, d)) for d in ("rules", "knowledge")):
-        return package
-    return os.path.dirname(os.path.dirname(package))                        # the checkout
+    """The folder holding rules/ and knowledge/, found as the loader finds it."""
+    from ..kb.location import root_path
+
+    return root_path(kb)
 
 
 def _cache_path() -> str | None:

@@ -6,7 +6,6 @@ intake is scored; nothing half-checked reaches the engine.
 
 from __future__ import annotations
 
-import os
 import re
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -16,8 +15,8 @@ from ..intake.contract import AnyValue, Boolean, Choice, Invalid, ListOf, Mappin
 from ..intake.yamlload import parse_documents
 from ..problems import Problem, format_path
 from . import conditions as cl
+from .location import root_path
 
-ENV_VAR = "HIPGUIDE_KB"
 URGENCIES = ("emergency", "same_day", "urgent", "soon")
 SEEDS = ("000_ffaf38f0ebcc81d3.txt", "002_1072cfd83fa0929a.txt")
 STANDARD = "standard physiotherapy practice"
@@ -295,14 +294,8 @@ class KnowledgeBase:
 
 def default_root() -> Path:
     """The folder holding rules/ and knowledge/: $HIPGUIDE_KB, the installed
-    package, or the source checkout."""
-    env = os.environ.get(ENV_VAR)
-    if env:
-        return Path(env)
-    package = Path(__file__).resolve().parents[1]   # hipguide/
-    if (package / "rules").is_dir() and (package / "knowledge").is_dir():
-        return package
-    return package.parents[1]                        # the source checkout
+    package, or the source checkout (``location.root_path``)."""
+    return Path(root_path())
 
 
 class _Reader:
