@@ -59,9 +59,21 @@ def too_deep(text: str, limit: int = PRESCAN_DEPTH):
                     return mark.line + 1, mark.column + 1
             elif isinstance(event, _ENDS):
                 depth -= 1
-    except yaml.YAMLError:
+    except yaml.YAMLError as exc:
+        # newer libyaml (PyYAML 6.0.4 wheels) stops at its own nesting limit while
+        # scanning ahead, before we see the event that crosses ours
+        if parser_depth_limit(exc):
+            mark = exc.problem_mark
+            return mark.line + 1, mark.column + 1
         return None
     return None
+
+
+def parser_depth_limit(exc: yaml.YAMLError) -> bool:
+    """True when exc is the parser's own nesting-depth limit (libyaml 0.2.5+), which
+    is our "nested too deep", not a syntax error."""
+    problem = getattr(exc, "problem", None) or ""
+    return "nesting depth" in problem and getattr(exc, "problem_mark", None) is not None
 
 
 @dataclass(frozen=True)

@@ -17,7 +17,7 @@ import yaml
 from yaml.constructor import SafeConstructor
 
 from ..problems import Problem
-from .prescan import MAX_DOCUMENTS, Unit, split_units, too_deep
+from .prescan import MAX_DOCUMENTS, Unit, parser_depth_limit, split_units, too_deep
 
 Loader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 
@@ -233,6 +233,8 @@ def _parse_unit(unit: Unit, source: str, max_chars: int | None) -> Document:
         nodes = list(itertools.islice(yaml.compose_all(text, Loader=Loader), 2))
     except yaml.MarkedYAMLError as exc:
         line, col = _pos(exc.problem_mark, unit.line)
+        if parser_depth_limit(exc):
+            return refuse(f"nested more than {MAX_DEPTH} levels deep", line, col)
         problem = exc.problem or str(exc)
         context = f" ({exc.context})" if exc.context else ""
         return refuse(f"YAML syntax error: {problem}{context}", line, col)
