@@ -24,9 +24,11 @@ MAX_JOBS_PER_CORE = 4
 @click.command()
 @click.argument("paths", nargs=-1, required=True)
 @click.option("--format", "fmt",
-              type=click.Choice(["text", "json", "jsonl", "yaml", "csv", "html"]),
+              type=click.Choice(["text", "json", "jsonl", "yaml", "csv", "html", "parquet"]),
               default="text", show_default=True,
-              help="Output format; html is a printable handout, one page per intake.")
+              help="Output format; html is a printable handout, one page per intake; "
+                   "parquet a table, a row per report (needs the scale extra). An "
+                   "--output name ending in .gz is written gzip-compressed.")
 @click.option("--output", "-o", default=None, metavar="FILE",
               help="Write the reports to FILE (atomically) instead of standard output. "
                    "Checked before scoring: not an input, not a directory, in a folder "
@@ -62,6 +64,12 @@ def score(paths, fmt, output, explain, quiet, summary, jobs, unscreened, kb):
     from ..report.writers import Writer
     from .tally import Tally
 
+    if fmt == "parquet":
+        from ..intake.bulk import NO_PYARROW, parquet_module
+
+        if parquet_module() is None:
+            click.echo(f"hipguide: --format parquet: {NO_PYARROW}", err=True)
+            sys.exit(EXIT_USAGE)
     try:  # before any work: a run that cannot write its report does not start
         target = check_output(output, paths)
     except OutputError as exc:
@@ -85,12 +93,16 @@ def score(paths, fmt, output, explain, quiet, summary, jobs, unscreened, kb):
         click.echo(f"hipguide: {text}", err=True)
 
     try:
-        with open_output(target) as stream, \
+        with open_output(target, binary=fmt == "parquet") as stream, \
                 contextlib.closing(score_paths(worker, paths, jobs, kb, notify)) as scored:
             if fmt == "html":
                 from ..report.html import HtmlWriter
 
                 writer = HtmlWriter(stream, worker.kb)
+            elif fmt == "parquet":
+                from ..report.parquet import ParquetWriter
+
+                writer = ParquetWriter(stream, explain)
             else:
                 writer = Writer(stream, fmt, explain)
             writer.begin()
