@@ -49,8 +49,12 @@ MAX_JOBS_PER_CORE = 4
                    "unchecked signs and ask the person to confirm none applies; the default "
                    "unless knowledge/meta.yaml says otherwise) or withhold (give no exercises "
                    "until they are answered).")
+@click.option("--dask", "dask", default=None, metavar="ADDRESS",
+              help="Score on a Dask cluster (needs the scale extra): 'local' starts one "
+                   "worker process per core; tcp://HOST:PORT uses a running scheduler, "
+                   "whose workers have hipguide installed. Same reports, same order.")
 @KB_OPTION
-def score(paths, fmt, output, explain, quiet, summary, jobs, unscreened, kb):
+def score(paths, fmt, output, explain, quiet, summary, jobs, unscreened, dask, kb):
     """Assess intake files: PATHS are files, directories (every *.yaml, *.yml,
     *.json, *.csv below, sorted) or - for standard input (YAML). *.json files are
     FHIR R4 QuestionnaireResponses (or a Bundle of them), *.csv sheets one intake
@@ -58,6 +62,7 @@ def score(paths, fmt, output, explain, quiet, summary, jobs, unscreened, kb):
     import contextlib
 
     from ..batch import INTERNAL, cpu_count, freeze_long_lived, score_paths
+    from ..distributed import DaskUnavailable
     from ..intake import fhir as fhir_read
     from ..report.output import OutputError, check_output, open_output
     from ..report.safe_text import shown
@@ -80,6 +85,10 @@ def score(paths, fmt, output, explain, quiet, summary, jobs, unscreened, kb):
         click.echo(f"hipguide: --jobs {jobs} is more than {MAX_JOBS_PER_CORE} per core; "
                    f"using {limit}.", err=True)
         jobs = limit
+    if dask is not None and jobs is not None:
+        click.echo("hipguide: --jobs and --dask do not go together (the cluster's workers "
+                   "do the work); give one.", err=True)
+        sys.exit(EXIT_USAGE)
     worker = load_kb_or_exit(kb)
     freeze_long_lived()
     if unscreened is not None:
@@ -93,8 +102,14 @@ def score(paths, fmt, output, explain, quiet, summary, jobs, unscreened, kb):
         click.echo(f"hipguide: {text}", err=True)
 
     try:
+        if dask is not None:
+            from ..distributed import score_dask
+
+            batch = score_dask(worker, paths, dask, kb)
+        else:
+            batch = score_paths(worker, paths, jobs, kb, notify)
         with open_output(target, binary=fmt == "parquet") as stream, \
-                contextlib.closing(score_paths(worker, paths, jobs, kb, notify)) as scored:
+                contextlib.closing(batch) as scored:
             if fmt == "html":
                 from ..report.html import HtmlWriter
 
@@ -123,6 +138,9 @@ def score(paths, fmt, output, explain, quiet, summary, jobs, unscreened, kb):
             else "the report is incomplete"
         click.echo(f"\nhipguide: {interrupted_word(exc)}; {written}.", err=True)
         sys.exit(interrupted_code(exc))
+    except DaskUnavailable as exc:
+        click.echo(f"hipguide: --dask {shown(dask)}: {exc}", err=True)
+        sys.exit(EXIT_USAGE)
     except BrokenPipeError:  # e.g. piped into head: stop quietly
         quiet_broken_pipe()
         sys.exit(EXIT_INVALID)
