@@ -75,6 +75,10 @@ def score(paths, fmt, output, explain, quiet, summary, jobs, unscreened, dask, k
         if parquet_module() is None:
             click.echo(f"hipguide: --format parquet: {NO_PYARROW}", err=True)
             sys.exit(EXIT_USAGE)
+        if output is None and sys.stdout.isatty():
+            click.echo("hipguide: --format parquet is binary: give --output FILE.parquet "
+                       "(or redirect standard output to a file).", err=True)
+            sys.exit(EXIT_USAGE)
     try:  # before any work: a run that cannot write its report does not start
         target = check_output(output, paths)
     except OutputError as exc:
