@@ -47,8 +47,12 @@ def connect(address: str):
     if address == "local":
         from .batch import cpu_count
 
-        cluster = LocalCluster(n_workers=cpu_count(), threads_per_worker=1, processes=True,
-                               dashboard_address=None, silence_logs=logging.ERROR)
+        try:
+            cluster = LocalCluster(n_workers=cpu_count(), threads_per_worker=1,
+                                   processes=True, dashboard_address=None,
+                                   silence_logs=logging.ERROR)
+        except Exception as exc:  # noqa: BLE001 - distributed raises several kinds
+            raise DaskUnavailable(f"cannot start a local Dask cluster: {exc}") from None
         return Client(cluster), cluster
     try:
         return Client(address, timeout="20s"), None
