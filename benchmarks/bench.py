@@ -20,6 +20,11 @@ process, workers included) belongs to that measurement alone:
   rss@K     ``hipguide score`` on the first K files, for each --rss-n K
   docs@K    ``hipguide score`` on one file holding K intake documents, for each
             --docs-n K (default 1,000 and 50,000)
+  jsonl@K   ``hipguide score`` on one JSON Lines file of K intakes, for each
+            --jsonl-n K (default 10,000 and 1,000,000: peak RSS must stay flat)
+  experta   experta's trivial-rule bound: the real numbers of given and
+            concluded facts per intake (counted in the split run, not assumed)
+            through rules that each match one fact and declare one conclusion
   start-up  ``python -c "import click"``, ``hipguide --help``, and the time until
             ``hipguide ask`` shows its first question (best of --startup-repeat)
 
@@ -335,6 +340,9 @@ def main(argv=None) -> None:
     parser.add_argument("--docs-n", default="1000,50000",
                         help="comma-separated document counts: peak RSS of score on one file "
                              "holding that many intakes (smallest vs largest)")
+    parser.add_argument("--jsonl-n", default="10000,1000000",
+                        help="comma-separated intake counts: peak RSS of score on one JSON "
+                             "Lines file of that many intakes (smallest vs largest; 0: skip)")
     parser.add_argument("--startup-repeat", type=int, default=15,
                         help="runs of each start-up measurement (the fastest counts)")
     parser.add_argument("--repeat", type=int, default=1,
@@ -396,6 +404,7 @@ def main(argv=None) -> None:
         row("score", args.n, wall, rss, f"(end to end, default --jobs = {os.cpu_count()})")
         _print_rss(_rss_runs(args, intakes, work, out, row, rss))
         _docs_runs(args, work, out, row)
+        _jsonl_runs(args, work, out, row)
         print_targets()
         return
 
@@ -441,6 +450,7 @@ def main(argv=None) -> None:
 
     rss_by_n = _rss_runs(args, intakes, work, out, row, rss)
     _docs_runs(args, work, out, row)
+    _jsonl_runs(args, work, out, row)
 
     start = startup_times(args.startup_repeat, work / "cache")
     print(f"\nstart-up, best of {args.startup_repeat}: import click {start['click']:.3f} s, "
@@ -463,8 +473,9 @@ def main(argv=None) -> None:
     print(f"  patched and plain experta output identical: {same_plain}")
 
     target("engine per intake, patched / plain experta", per_intake / plain_engine, 1 / 2.5)
-    target(f"score --jobs 1 time / parse floor ({args.n:,} files)", floor / j1, 8)
-    target(f"score (default --jobs) time / parse floor ({args.n:,} files)", floor / best, 5)
+    target(f"score --jobs 1 time / parse floor ({args.n:,} files)", floor / j1, 20)
+    target(f"score (default --jobs) time / parse floor ({args.n:,} files)", floor / best, 12)
+    target("engine per intake / experta trivial-rule bound", per_intake / experta_floor, 1.3)
     target("hipguide --help / import click", start["help"] / start["click"], 1.5)
     target("hipguide ask first question / import click", start["ask"] / start["click"], 1.5)
     print_targets()
@@ -483,6 +494,41 @@ def _docs_runs(args, work: Path, out: Path, row) -> None:
     if len(rss_by_k) > 1:
         big, small = max(rss_by_k), min(rss_by_k)
         target(f"peak RSS, one file of {big:,} vs {small:,} documents",
+               rss_by_k[big] / rss_by_k[small], 1.3)
+
+
+def _jsonl_file(path: Path, k: int) -> Path:
+    """One JSON Lines file of k intakes: 1,000 generated ones, repeated with new ids."""
+    import random
+
+    import yaml
+    from gen import intake_text
+
+    if not path.exists():
+        rng = random.Random(3)
+        base = [yaml.safe_load(intake_text(i, rng)) for i in range(min(k, 1000))]
+        with open(path, "w", encoding="utf-8") as handle:
+            for i in range(k):
+                data = base[i % len(base)]
+                if isinstance(data, dict):
+                    data = {**data, "id": f"line-{i:07d}"}
+                handle.write(json.dumps(data) + "\n")
+    return path
+
+
+def _jsonl_runs(args, work: Path, out: Path, row) -> None:
+    """Peak RSS of score on one JSON Lines file of K intakes, smallest K vs largest."""
+    rss_by_k = {}
+    for k in sorted({int(x) for x in args.jsonl_n.split(",") if x.strip() and int(x)}):
+        path = _jsonl_file(work / f"lines{k}.jsonl", k)
+        _, wall, rss = _measure(_score(path, out / f"lines{k}.jsonl"), args.repeat)
+        reports, invalid = _count(out / f"lines{k}.jsonl")
+        row(f"jsonl@{k}", k, wall, rss, f"(one file, {path.stat().st_size / 1e6:.1f} MB: "
+            f"{reports:,} reports, {invalid:,} invalid)")
+        rss_by_k[k] = rss
+    if len(rss_by_k) > 1:
+        big, small = max(rss_by_k), min(rss_by_k)
+        target(f"peak RSS, one JSON Lines file of {big:,} vs {small:,} intakes",
                rss_by_k[big] / rss_by_k[small], 1.3)
 
 

@@ -6,6 +6,7 @@ builds its engine and runs it under the same set of patches.
 
 from __future__ import annotations
 
+import itertools
 import os
 import re
 import subprocess
@@ -245,8 +246,38 @@ def _broken_variants() -> dict:
         if value or value is None or type(value) not in X._PLAIN:
             P["fact_setitem"].replacement(self, key, value)
 
+    def fact_init(self, *args, **kwargs):  # "sparse facts": a False field is left out
+        P["fact_init"].replacement(self, *args, **{k: v for k, v in kwargs.items()
+                                                    if v is not False})
+
+    def factlist_declare(self, fact):  # the duplicate check compares field names only
+        if any(frozenset(f) == frozenset(fact) and type(f) is type(fact)
+               for f in self.values()):
+            return None
+        return P["factlist_declare"].replacement(self, fact)
+
+    def engine_declare(self, *facts):  # off by one: the first fact is never declared
+        return P["engine_declare"].replacement(self, *facts[1:])
+
+    hashes = itertools.count()
+
+    def rule_hash(self):  # the cache is never stored: a new hash each time
+        return next(hashes)
+
+    def activation_hash(self):  # by identity: an equal activation is not found again
+        return id(self)
+
+    def conflict_set_record(self, token):  # forgets to remember the token's info
+        memory = self.memory
+        self.memory = set()
+        try:
+            P["conflict_set_record"].replacement(self, token)
+        finally:
+            self.memory = memory
+
     variants = dict(locals())
     variants.pop("P")
+    variants.pop("hashes")
     return variants
 
 
@@ -256,7 +287,9 @@ BROKEN = _broken_variants()
 @pytest.mark.parametrize("name", list(X.PATCHES))
 def test_a_broken_variant_of_each_patch_is_caught(name):
     assert name in BROKEN, f"patch {name!r} has no broken variant in {__file__}"
-    broken = outcomes(ALL, SAMPLE, {name: BROKEN[name]})
+    # fact_init fills plain values without __setitem__: fact_setitem's bug shows without it
+    names = tuple(n for n in ALL if n != "fact_init") if name == "fact_setitem" else ALL
+    broken = outcomes(names, SAMPLE, {name: BROKEN[name]})
     assert broken != PLAIN_SAMPLE
 
 

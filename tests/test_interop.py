@@ -367,7 +367,7 @@ def _intakes():
 
 
 def _score_partition(partition):
-    return list(hipguide.assess_records(partition, as_dict=True))
+    return list(hipguide.assess_records(partition, as_dict=True, explain=True))
 
 
 def test_assess_records_on_dask_processes_matches_assess():

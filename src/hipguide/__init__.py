@@ -34,9 +34,10 @@ def assess_files(paths, *, kb=None):
         yield report
 
 
-def assess_records(records, *, kb=None, as_dict=False):
-    """Yield a Report (or plain dict) per intake mapping, in order, building the
-    rule engine once per process: for a Dask partition or Spark mapPartitions."""
+def assess_records(records, *, kb=None, as_dict=False, explain=False):
+    """Yield a Report (or plain dict, shaped as ``score --format jsonl``; each
+    finding's basis only with ``explain``) per intake mapping, in order, building
+    the rule engine once per process: for a Dask partition or Spark mapPartitions."""
     from .records import assess_records as _assess_records
 
-    return _assess_records(records, kb=kb, as_dict=as_dict)
+    return _assess_records(records, kb=kb, as_dict=as_dict, explain=explain)

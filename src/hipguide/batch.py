@@ -24,6 +24,7 @@ from collections.abc import Iterable, Iterator
 from pathlib import Path
 
 from .engine import Assessor, invalid_report
+from .intake.bulk import is_bulk
 from .intake.reading import (
     Record,
     _stem,
@@ -96,8 +97,8 @@ def score_paths(worker: Assessor, paths: Iterable[str], jobs: int | None = None,
     files = expand(paths)
     if jobs is None:
         head = list(itertools.islice(files, AUTO_PARALLEL_MIN))
-        big = any(path is not None and is_yaml(name) and _size(path) >= AUTO_PARALLEL_BYTES
-                  for name, path in head)
+        big = any(path is not None and (is_yaml(name) or is_bulk(name))
+                  and _size(path) >= AUTO_PARALLEL_BYTES for name, path in head)
         jobs = cpu_count() if len(head) >= AUTO_PARALLEL_MIN or big else 1
         files = itertools.chain(head, files)
     if jobs <= 1:
@@ -193,6 +194,15 @@ def _chunks(files: Iterator, size: int) -> Iterator[list]:
     documents spread over the workers and no result message grows with it."""
     chunk: list = []
     for name, path in files:
+        if path is not None and is_bulk(name) and _large(path):
+            # a bulk file (JSON Lines, Parquet, gzip) is read here as a stream, and
+            # its records go to the workers ``size`` at a time
+            records = file_records(name, path)
+            while piece := list(itertools.islice(records, size)):
+                if chunk:
+                    yield chunk
+                chunk = [("records", piece)]
+            continue
         if path is not None and (not is_yaml(name) or not _large(path)):
             chunk.append(("file", name, path))  # FHIR and CSV files go whole
             if len(chunk) >= size:

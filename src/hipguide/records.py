@@ -14,8 +14,11 @@ from collections.abc import Mapping as AnyMapping
 SOURCE = "<records>"
 
 
-def assess_records(records: Iterable, *, kb=None, as_dict: bool = False) -> Iterator:
-    """Yield one Report (or its ``as_dict()``) per intake mapping, in order.
+def assess_records(records: Iterable, *, kb=None, as_dict: bool = False,
+                   explain: bool = False) -> Iterator:
+    """Yield one Report (or, with ``as_dict``, its data) per intake mapping, in
+    order.  The data has the shape of ``score --format jsonl``: each finding's
+    ``basis`` (the rules and facts behind it) only with ``explain``.
 
     A record's report id is its ``id``, else ``record-N`` (N counts from 1 in
     this iterable; give ids when records are spread over machines). A record
@@ -23,11 +26,12 @@ def assess_records(records: Iterable, *, kb=None, as_dict: bool = False) -> Iter
     an exception, and the records after it are still assessed."""
     from .api import assessor
     from .batch import report_for
+    from .report.writers import report_dict
 
     worker = assessor(kb)  # built once per process, then reused
     for n, mapping in enumerate(records, 1):
         report = report_for(worker, _record(mapping, n))
-        yield report.as_dict() if as_dict else report
+        yield report_dict(report, explain) if as_dict else report
 
 
 def _record(mapping, n: int):

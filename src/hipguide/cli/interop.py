@@ -114,9 +114,14 @@ def _as_data(form) -> dict:
 
 @click.command()
 @click.argument("paths", nargs=-1, required=True)
-@click.option("--to", "target", type=click.Choice(["fhir", "csv", "yaml"]), required=True,
+@click.option("--to", "target", type=click.Choice(["fhir", "csv", "yaml", "jsonl", "parquet"]),
+              required=True,
               help="fhir: a QuestionnaireResponse (a Bundle of them for several intakes); "
-                   "csv: one sheet, a row per intake; yaml: intake documents.")
+                   "csv: one sheet, a row per intake; yaml: intake documents; jsonl: JSON "
+                   "Lines, an intake per line; parquet: the CSV sheet's columns, typed "
+                   '(needs pip install "hipguide[scale]"). jsonl and parquet are written '
+                   "as the intakes are read, so memory stays flat for any number. An "
+                   "--output name ending in .gz is written gzip-compressed.")
 @OUTPUT_OPTION
 @KB_OPTION
 def convert(paths, target, output, kb):
@@ -131,6 +136,8 @@ def convert(paths, target, output, kb):
     from ..intake.reading import records
 
     fhir_read.use_kb(kb)
+    if target in ("jsonl", "parquet"):
+        _convert_streamed(paths, target, output)
     good, bad = [], 0
     for record in records(paths):
         if record.problems:
@@ -147,6 +154,61 @@ def convert(paths, target, output, kb):
     click.echo(f"hipguide: {len(good)} intake(s) converted to {target}"
                + (f", {bad} invalid left out." if bad else "."), err=True)
     sys.exit(EXIT_INVALID if bad else EXIT_OK)
+
+
+def _convert_streamed(paths, target: str, output) -> None:
+    """convert --to jsonl or parquet: each intake written as it is read."""
+    from ..intake import bulk
+    from ..intake.reading import records
+    from ..report.output import OutputError, check_output, open_output
+
+    if target == "parquet" and bulk.parquet_module() is None:
+        click.echo(f"hipguide: {bulk.NO_PYARROW}", err=True)
+        sys.exit(EXIT_USAGE)
+    try:
+        checked = check_output(output, paths)
+    except OutputError as exc:
+        click.echo(f"hipguide: --output {output}: {exc}", err=True)
+        sys.exit(EXIT_USAGE)
+    counts = {"good": 0, "bad": 0}
+
+    def valid():
+        for record in records(paths):
+            if record.problems:
+                counts["bad"] += 1
+                for problem in record.problems:
+                    click.echo(str(problem), err=True)
+            else:
+                counts["good"] += 1
+                yield record
+
+    try:
+        with open_output(checked, binary=target == "parquet") as stream:
+            if target == "jsonl":
+                import json
+
+                for record in valid():
+                    stream.write(json.dumps(_plain_intake(record.intake, record.id),
+                                            ensure_ascii=False) + "\n")
+            else:
+                bulk.write_intakes_parquet((r.intake | {"id": r.id} for r in valid()),
+                                           stream)
+            if not counts["good"]:   # nothing to write: no file either
+                raise _NothingValid
+    except _NothingValid:
+        click.echo("hipguide: no valid intakes to convert.", err=True)
+        sys.exit(EXIT_INVALID)
+    except OSError as exc:
+        click.echo(f"hipguide: cannot write {output}: {exc.strerror or exc}", err=True)
+        sys.exit(EXIT_USAGE)
+    good, bad = counts["good"], counts["bad"]
+    click.echo(f"hipguide: {good} intake(s) converted to {target}"
+               + (f", {bad} invalid left out." if bad else "."), err=True)
+    sys.exit(EXIT_INVALID if bad else EXIT_OK)
+
+
+class _NothingValid(Exception):
+    pass
 
 
 def _converted(records: list, target: str, kb) -> str:

@@ -24,9 +24,11 @@ MAX_JOBS_PER_CORE = 4
 @click.command()
 @click.argument("paths", nargs=-1, required=True)
 @click.option("--format", "fmt",
-              type=click.Choice(["text", "json", "jsonl", "yaml", "csv", "html"]),
+              type=click.Choice(["text", "json", "jsonl", "yaml", "csv", "html", "parquet"]),
               default="text", show_default=True,
-              help="Output format; html is a printable handout, one page per intake.")
+              help="Output format; html is a printable handout, one page per intake; "
+                   "parquet a table, a row per report (needs the scale extra). An "
+                   "--output name ending in .gz is written gzip-compressed.")
 @click.option("--output", "-o", default=None, metavar="FILE",
               help="Write the reports to FILE (atomically) instead of standard output. "
                    "Checked before scoring: not an input, not a directory, in a folder "
@@ -47,8 +49,12 @@ MAX_JOBS_PER_CORE = 4
                    "unchecked signs and ask the person to confirm none applies; the default "
                    "unless knowledge/meta.yaml says otherwise) or withhold (give no exercises "
                    "until they are answered).")
+@click.option("--dask", "dask", default=None, metavar="ADDRESS",
+              help="Score on a Dask cluster (needs the scale extra): 'local' starts one "
+                   "worker process per core; tcp://HOST:PORT uses a running scheduler, "
+                   "whose workers have hipguide installed. Same reports, same order.")
 @KB_OPTION
-def score(paths, fmt, output, explain, quiet, summary, jobs, unscreened, kb):
+def score(paths, fmt, output, explain, quiet, summary, jobs, unscreened, dask, kb):
     """Assess intake files: PATHS are files, directories (every *.yaml, *.yml,
     *.json, *.csv below, sorted) or - for standard input (YAML). *.json files are
     FHIR R4 QuestionnaireResponses (or a Bundle of them), *.csv sheets one intake
@@ -56,12 +62,23 @@ def score(paths, fmt, output, explain, quiet, summary, jobs, unscreened, kb):
     import contextlib
 
     from ..batch import INTERNAL, cpu_count, freeze_long_lived, score_paths
+    from ..distributed import DaskUnavailable
     from ..intake import fhir as fhir_read
     from ..report.output import OutputError, check_output, open_output
     from ..report.safe_text import shown
     from ..report.writers import Writer
     from .tally import Tally
 
+    if fmt == "parquet":
+        from ..intake.bulk import NO_PYARROW, parquet_module
+
+        if parquet_module() is None:
+            click.echo(f"hipguide: --format parquet: {NO_PYARROW}", err=True)
+            sys.exit(EXIT_USAGE)
+        if output is None and sys.stdout.isatty():
+            click.echo("hipguide: --format parquet is binary: give --output FILE.parquet "
+                       "(or redirect standard output to a file).", err=True)
+            sys.exit(EXIT_USAGE)
     try:  # before any work: a run that cannot write its report does not start
         target = check_output(output, paths)
     except OutputError as exc:
@@ -72,6 +89,10 @@ def score(paths, fmt, output, explain, quiet, summary, jobs, unscreened, kb):
         click.echo(f"hipguide: --jobs {jobs} is more than {MAX_JOBS_PER_CORE} per core; "
                    f"using {limit}.", err=True)
         jobs = limit
+    if dask is not None and jobs is not None:
+        click.echo("hipguide: --jobs and --dask do not go together (the cluster's workers "
+                   "do the work); give one.", err=True)
+        sys.exit(EXIT_USAGE)
     worker = load_kb_or_exit(kb)
     freeze_long_lived()
     if unscreened is not None:
@@ -85,12 +106,22 @@ def score(paths, fmt, output, explain, quiet, summary, jobs, unscreened, kb):
         click.echo(f"hipguide: {text}", err=True)
 
     try:
-        with open_output(target) as stream, \
-                contextlib.closing(score_paths(worker, paths, jobs, kb, notify)) as scored:
+        if dask is not None:
+            from ..distributed import score_dask
+
+            batch = score_dask(worker, paths, dask, kb)
+        else:
+            batch = score_paths(worker, paths, jobs, kb, notify)
+        with open_output(target, binary=fmt == "parquet") as stream, \
+                contextlib.closing(batch) as scored:
             if fmt == "html":
                 from ..report.html import HtmlWriter
 
                 writer = HtmlWriter(stream, worker.kb)
+            elif fmt == "parquet":
+                from ..report.parquet import ParquetWriter
+
+                writer = ParquetWriter(stream, explain)
             else:
                 writer = Writer(stream, fmt, explain)
             writer.begin()
@@ -111,6 +142,9 @@ def score(paths, fmt, output, explain, quiet, summary, jobs, unscreened, kb):
             else "the report is incomplete"
         click.echo(f"\nhipguide: {interrupted_word(exc)}; {written}.", err=True)
         sys.exit(interrupted_code(exc))
+    except DaskUnavailable as exc:
+        click.echo(f"hipguide: --dask {shown(dask)}: {exc}", err=True)
+        sys.exit(EXIT_USAGE)
     except BrokenPipeError:  # e.g. piped into head: stop quietly
         quiet_broken_pipe()
         sys.exit(EXIT_INVALID)

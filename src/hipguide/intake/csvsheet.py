@@ -136,7 +136,7 @@ def _delimiter(first_line: str) -> str | None:
 
 
 def _stem(name: str) -> str:
-    return "stdin" if name == "<stdin>" else Path(name).stem
+    return "stdin" if name == "<stdin>" else Path(name.removesuffix(".gz")).stem
 
 
 def records_from_text(text: str, name: str) -> list:

@@ -71,7 +71,7 @@ def _join(*parts: str) -> str:
 
 
 def _stem(name: str) -> str:
-    return "stdin" if name == "<stdin>" else Path(name).stem
+    return "stdin" if name == "<stdin>" else Path(name.removesuffix(".gz")).stem
 
 
 def records_from_text(text: str, name: str) -> list:

@@ -33,7 +33,7 @@ MAX_STREAM_BYTES = 10_000_000     # a file read whole (FHIR, CSV; YAML up to thi
 # a YAML file or standard input read a document at a time: 100,000 documents of
 # ~5 KB; beyond it, the rest is reported as not read
 MAX_YAML_STREAM_BYTES = 500_000_000
-SUFFIXES = (".yaml", ".yml", ".json", ".csv")
+SUFFIXES = (".yaml", ".yml", ".json", ".csv", ".jsonl", ".parquet")  # and each + ".gz"
 _ID = schema.SCHEMA.fields["id"]
 
 
@@ -84,7 +84,8 @@ def _walk(directory: Path) -> Iterator[Path]:
         child = directory / name
         if is_dir:
             yield from _walk(child)
-        elif child.suffix in SUFFIXES:
+        elif child.suffix in SUFFIXES or (child.suffix == ".gz" and
+                                          Path(child.stem).suffix in SUFFIXES):
             yield child
 
 
@@ -150,12 +151,13 @@ def _directory_problem(path: Path) -> str:
         return "permission denied: this folder cannot be listed, so its files were not read"
     except OSError as exc:
         return f"this folder cannot be listed ({exc.strerror or exc}), so its files were not read"
-    return "no intake files (*.yaml, *.yml, *.json, *.csv) in this directory"
+    return ("no intake files (*.yaml, *.yml, *.json, *.csv, *.jsonl, *.parquet, or one of "
+            "them .gz) in this directory")
 
 
 @functools.lru_cache(maxsize=256)
 def _stem(name: str) -> str:
-    return "stdin" if name == "<stdin>" else Path(name).stem
+    return "stdin" if name == "<stdin>" else Path(name.removesuffix(".gz")).stem
 
 
 def records_from_text(text: str, name: str) -> Iterator[Record]:
@@ -171,7 +173,10 @@ def records_from_text(text: str, name: str) -> Iterator[Record]:
 
 def is_yaml(name: str) -> bool:
     """Whether a file is read as YAML documents (and may be split between workers)."""
-    return name == "<stdin>" or Path(name).suffix.lower() not in _READERS
+    from .bulk import is_bulk
+
+    return name == "<stdin>" or (Path(name).suffix.lower() not in _READERS
+                                 and not is_bulk(name))
 
 
 def _json_records(text: str, name: str) -> list[Record]:
@@ -229,6 +234,12 @@ def _record(doc: Document, name: str, many: bool) -> Record:
 def file_records(name: str, path: Path | None, text: str | None = None) -> Iterator[Record]:
     """The records of one input file (as ``expand`` names it), one at a time;
     ``text``, when given, is its already-read content."""
+    from .bulk import file_records as bulk_records
+    from .bulk import is_bulk
+
+    if text is None and path is not None and is_bulk(name):
+        yield from bulk_records(name, path)   # JSON Lines, Parquet, gzip: streamed
+        return
     if text is None:
         if is_yaml(name):
             units, problem = file_units(name, path)

@@ -62,7 +62,9 @@ try:
         W,
         watchers,
     )
+    from experta.activation import Activation  # noqa: E402
     from experta.agenda import Agenda  # noqa: E402
+    from experta.conditionalelement import ConditionalElement  # noqa: E402
     from experta.factlist import FactList  # noqa: E402
     from experta.matchers.rete import ReteMatcher  # noqa: E402
     from experta.matchers.rete.abstract import TwoInputNode  # noqa: E402
@@ -73,7 +75,7 @@ try:
         ConflictSetNode,
         FeatureTesterNode,
     )
-    from experta.matchers.rete.token import Token  # noqa: E402
+    from experta.matchers.rete.token import Token, TokenInfo  # noqa: E402
     from experta.strategies import DepthStrategy  # noqa: E402
     from experta.utils import freeze  # noqa: E402
 finally:
@@ -512,6 +514,191 @@ def _fact_setitem(self, key, value):
         _dict_setitem(self, key, value if type(value) in _PLAIN else freeze(value))
     else:
         raise RuntimeError("A fact can't be modified after declaration.")
+
+
+# --- declaring facts (issue 24) ---------------------------------------------------
+
+@_patch(Fact, "__init__")
+def _fact_init(self, *args, **kwargs):
+    """Build a fact with one dict update when every value is plain (str, int,
+    float, bool, None, tuple: what ``freeze`` returns unchanged), instead of
+    one ``__setitem__`` call (a fact-id lookup and a ``freeze`` dispatch) per
+    field.  Any other value goes through ``__setitem__`` as in experta; the
+    fields keep experta's order (positional first).  With ``factlist_declare``
+    and ``engine_declare``: -14% engine time per intake in issue 24's study;
+    here (CPU time, best of 10 over 150 generated intakes, the shared machine
+    at load 11 on 2 cores) -10% against all other patches."""
+    data = dict(enumerate(args)) if args else {}
+    if kwargs:
+        data.update(kwargs)
+    if dict.get(self, "__factid__") is None and \
+            all(type(v) in _PLAIN for v in data.values()):
+        dict.update(self, data)
+    else:
+        for key, value in data.items():
+            self[key] = value
+    self._Fact__defaults = {}
+
+
+def _special(key) -> bool:
+    return isinstance(key, str) and key.startswith("__") and key.endswith("__")
+
+
+def _fact_id(fact) -> frozenset:
+    """experta's duplicate-check key (the class and the non-special fields), built
+    without a ``Fact.is_special`` call per field."""
+    return frozenset([fact.__class__, *((k, v) for k, v in fact.items()
+                                        if not (isinstance(k, str) and k[:2] == "__"
+                                                and k[-2:] == "__"))])
+
+
+@_patch(FactList, "declare")
+def _factlist_declare(self, fact):
+    """experta's ``FactList.declare`` with the duplicate-check key built in one
+    pass (``_fact_id``), ``validate`` called only for fact types that declare
+    Fields (it loops over none otherwise), and the FACTS log call made only
+    when FACTS is enabled.  Same ids, same duplicates dropped.  Part of the
+    -14% of ``fact_init``."""
+    if not isinstance(fact, Fact):
+        raise ValueError("The fact must descend the Fact class.")
+    if fact.__fields__:
+        fact.validate()
+    fact_id = _fact_id(fact)
+    counter = self.reference_counter
+    if self.duplication or fact_id not in counter:
+        idx = self.last_index
+        _dict_setitem(fact, "__factid__", idx)
+        self[idx] = fact
+        self.last_index += 1
+        self.added.append(fact)
+        counter[fact_id] += 1
+        if _FACTS.isEnabledFor(_INFO):
+            _FACTS.info(" ==> %s: %r", fact, fact)
+        return fact
+    return None
+
+
+_NESTED: dict = {}
+
+
+def _nested(fact) -> bool:
+    """experta's ``has_nested_accessor``, cached per (fact type, field names)."""
+    keys = (type(fact), tuple(fact))
+    try:
+        return _NESTED[keys]
+    except KeyError:
+        found = _NESTED[keys] = fact.has_nested_accessor()
+        return found
+    except TypeError:   # an unhashable field name: ask the fact
+        return fact.has_nested_accessor()
+
+
+def _constrained(fact) -> bool:
+    """experta's ``has_field_constraints``, skipping the ``isinstance`` for plain
+    values (a conditional element is never of a plain type)."""
+    return any(type(v) not in _PLAIN and isinstance(v, ConditionalElement)
+               for v in fact.values())
+
+
+@_patch(KnowledgeEngine, "_KnowledgeEngine__declare")
+def _engine_declare(self, *facts):
+    """experta's internal declare with its two checks (no conditional element as
+    a value, no ``__`` in a field name) made cheaply: the second is cached per
+    fact type and field names.  Same errors for the same facts.  Part of the
+    -14% of ``fact_init``."""
+    if any(_constrained(f) for f in facts):
+        raise TypeError("Declared facts cannot contain conditional elements")
+    if any(_nested(f) for f in facts):
+        raise KeyError("Cannot declare facts containing double underscores as keys.")
+    last_inserted = None
+    declare = self.facts.declare
+    for fact in facts:
+        last_inserted = declare(fact)
+    if not self.running:
+        added, removed = self.get_activations()
+        self.strategy.update_agenda(self.agenda, added, removed)
+    return last_inserted
+
+
+# --- hashing rules and activations (issue 24) ----------------------------------
+
+_rule_hash_plain = Rule.__hash__
+
+
+@_patch(Rule, "__hash__")
+def _rule_hash(self):
+    """A rule's hash, cached.  experta hashes the rule's whole condition tree (and
+    its action) every time an activation of it is hashed (in the conflict-set
+    sets and the agenda).  The cache is keyed on the parts experta's hash reads
+    that can change after construction (the action, its owner, the salience),
+    so a rule decorated or re-salienced later gets a fresh hash.  With
+    ``activation_hash`` and ``conflict_set_record``: -8% in issue 24's study;
+    here (measured as for ``fact_init``) -20%; noisy: the two groups together
+    measured -16% engine CPU time per intake in the same run."""
+    parts = (self._wrapped, self._wrapped_self, self.salience)
+    cached = self.__dict__.get("_hipguide_hash")
+    if cached is not None and cached[0] is parts[0] and cached[1] is parts[1] \
+            and cached[2] == parts[2]:
+        return cached[3]
+    value = hash(tuple(self) + parts)
+    self.__dict__["_hipguide_hash"] = (*parts, value)
+    return value
+
+
+@_patch(Activation, "__hash__")
+def _activation_hash(self):
+    """An activation's hash, computed once: its rule, facts and context do not
+    change after it is made (the agenda sets only its ``key``, which the hash
+    does not read).  Part of the -8% of ``rule_hash``."""
+    try:
+        return self._hipguide_hash
+    except AttributeError:
+        value = self._hipguide_hash = hash((self.rule, frozenset(self.facts),
+                                            frozenset(self.context.items())))
+        return value
+
+
+_TokenInfo_new = tuple.__new__
+
+
+@_patch(ConflictSetNode, "_activate")
+def _conflict_set_record(self, token):
+    """A rule's conflict-set node recording an activation (or its removal): the
+    token's frozen info and the Activation built inline (experta copies the
+    data three times on the way), and a lookup in the ``added``/``removed``
+    sets skipped when that set is empty (usually: each match cycle empties
+    them).  Same memory, same sets.  Part of the -8% of ``rule_hash``."""
+    data = frozenset(token.data)
+    context = frozenset(token.context.items())
+    info = _TokenInfo_new(TokenInfo, (data, context))
+    activation = _new_activation(Activation)
+    activation.rule = self.rule
+    activation.facts = set(data)
+    activation.key = None
+    # from the frozen items, as experta does: the same order of keyword arguments
+    activation.context = {k: v for k, v in context if isinstance(k, str)}
+    memory = self.memory
+    if token.tag is _VALID:
+        if info not in memory:
+            memory.add(info)
+            if self.removed and activation in self.removed:
+                self.removed.remove(activation)
+            else:
+                self.added.add(activation)
+    else:
+        try:
+            memory.remove(info)
+        except ValueError:  # experta's (a missing info raises KeyError, as there)
+            pass
+        else:
+            if self.added and activation in self.added:
+                self.added.remove(activation)
+            else:
+                self.removed.add(activation)
+
+
+_new_activation = object.__new__
+_VALID = Token.TagType.VALID
 
 
 # --- switching them -----------------------------------------------------------

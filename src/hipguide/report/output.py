@@ -24,6 +24,7 @@ refuses (``OutputError``, exit 2) what cannot or must not be written:
 from __future__ import annotations
 
 import contextlib
+import io
 import os
 import stat
 import sys
@@ -56,7 +57,7 @@ class Target:
 
 
 STDOUT = Target("stdout")
-_SUFFIXES = (".yaml", ".yml")
+_SUFFIXES = (".yaml", ".yml", ".jsonl", ".parquet")   # each also with .gz
 
 
 def _umask() -> int:
@@ -150,7 +151,8 @@ def _input_clash(real: str, info, inputs: Iterable[str]) -> str | None:
             continue
         if info is not None and (given.st_dev, given.st_ino) == (info.st_dev, info.st_ino):
             return f"is also an input ({raw}); it would be overwritten by its own report"
-        if stat.S_ISDIR(given.st_mode) and resolved.suffix in _SUFFIXES:
+        if stat.S_ISDIR(given.st_mode) and \
+                Path(resolved.name.removesuffix(".gz")).suffix in _SUFFIXES:
             folder = Path(os.path.realpath(raw))
             if folder in resolved.parents:
                 return (f"is inside the input folder {raw}, where it would be read as an "
@@ -159,19 +161,47 @@ def _input_clash(real: str, info, inputs: Iterable[str]) -> str | None:
 
 
 @contextlib.contextmanager
-def open_output(target: Target | str | None):
-    """Yield a text stream for a checked Target (a path is checked first). A file
-    is written to a temporary file beside it and renamed over the target only
-    when the block finishes without error."""
+def _encoded(fd: int, path: str, binary: bool):
+    """The stream over an open descriptor (closed at the end): text (UTF-8)
+    unless ``binary``, gzip-compressed when the path ends in .gz."""
+    raw = os.fdopen(fd, "wb")
+    packed = None
+    if path.lower().endswith(".gz"):
+        import gzip
+
+        # mtime 0 and no name inside: the same reports give the same bytes
+        packed = gzip.GzipFile(filename="", fileobj=raw, mode="wb", mtime=0)
+    inner = packed or raw
+    stream = inner if binary else io.TextIOWrapper(inner, encoding="utf-8", newline="")
+    try:
+        yield stream
+        stream.flush()
+    finally:
+        if stream is not inner:
+            with contextlib.suppress(ValueError):
+                stream.detach()
+        try:
+            if packed is not None:
+                packed.close()
+        finally:
+            raw.close()
+
+
+@contextlib.contextmanager
+def open_output(target: Target | str | None, binary: bool = False):
+    """Yield a text stream (with ``binary``, a bytes stream) for a checked Target
+    (a path is checked first). A file is written to a temporary file beside it
+    and renamed over the target only when the block finishes without error; a
+    path ending in .gz is written gzip-compressed."""
     if not isinstance(target, Target):
         target = check_output(target)
     if target.kind == "stdout":
-        yield sys.stdout
-        sys.stdout.flush()
+        yield sys.stdout.buffer if binary else sys.stdout
+        (sys.stdout.buffer if binary else sys.stdout).flush()
         return
     if target.kind == "inplace":
         fd = os.open(target.path, os.O_WRONLY | os.O_NOCTTY | getattr(os, "O_CLOEXEC", 0))
-        with os.fdopen(fd, "w", encoding="utf-8", newline="") as handle:
+        with _encoded(fd, target.path, binary) as handle:
             yield handle
         return
     directory = os.path.dirname(target.path) or "."
@@ -182,12 +212,16 @@ def open_output(target: Target | str | None):
             with contextlib.suppress(OSError):
                 os.fchown(fd, *target.owner)
         os.fchmod(fd, target.mode)
-        with os.fdopen(fd, "w", encoding="utf-8", newline="") as handle:
+        with _encoded(os.dup(fd), target.path, binary) as handle:
             yield handle
-            handle.flush()
-            os.fsync(handle.fileno())
+        os.fsync(fd)
+        os.close(fd)
+        fd = -1
         os.replace(temp, target.path)
     except BaseException:
+        if fd >= 0:
+            with contextlib.suppress(OSError):
+                os.close(fd)
         with contextlib.suppress(OSError):
             os.unlink(temp)
         raise

@@ -1,0 +1,401 @@
+"""Bulk intake files, read as a stream: JSON Lines (``*.jsonl``), Parquet
+(``*.parquet``, with the ``scale`` extra) and any intake file compressed with
+gzip (``x.yaml.gz``, ``x.jsonl.gz``, ``x.csv.gz``, ``x.json.gz``).
+
+A screening programme's export holds millions of intakes in one file, so
+nothing here holds a whole file: a JSON Lines file is read a line at a time,
+a Parquet file a row group batch at a time, and a gzip file is decompressed as
+it is read.  Memory stays flat however many intakes a file holds.
+
+JSON Lines: one intake object per line, held to the same strict JSON as a FHIR
+file (no duplicate keys, no NaN, bounded nesting and numbers); blank lines are
+skipped; each problem names the line.  A record's id is its ``id``, else
+``<stem>#<line>``.
+
+Parquet: the columns of the CSV template (``hipguide schema --format
+csv-template``: ``sitting_hours``, ``symptoms.hip_pain``, ``injuries.1.site``),
+typed (numbers, booleans, lists of strings) or as text; each row is read as
+the CSV row with the same cells, so both formats give the same intakes and the
+same messages.  A problem names the row (the first data row is row 1).
+"""
+
+from __future__ import annotations
+
+import gzip
+import zlib
+from collections.abc import Iterator
+from pathlib import Path
+
+from ..problems import Problem, format_path
+from . import contract as schema
+
+GZIP = ".gz"
+BULK_SUFFIXES = (".jsonl", ".parquet")
+PARQUET_BATCH_ROWS = 1024
+# a gzip file's decompressed bytes read at a time (the line reader's buffer)
+_CHUNK = 1 << 16
+
+
+def base_name(name: str) -> str:
+    """The name without a trailing ``.gz``: what the content is."""
+    return name[:-len(GZIP)] if name.lower().endswith(GZIP) else name
+
+
+def kind(name: str) -> str:
+    """The intake suffix of a file name, looking through ``.gz``."""
+    return Path(base_name(name)).suffix.lower()
+
+
+def is_bulk(name: str) -> bool:
+    """Whether this module reads the file (a bulk format or a gzip file)."""
+    return name != "<stdin>" and (name.lower().endswith(GZIP) or kind(name) in BULK_SUFFIXES)
+
+
+def stem(name: str) -> str:
+    return Path(base_name(name)).stem
+
+
+def file_records(name: str, path: Path) -> Iterator:
+    """The records of one bulk or gzip file, one at a time."""
+    from .reading import MAX_FILE_BYTES, Record
+
+    suffix = kind(name)
+    if suffix == ".parquet":
+        if name.lower().endswith(GZIP):
+            yield _whole(name, "a Parquet file is compressed inside; give it without .gz")
+            return
+        yield from parquet_records(name, path)
+        return
+    handle, problem = _open(name, path)
+    if problem is not None:
+        yield Record(stem(name), name, 1, problems=[problem])
+        return
+    try:
+        with handle:
+            if suffix == ".jsonl":
+                yield from jsonl_records(_lines(handle, MAX_FILE_BYTES), name)
+            elif suffix in (".json", ".csv"):
+                yield from _whole_text(handle, name)
+            else:   # YAML, as any other file is
+                from .reading import _streamed, yaml_records
+
+                yield from yaml_records(_streamed(name, _lines(handle)), name)
+    except _Unreadable as exc:
+        yield Record(stem(name), name, exc.line or 1, problems=[Problem(
+            name, f"{exc}; the rest of the file was not read", line=exc.line)])
+
+
+class _Unreadable(Exception):
+    """A compressed file that stops decompressing (truncated or corrupt)."""
+
+    def __init__(self, message: str, line: int | None = None):
+        super().__init__(message)
+        self.line = line
+
+
+def _whole(name: str, message: str):
+    from .reading import Record
+
+    return Record(stem(name), name, 1, problems=[Problem(name, message)])
+
+
+def _open(name: str, path: Path):
+    """A binary handle on the file's content (decompressed when it is gzip), or
+    the problem that stops it being read.  Only a regular file is opened."""
+    import stat
+
+    from .reading import read_text
+
+    try:
+        info = path.stat()
+    except OSError:
+        info = None
+    if info is None or not stat.S_ISREG(info.st_mode):
+        # read_text names the reason (missing, a directory, a FIFO, ...)
+        return None, read_text(name, path, 0)[1]
+    try:
+        raw = path.open("rb")
+    except OSError as exc:
+        return None, Problem(name, "permission denied: the file cannot be read"
+                             if isinstance(exc, PermissionError) else
+                             f"cannot read: {exc.strerror or exc}")
+    if not name.lower().endswith(GZIP):
+        return raw, None
+    if raw.read(2) != b"\x1f\x8b":
+        raw.close()
+        return None, Problem(name, "not a gzip file (a .gz file must be gzip-compressed); "
+                                   "rename it or compress it with gzip")
+    raw.seek(0)
+    return gzip.GzipFile(fileobj=raw, mode="rb"), None
+
+
+def _lines(handle, cap: int | None = None) -> Iterator[bytes]:
+    """The handle's lines; a line longer than ``cap`` bytes is cut at cap + 1
+    bytes and the rest of it skipped (so one endless line never fills memory).
+    A corrupt or truncated gzip stream raises _Unreadable naming the line."""
+    number = 0
+    try:
+        if cap is None:
+            for number, line in enumerate(handle, 1):  # noqa: B007 - used below
+                yield line
+            return
+        while True:
+            line = handle.readline(cap + 1)
+            if not line:
+                return
+            number += 1
+            if len(line) > cap and not line.endswith(b"\n"):
+                while True:   # skip the rest of the long line
+                    rest = handle.readline(_CHUNK)
+                    if not rest or rest.endswith(b"\n"):
+                        break
+            yield line
+    except (OSError, EOFError, zlib.error) as exc:
+        raise _Unreadable(f"the compressed data is damaged ({_why(exc)})", number + 1) \
+            from None
+
+
+def _why(exc: Exception) -> str:
+    if isinstance(exc, EOFError):
+        return "it ends before the end of the compressed stream: truncated"
+    return str(exc) or type(exc).__name__
+
+
+def _whole_text(handle, name: str) -> Iterator:
+    """A compressed FHIR or CSV file: decompressed (up to the limit for one
+    file read whole) and read as the plain file would be."""
+    from .reading import _READERS, MAX_STREAM_BYTES, decode
+
+    try:
+        data = handle.read(MAX_STREAM_BYTES + 1)
+    except (OSError, EOFError, zlib.error) as exc:
+        raise _Unreadable(f"the compressed data is damaged ({_why(exc)})") from None
+    if len(data) > MAX_STREAM_BYTES:
+        yield _whole(name, f"decompressed, it is over the {MAX_STREAM_BYTES:,}-byte limit "
+                           "for one intake file; not read")
+        return
+    text, problem = decode(name, data)
+    if problem is not None:
+        yield _whole(name, problem.message)
+        return
+    yield from _READERS[kind(name)](text, name)
+
+
+# ------------------------------------------------------------------ JSON Lines
+
+
+def jsonl_records(lines, name: str) -> Iterator:
+    """One record per non-blank line of a JSON Lines stream (bytes lines)."""
+    from .reading import MAX_FILE_BYTES, Record
+
+    seen = False
+    for number, raw in enumerate(lines, 1):
+        default = f"{stem(name)}#{number}"
+        if not raw.strip():
+            continue
+        seen = True
+        if len(raw) > MAX_FILE_BYTES:
+            yield Record(default, name, number, problems=[Problem(
+                name, f"line is over the {MAX_FILE_BYTES:,}-byte "
+                      "limit for one intake; not read", line=number)])
+            continue
+        yield _jsonl_record(raw, number, name, default)
+    if not seen:
+        yield Record(stem(name), name, 1, problems=[Problem(
+            name, "empty file: no intakes (JSON Lines: one intake object per line)",
+            line=1)])
+
+
+def _jsonl_record(raw: bytes, number: int, name: str, default: str):
+    from .jsonload import JsonError, loads
+    from .reading import _ID, Record, decode
+
+    text, problem = decode(name, raw)
+    if problem is not None:
+        return Record(default, name, number, problems=[Problem(
+            name, problem.message, line=number)])
+    try:
+        data = loads(text)
+    except JsonError as exc:
+        return Record(default, name, number, problems=[Problem(
+            name, exc.message, line=number, column=exc.column)])
+    if not isinstance(data, dict):
+        return Record(default, name, number, problems=[Problem(
+            name, "expected an intake object ({...}) on this line; got "
+                  f"{_json_kind(data)}", line=number)])
+    rid = data.get("id")
+    try:  # a rejected id is never shown as the id
+        rid = _ID.check(rid) if isinstance(rid, str) else default
+    except schema.Invalid:
+        rid = default
+    intake, invalid = schema.validate(data)
+    problems = [Problem(name, exc.message, format_path(exc.path), number)
+                for exc in invalid]
+    return Record(rid, name, number, None if problems else intake, problems)
+
+
+def _json_kind(value) -> str:
+    return {list: "a list", str: "text", bool: "true/false"}.get(
+        type(value), "a number" if isinstance(value, (int, float)) else "null")
+
+
+# ------------------------------------------------------------------ Parquet
+
+
+def parquet_module():
+    """pyarrow.parquet, or None when the ``scale`` extra is not installed."""
+    try:
+        import pyarrow.parquet as pq
+    except ImportError:
+        return None
+    return pq
+
+
+NO_PYARROW = ('Parquet needs pyarrow: pip install "hipguide[scale]"')
+
+
+def parquet_records(name: str, path: Path) -> Iterator:
+    """One record per row of a Parquet file, read a batch of rows at a time."""
+    from . import csvsheet
+    from .reading import Record
+
+    pq = parquet_module()
+    if pq is None:
+        yield _whole(name, NO_PYARROW)
+        return
+    handle, problem = _open(name, path)
+    if problem is not None:
+        yield Record(stem(name), name, 1, problems=[problem])
+        return
+    with handle:
+        try:
+            sheet = pq.ParquetFile(handle)
+            header = [str(c).strip() for c in sheet.schema_arrow.names]
+        except Exception as exc:  # noqa: BLE001 - pyarrow raises many kinds
+            yield _whole(name, f"not a readable Parquet file: {exc}")
+            return
+        specs, problems = _header(header, name)
+        if problems:
+            yield Record(stem(name), name, 1, problems=problems)
+            return
+        rows = sheet.metadata.num_rows
+        if not rows:
+            yield _whole(name, "no intake rows in this Parquet file")
+            return
+        many = rows > 1
+        number = 0
+        try:
+            for batch in sheet.iter_batches(batch_size=PARQUET_BATCH_ROWS):
+                columns = [batch.column(i).to_pylist() for i in range(batch.num_columns)]
+                for k in range(batch.num_rows):
+                    number += 1
+                    cells = [csvsheet._text(_plain(col[k])) for col in columns]
+                    default = f"{stem(name)}#{number}" if many else stem(name)
+                    yield csvsheet._row(cells, number, header, specs, name, default)
+        except Exception as exc:  # noqa: BLE001 - a damaged row group
+            yield Record(f"{stem(name)}#{number + 1}", name, number + 1, problems=[Problem(
+                name, f"row {number + 1}: cannot read the Parquet data ({exc}); the rest "
+                      "of the file was not read", line=number + 1)])
+
+
+def _plain(value):
+    """A Parquet cell as the CSV writer's value: lists of text stay lists."""
+    if isinstance(value, (list, tuple)):
+        return [str(v) for v in value if v is not None]
+    if isinstance(value, float) and value.is_integer():
+        return int(value)   # a typed float column: 8.0 reads as the 8 a CSV cell gives
+    return value
+
+
+def _header(header: list, name: str) -> tuple[list, list]:
+    """(column specs, problems) of a Parquet file's column names, checked as a
+    CSV sheet's header is."""
+    from .csvsheet import _column_spec, _unknown_column
+
+    specs, problems, seen = [], [], set()
+    for head in header:
+        found = _column_spec(head) if head else None
+        if found is None:
+            problems.append(Problem(name, _unknown_column(head) if head else
+                                    "a column with no name", head or "(empty)"))
+        elif head in seen:
+            problems.append(Problem(name, f"column {head!r} appears twice; keep one", head))
+        seen.add(head)
+        specs.append(found)
+    for field_name, spec in schema.SCHEMA.fields.items():
+        if spec.required and field_name not in seen:
+            problems.append(Problem(name, f"no {field_name!r} column; every intake needs "
+                                          f"{field_name} ({spec.allowed()})"))
+    return specs, problems
+
+
+def write_parquet(rows: Iterator[dict], columns: list, handle, types: dict | None = None,
+                  batch_rows: int = PARQUET_BATCH_ROWS) -> int:
+    """Write dict rows to a Parquet file a batch at a time (string columns unless
+    ``types`` names another pyarrow type); returns how many rows."""
+    import itertools
+
+    import pyarrow as pa
+    import pyarrow.parquet as pq
+
+    types = types or {}
+    arrow = pa.schema([(c, types.get(c, pa.string())) for c in columns])
+    count = 0
+    with pq.ParquetWriter(handle, arrow) as writer:
+        rows = iter(rows)
+        while True:
+            batch = list(itertools.islice(rows, batch_rows))
+            if not batch:
+                break
+            count += len(batch)
+            writer.write_batch(pa.RecordBatch.from_pylist(batch, schema=arrow))
+    return count
+
+
+def _arrow_type(spec):
+    import pyarrow as pa
+
+    from .contract import Boolean, ListOf, Number
+
+    if isinstance(spec, Number):
+        return pa.int64() if spec.integer else pa.float64()
+    if isinstance(spec, Boolean):
+        return pa.bool_()
+    if isinstance(spec, ListOf):
+        return pa.list_(pa.string())
+    return pa.string()
+
+
+def intake_columns() -> list[str]:
+    """A Parquet intake file's columns: the CSV template's, with a numbered set
+    for every item a list of mappings may hold (a stream's width is not known
+    before its end)."""
+    from . import csvsheet
+
+    slots = max(spec.max_items for spec in schema.SCHEMA.fields.values()
+                if csvsheet._is_repeated(spec))
+    return csvsheet.columns(slots)
+
+
+def write_intakes_parquet(intakes, handle) -> int:
+    """Write (validated) intakes, each with its ``id``, as a Parquet file that
+    ``parquet_records`` reads back as the same intakes."""
+    from .csvsheet import _column_spec
+
+    header = intake_columns()
+    paths = {head: _column_spec(head) for head in header}
+    types = {head: _arrow_type(spec) for head, (_path, spec) in paths.items()}
+
+    def row(intake: dict) -> dict:
+        out = {}
+        for head, (path, _spec) in paths.items():
+            value = intake
+            for part in path:
+                if isinstance(part, int):
+                    value = value[part - 1] if part <= len(value or []) else None
+                else:
+                    value = (value or {}).get(part)
+            out[head] = value
+        return out
+
+    return write_parquet((row(i) for i in intakes), header, handle, types)
