@@ -19,14 +19,41 @@ from .common import (
 )
 
 MAX_JOBS_PER_CORE = 4
+FORMATS = ("text", "json", "jsonl", "yaml", "csv", "html", "triage", "triage-html")
+ONLY = ("refer", "ok", "invalid")
+
+
+class FormatChoice(click.Choice):
+    """The output formats; asking for one we do not make says what to do instead."""
+
+    HINTS = {"pdf": "there is no pdf format: use --format html (or triage-html) and print "
+                    "the page to PDF from a browser"}
+
+    def convert(self, value, param, ctx):
+        hint = self.HINTS.get(str(value).lower())
+        if hint:
+            self.fail(hint, param, ctx)
+        return super().convert(value, param, ctx)
+
+
+def missing_paths(paths) -> list:
+    """The PATHS that name nothing at all (a usage error, not an invalid intake)."""
+    import os
+
+    return [p for p in paths if p != "-" and not os.path.lexists(p)]
 
 
 @click.command()
 @click.argument("paths", nargs=-1, required=True)
 @click.option("--format", "fmt",
-              type=click.Choice(["text", "json", "jsonl", "yaml", "csv", "html"]),
+              type=FormatChoice(FORMATS),
               default="text", show_default=True,
-              help="Output format; html is a printable handout, one page per intake.")
+              help="Output format; html is a printable handout, one page per intake; "
+                   "triage is one line per intake, the most urgent first; triage-html "
+                   "the same list as one printable page with counts and a chart.")
+@click.option("--only", "only", type=click.Choice(ONLY), multiple=True,
+              help="Output only the reports with this status (refer, ok or invalid); "
+                   "repeat it for more than one. Every format; the summary counts all.")
 @click.option("--output", "-o", default=None, metavar="FILE",
               help="Write the reports to FILE (atomically) instead of standard output. "
                    "Checked before scoring: not an input, not a directory, in a folder "
@@ -48,7 +75,7 @@ MAX_JOBS_PER_CORE = 4
                    "unless knowledge/meta.yaml says otherwise) or withhold (give no exercises "
                    "until they are answered).")
 @KB_OPTION
-def score(paths, fmt, output, explain, quiet, summary, jobs, unscreened, kb):
+def score(paths, fmt, only, output, explain, quiet, summary, jobs, unscreened, kb):
     """Assess intake files: PATHS are files, directories (every *.yaml, *.yml,
     *.json, *.csv below, sorted) or - for standard input (YAML). *.json files are
     FHIR R4 QuestionnaireResponses (or a Bundle of them), *.csv sheets one intake
@@ -62,6 +89,11 @@ def score(paths, fmt, output, explain, quiet, summary, jobs, unscreened, kb):
     from ..report.writers import Writer
     from .tally import Tally
 
+    missing = missing_paths(paths)
+    if missing:   # a typo in a path is the caller's mistake, not an invalid intake
+        click.echo(f"hipguide: no such file or folder: {', '.join(map(shown, missing))}",
+                   err=True)
+        sys.exit(EXIT_USAGE)
     try:  # before any work: a run that cannot write its report does not start
         target = check_output(output, paths)
     except OutputError as exc:
@@ -91,6 +123,10 @@ def score(paths, fmt, output, explain, quiet, summary, jobs, unscreened, kb):
                 from ..report.html import HtmlWriter
 
                 writer = HtmlWriter(stream, worker.kb)
+            elif fmt == "triage":
+                from ..report.triage import TriageWriter
+
+                writer = TriageWriter(stream)
             else:
                 writer = Writer(stream, fmt, explain)
             writer.begin()
@@ -103,7 +139,8 @@ def score(paths, fmt, output, explain, quiet, summary, jobs, unscreened, kb):
                     internal += 1
                     click.echo(f"{shown(record.source)}: {shown(record.id)}: "
                                f"{shown(report.errors[0]['message'])}", err=True)
-                writer.write(report)
+                if not only or report.status in only:
+                    writer.write(report)
             writer.end()
     except KeyboardInterrupt as exc:  # Ctrl-C, or SIGTERM/SIGHUP (Terminated)
         tally.clear()
