@@ -87,6 +87,7 @@ def score(paths, fmt, only, output, explain, quiet, summary, jobs, unscreened, k
     from ..report.output import OutputError, check_output, open_output
     from ..report.safe_text import shown
     from ..report.writers import Writer
+    from .duplicates import DuplicateIds
     from .tally import Tally
 
     missing = missing_paths(paths)
@@ -111,6 +112,7 @@ def score(paths, fmt, only, output, explain, quiet, summary, jobs, unscreened, k
     fhir_read.use_kb(kb)  # FHIR responses answer this knowledge base's questionnaire
     tally = Tally(paths, quiet)  # counts every status as the reports go by
     internal = 0
+    duplicates = DuplicateIds()
 
     def notify(text):
         tally.clear()
@@ -126,12 +128,15 @@ def score(paths, fmt, only, output, explain, quiet, summary, jobs, unscreened, k
             elif fmt == "triage":
                 from ..report.triage import TriageWriter
 
-                writer = TriageWriter(stream)
+                writer = TriageWriter(stream, duplicates.ids)
             else:
                 writer = Writer(stream, fmt, explain)
             writer.begin()
             for record, report in scored:
                 tally.add(record, report)
+                repeated = duplicates.check(record, report)
+                if repeated:
+                    notify(repeated)
                 if record.problems and (fmt != "text" or output):
                     for problem in record.problems:
                         click.echo(str(problem), err=True)

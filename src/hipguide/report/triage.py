@@ -130,17 +130,23 @@ def line(r: Row, id_width: int) -> str:
 class TriageWriter:
     """The begin/write/end protocol of report.writers.Writer; writes at end()."""
 
-    def __init__(self, stream):
+    def __init__(self, stream, duplicate_ids=frozenset()):
         self.stream = stream
         self.rows: list = []
+        self.duplicate_ids = duplicate_ids   # filled in as the run goes (cli.duplicates)
+        self.raw_ids: list = []
 
     def begin(self):
         pass
 
     def write(self, report: Report):
         self.rows.append(row(report, len(self.rows)))
+        self.raw_ids.append(report.id)
 
     def end(self):
+        for r, rid in zip(self.rows, self.raw_ids, strict=True):
+            if rid in self.duplicate_ids:
+                r.reason = "DUPLICATE ID; " + r.reason
         width = min(ID_WIDTH, max([columns(r.id) for r in self.rows] + [2]))
         head = f"{pad('URGENCY', LABEL_WIDTH)}  {pad('ID', width)}  WHY / START-HERE PLAN"
         self.stream.write(head + "\n")
