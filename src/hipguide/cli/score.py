@@ -197,10 +197,21 @@ def validate(paths, kb):
               default="json-schema", show_default=True,
               help="json-schema: the intake contract; csv-template: an empty CSV sheet "
                    "(the header row) to fill in a spreadsheet, one intake per row.")
+@click.option("--report", "report", is_flag=True,
+              help="Print the JSON Schema (2020-12) of the json/jsonl/yaml report instead "
+                   "(its schema_version: same major version, compatible).")
 @KB_OPTION
-def schema(fmt, kb):
-    """Print the intake file's JSON Schema (for editors and form tools), or with
-    --format csv-template the header row of a CSV sheet of intakes."""
+def schema(fmt, report, kb):
+    """Print the intake file's JSON Schema (for editors and form tools), with
+    --format csv-template the header row of a CSV sheet of intakes, or with
+    --report the JSON Schema of the report `hipguide score` writes."""
+    if report:
+        import json
+
+        from ..report.schema import report_schema
+
+        click.echo(json.dumps(report_schema(), indent=2))
+        return
     if fmt == "csv-template":
         from ..intake.csvsheet import template
 
