@@ -31,7 +31,7 @@ class DuplicateIds:
         self.ids.add(report.id)
         report.warnings.append({
             "code": CODE,
-            "message": f"the id {report.id!r} is also the id of the intake in {first}; "
+            "message": f"duplicate id: {report.id!r} is also the id of the intake in {first}; "
                        "both are reported, nothing is merged"})
         return (f"duplicate id {shown(report.id)!r}: {shown(where)} repeats the id "
                 f"of {shown(first)}; both are reported, nothing is merged")
