@@ -129,6 +129,10 @@ def score(paths, fmt, only, output, explain, quiet, summary, jobs, unscreened, k
                 from ..report.triage import TriageWriter
 
                 writer = TriageWriter(stream, duplicates.ids)
+            elif fmt == "triage-html":
+                from ..report.triage_page import TriagePageWriter
+
+                writer = TriagePageWriter(stream, worker.kb, duplicates.ids)
             else:
                 writer = Writer(stream, fmt, explain)
             writer.begin()

@@ -107,14 +107,25 @@ def plan_brief(report: Report) -> str:
 
 @dataclass
 class Row:
+    """One intake on the list: what is shown (escaped), and its id as given."""
+
     group: str
     order: int
     id: str
     reason: str
+    source: str = ""
+    raw_id: str = ""
+    duplicate: bool = False      # another intake in the run has the same id
 
 
 def row(report: Report, order: int) -> Row:
-    return Row(group(report), order, shown(report.id), shown(reason(report)))
+    return Row(group(report), order, shown(report.id), shown(reason(report)),
+               shown(report.source), report.id)
+
+
+def mark_duplicates(rows: list, duplicate_ids) -> None:
+    for r in rows:
+        r.duplicate = r.raw_id in duplicate_ids
 
 
 def sort_rows(rows: list) -> list:
@@ -134,18 +145,17 @@ class TriageWriter:
         self.stream = stream
         self.rows: list = []
         self.duplicate_ids = duplicate_ids   # filled in as the run goes (cli.duplicates)
-        self.raw_ids: list = []
 
     def begin(self):
         pass
 
     def write(self, report: Report):
         self.rows.append(row(report, len(self.rows)))
-        self.raw_ids.append(report.id)
 
     def end(self):
-        for r, rid in zip(self.rows, self.raw_ids, strict=True):
-            if rid in self.duplicate_ids:
+        mark_duplicates(self.rows, self.duplicate_ids)
+        for r in self.rows:
+            if r.duplicate:
                 r.reason = "DUPLICATE ID; " + r.reason
         width = min(ID_WIDTH, max([columns(r.id) for r in self.rows] + [2]))
         head = f"{pad('URGENCY', LABEL_WIDTH)}  {pad('ID', width)}  WHY / START-HERE PLAN"
