@@ -19,7 +19,7 @@ from .triage import GROUPS, LABELS, mark_duplicates, row, sort_rows
 
 TEMPLATE = "triage.html.j2"
 CHART_ITEMS = 6            # bars per chart: the commonest
-BAR_WIDTH = 200            # pixels for the longest bar (the chart is 440 wide)
+BAR_WIDTH = 190            # pixels for the longest bar (the chart is 440 wide)
 
 
 def _template():
