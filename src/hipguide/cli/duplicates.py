@@ -16,18 +16,30 @@ CODE = "duplicate_id"
 
 
 class DuplicateIds:
+    """Remembers every id of the run in little memory (a batch may hold 100,000
+    intakes): per id its 64-bit hash and where it was first seen, packed in one
+    int (the file's number and the document's). Two different ids share a hash
+    with a chance of about n^2 / 2^65: none in practice."""
+
     def __init__(self):
-        self.first: dict = {}     # id -> where it was first seen
+        self.first: dict = {}     # hash(id) -> file number << 32 | document number
+        self.sources: dict = {}   # file name -> its number
+        self.names: list = []
         self.ids: set = set()     # ids seen more than once
 
     def check(self, record, report) -> str | None:
         """Add a warning to report when its id was used before in this run; return
         the message for standard error (None when the id is new)."""
-        where = _where(record)
-        first = self.first.get(report.id)
-        if first is None:
-            self.first[report.id] = where
+        key = hash(report.id)
+        seen = self.first.get(key)
+        if seen is None:
+            number = self.sources.setdefault(record.source, len(self.sources))
+            if number == len(self.names):
+                self.names.append(record.source)
+            self.first[key] = number << 32 | (record.document & 0xFFFFFFFF)
             return None
+        first = _where(self.names[seen >> 32], seen & 0xFFFFFFFF)
+        where = _where(record.source, record.document)
         self.ids.add(report.id)
         report.warnings.append({
             "code": CODE,
@@ -37,8 +49,7 @@ class DuplicateIds:
                 f"of {shown(first)}; both are reported, nothing is merged")
 
 
-def _where(record) -> str:
-    if str(record.source).lower().endswith(".csv"):
-        return f"{record.source} (row {record.document})"
-    return f"{record.source} (intake {record.document})" if record.document != 1 \
-        else str(record.source)
+def _where(source, document: int) -> str:
+    if str(source).lower().endswith(".csv"):
+        return f"{source} (row {document})"
+    return f"{source} (intake {document})" if document != 1 else str(source)

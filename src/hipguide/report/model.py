@@ -118,11 +118,14 @@ class Report:
     disclaimer: str = ""             # always last
 
     def as_dict(self) -> dict:
-        """Plain data; key order puts the disclaimer last.
+        """Plain data; key order puts the schema version, then the disclaimer, last.
 
         Hand-written rather than ``dataclasses.asdict``, whose recursive deep copy
         was the largest cost around the engine in the batch benchmark."""
-        data = {"schema_version": SCHEMA_VERSION, **self.__dict__}
+        data = dict(self.__dict__)
+        disclaimer = data.pop("disclaimer")
+        data["schema_version"] = SCHEMA_VERSION
+        data["disclaimer"] = disclaimer
         for key in FINDINGS:
             data[key] = [dict(item.__dict__) for item in data[key]]
         data["errors"] = [dict(e) for e in data["errors"]]
