@@ -136,6 +136,9 @@ def test_a_missing_path_is_a_one_line_usage_error(clinic, tmp_path):
     assert result.stderr.strip().count("\n") == 0
     assert str(missing) in result.stderr
     assert "disclaimer" not in result.stderr.lower() and "invalid" not in result.stderr
+    result = run("validate", clinic, missing)
+    assert result.returncode == 2 and result.stdout == ""
+    assert result.stderr.strip() == f"hipguide: no such file or folder: {missing}"
 
 
 def test_pdf_format_points_to_html_and_printing(clinic):

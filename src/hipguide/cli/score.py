@@ -182,7 +182,13 @@ def validate(paths, kb):
     Problems are printed as file:line:col: field: message. PATHS as for `score`."""
     from ..intake import fhir as fhir_read
     from ..intake.reading import records
+    from ..report.safe_text import shown
 
+    missing = missing_paths(paths)
+    if missing:
+        click.echo(f"hipguide: no such file or folder: {', '.join(map(shown, missing))}",
+                   err=True)
+        sys.exit(EXIT_USAGE)
     fhir_read.use_kb(kb)
     good = bad = 0
     for record in records(paths):
