@@ -78,6 +78,7 @@ def test_rows_give_urgency_reasons_plan_precautions_and_unanswered_signs():
             assert sign["name"] in row["unanswered warning signs"]
         for precaution in report["precautions"]:
             assert precaution["name"] in row["precautions"]
+            assert all(e in row["precautions"] for e in precaution["evidence"])
             assert all(x["name"] in row["precautions"] for x in precaution["withheld"])
         if report["status"] == "ok":
             for factor in report["factors"]:

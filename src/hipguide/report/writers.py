@@ -49,6 +49,14 @@ def _person(report: Report, key: str) -> str:
     return "" if value is None else str(value)
 
 
+def _precaution(p) -> str:
+    """What was withheld, why (the answers behind it), and what to do instead."""
+    text = p.name + (f" (because: {_LIST.join(p.evidence)})" if p.evidence else "")
+    if p.withheld:
+        text += ": not given: " + ", ".join(x["name"] for x in p.withheld)
+    return text + f"; instead: {p.instead}"
+
+
 def csv_row(report: Report) -> dict:
     plan = report.plan
     start = _stage(report, "start_here")
@@ -72,10 +80,7 @@ def csv_row(report: Report) -> dict:
         "start here (weeks 1-2)": start,
         "add next (weeks 3-6)": _stage(report, "add_next"),
         "later (optional)": _stage(report, "later"),
-        "precautions": _ITEMS.join(
-            f"{p.name}" + (": not given: " + ", ".join(x["name"] for x in p.withheld)
-                           if p.withheld else "") + f"; instead: {p.instead}"
-            for p in report.precautions),
+        "precautions": _ITEMS.join(_precaution(p) for p in report.precautions),
         "problems": _ITEMS.join(f"{e['field']}: {e['message']}" if e.get("field")
                                 else e["message"] for e in report.errors),
         "notes": _ITEMS.join(w["message"] for w in report.warnings),
