@@ -21,7 +21,7 @@ NO_FLAGS = {k: False for k in (
 
 
 def intake(pid: str, **symptoms) -> str:
-    lines = [f"id: {json.dumps(pid)}", "sitting_hours: 9", "activity_level: sedentary",
+    lines = [f"id: {json.dumps(pid, ensure_ascii=False)}", "sitting_hours: 9", "activity_level: sedentary",
              "symptoms:"]
     lines += [f"  {k}: {json.dumps(v)}" for k, v in {**NO_FLAGS, **symptoms}.items()]
     return "\n".join(lines) + "\n"
@@ -47,7 +47,9 @@ def clinic(tmp_path):
 
 
 def width(text: str) -> int:
-    return sum(2 if unicodedata.east_asian_width(c) in "WF" else 1 for c in text)
+    """Terminal columns: wide characters 2, combining marks 0."""
+    return sum(0 if unicodedata.combining(c) else
+               2 if unicodedata.east_asian_width(c) in "WF" else 1 for c in text)
 
 
 def lines_of(result) -> list[str]:
@@ -145,3 +147,17 @@ def test_pdf_format_points_to_html_and_printing(clinic):
     result = run("score", clinic, "--format", "pdf")
     assert result.returncode == 2 and result.stdout == ""
     assert "--format html" in result.stderr and "print" in result.stderr
+
+
+def test_hostile_ids_stay_on_their_line_within_100_columns(tmp_path):
+    ids = ["\u202eevil-rtl-override", "tab\there", "esc\x1b[2Jclear", "e\u0301" * 60,
+           "\U0001f600" * 70, "\u5c71" * 80, "x" * 190]
+    for i, rid in enumerate(ids):
+        (tmp_path / f"{i}.yaml").write_text(intake(rid, night_pain=bool(i % 2)))
+    result = run("score", tmp_path, "--format", "triage")
+    lines = result.stdout.splitlines()
+    assert len(lines) == 1 + len(ids)
+    for line in lines:
+        assert width(line) <= 100, line
+        assert not any(c in line for c in "\x1b\t\u202e")
+    assert sum("\u2026" in line for line in lines) >= 3   # the long ones are cut
