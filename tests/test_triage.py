@@ -21,8 +21,8 @@ NO_FLAGS = {k: False for k in (
 
 
 def intake(pid: str, **symptoms) -> str:
-    lines = [f"id: {json.dumps(pid, ensure_ascii=False)}", "sitting_hours: 9", "activity_level: sedentary",
-             "symptoms:"]
+    lines = [f"id: {json.dumps(pid, ensure_ascii=False)}", "sitting_hours: 9",
+             "activity_level: sedentary", "symptoms:"]
     lines += [f"  {k}: {json.dumps(v)}" for k, v in {**NO_FLAGS, **symptoms}.items()]
     return "\n".join(lines) + "\n"
 
