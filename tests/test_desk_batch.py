@@ -37,6 +37,8 @@ def test_duplicate_ids_are_reported_and_nothing_is_merged_or_dropped(tmp_path):
     # every format keeps every report; the text report and the triage list say it too
     text = run("score", folder, "-q").stdout
     assert text.count("== p-1 ") == 3 and text.count("Note: duplicate id: 'p-1'") == 2
+    html = run("score", folder, "--format", "html", "-q").stdout
+    assert html.count("For the clinic: duplicate id: &#39;p-1&#39;") == 2
     triage = run("score", folder, "--format", "triage", "-q").stdout.splitlines()[1:]
     assert len(triage) == 6
     marked = [line.split()[1] for line in triage if "DUPLICATE ID" in line]
