@@ -63,7 +63,8 @@ def missing_paths(paths) -> list:
 @click.option("--quiet", "-q", is_flag=True,
               help="No progress bar and no summary line on standard error.")
 @click.option("--summary", is_flag=True, help="At the end, print on standard error how many "
-              "intakes had each red flag, factor and recommendation.")
+              "intakes had each red flag, factor and recommendation, and which (the "
+              "first few ids and a count).")
 @click.option("--jobs", "-j", type=click.IntRange(min=1), default=None,
               help="Worker processes (default: the number of cores for batches of "
                    "300 or more files or a YAML file of 256 KB or more, else 1; at most "
