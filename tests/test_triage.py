@@ -125,6 +125,12 @@ def test_only_filters_every_format(clinic):
     assert sorted(r["id"] for r in reports) == ["ben", "dora", "fay", "gus"]
 
 
+def test_problems_of_intakes_filtered_out_still_reach_stderr(clinic):
+    result = run("score", clinic, "--only", "ok")
+    assert "carl" not in result.stdout and result.returncode == 1
+    assert "c_bad.yaml" in result.stderr and "sitting_hours" in result.stderr
+
+
 def test_only_rejects_an_unknown_status(clinic):
     result = run("score", clinic, "--only", "referred")
     assert result.returncode == 2 and "refer" in result.stderr

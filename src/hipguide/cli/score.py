@@ -142,14 +142,16 @@ def score(paths, fmt, only, output, explain, quiet, summary, jobs, unscreened, k
                 repeated = duplicates.check(record, report)
                 if repeated:
                     notify(repeated)
-                if record.problems and (fmt != "text" or output):
+                shown_here = not only or report.status in only
+                # problems go to stderr unless the text report on the terminal shows them
+                if record.problems and (fmt != "text" or output or not shown_here):
                     for problem in record.problems:
                         click.echo(str(problem), err=True)
                 if report.errors and report.errors[0]["message"].startswith(INTERNAL):
                     internal += 1
                     click.echo(f"{shown(record.source)}: {shown(record.id)}: "
                                f"{shown(report.errors[0]['message'])}", err=True)
-                if not only or report.status in only:
+                if shown_here:
                     writer.write(report)
             writer.end()
     except KeyboardInterrupt as exc:  # Ctrl-C, or SIGTERM/SIGHUP (Terminated)
