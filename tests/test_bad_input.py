@@ -113,14 +113,18 @@ def test_unreadable_file_is_reported(tmp_path, monkeypatch):
 
 def test_directory_without_intake_files_and_missing_path(tmp_path, exe, clean_env):
     (tmp_path / "empty").mkdir()
-    proc = subprocess.run([exe, "score", str(tmp_path / "empty"), str(tmp_path / "nope.yaml"),
-                           "--format", "jsonl"],
+    proc = subprocess.run([exe, "score", str(tmp_path / "empty"), "--format", "jsonl"],
                           capture_output=True, text=True, env=clean_env, timeout=60)
     assert proc.returncode == 1 and "Traceback" not in proc.stderr
     errors = [json.loads(line)["errors"][0]["message"] for line in proc.stdout.splitlines()]
     assert errors == ["no intake files (*.yaml, *.yml, *.json, *.csv, *.jsonl, *.parquet, "
-                      "or one of them .gz) in this directory",
-                      "no such file or directory"]
+                      "or one of them .gz) in this directory"]
+    # a path that names nothing is the caller's typo: a usage error, nothing scored
+    proc = subprocess.run([exe, "score", str(tmp_path / "empty"), str(tmp_path / "nope.yaml"),
+                           "--format", "jsonl"],
+                          capture_output=True, text=True, env=clean_env, timeout=60)
+    assert proc.returncode == 2 and proc.stdout == ""
+    assert proc.stderr == f"hipguide: no such file or folder: {tmp_path / 'nope.yaml'}\n"
 
 
 @pytest.mark.skipif(not hasattr(os, "mkfifo"), reason="needs named pipes")
@@ -128,12 +132,15 @@ def test_a_named_pipe_is_never_opened_and_a_path_through_a_file_is_missing(tmp_p
                                                                             clean_env):
     os.mkfifo(tmp_path / "pipe.yaml")  # opening it would wait for a writer forever
     (tmp_path / "plain.yaml").write_text("sitting_hours: 3\n")
-    proc = subprocess.run([exe, "score", str(tmp_path / "pipe.yaml"),
-                           str(tmp_path / "plain.yaml" / "x.yaml"), "--format", "jsonl"],
+    proc = subprocess.run([exe, "score", str(tmp_path / "pipe.yaml"), "--format", "jsonl"],
                           capture_output=True, text=True, env=clean_env, timeout=60)
     assert proc.returncode == 1 and "Traceback" not in proc.stderr
     errors = [json.loads(line)["errors"][0]["message"] for line in proc.stdout.splitlines()]
-    assert errors == ["not a regular file", "no such file or directory"]
+    assert errors == ["not a regular file"]
+    proc = subprocess.run([exe, "score", str(tmp_path / "pipe.yaml"),
+                           str(tmp_path / "plain.yaml" / "x.yaml"), "--format", "jsonl"],
+                          capture_output=True, text=True, env=clean_env, timeout=60)
+    assert proc.returncode == 2 and "x.yaml" in proc.stderr and proc.stdout == ""
 
 
 def test_output_file_is_atomic_and_never_clobbered_by_a_failed_run(tmp_path, exe, clean_env):
@@ -142,8 +149,8 @@ def test_output_file_is_atomic_and_never_clobbered_by_a_failed_run(tmp_path, exe
     proc = subprocess.run([exe, "score", str(tmp_path / "in.yaml"), "--output", str(good)],
                           capture_output=True, text=True, env=clean_env, timeout=60,
                           input="")
-    # no such input: the run completes with an invalid record and replaces the report
-    assert proc.returncode == 1 and good.read_text().startswith("==")
+    # no such input: a usage error before any work; the report is left alone
+    assert proc.returncode == 2 and good.read_text() == "[previous good report]"
     good.write_text("[previous good report]")
     kb = tmp_path / "kb"
     kb.mkdir()

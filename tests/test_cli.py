@@ -56,7 +56,8 @@ def test_csv_is_one_row_per_intake_with_disclaimer_last():
     assert all(r["disclaimer"] for r in rows)
     assert result.stdout.splitlines()[0].endswith(",disclaimer")
     fall = next(r for r in rows if r["id"] == "fall-on-ice")
-    assert fall["status"] == "refer" and fall["urgency"] == "emergency" and not fall["exercises"]
+    assert fall["status"] == "see a clinician" and fall["urgency"] == "emergency"
+    assert not fall["start here (weeks 1-2)"]
 
 
 def test_text_report_for_people():

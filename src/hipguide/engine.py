@@ -191,7 +191,14 @@ class Assessor:
             rules_fired=sorted({f["rule"] for f in conclusions if not isinstance(f, Withheld)}),
             reassess=self.reassess,
             knowledge_version=str(meta["version"]), knowledge_reviewed=str(meta["last_reviewed"]),
-            disclaimer=meta["disclaimer"])
+            person=person(intake or {}), disclaimer=meta["disclaimer"])
+
+
+def person(intake: dict) -> dict:
+    """Who the report is about, as the intake says it (for tables and triage lists)."""
+    symptoms = intake.get("symptoms") or {}
+    return {"age": intake.get("age"), "hip_pain": symptoms.get("hip_pain"),
+            "pain_side": symptoms.get("pain_side")}
 
 
 def invalid_report(kb: KnowledgeBase | None, report_id: str, source: str, errors: list) -> Report:

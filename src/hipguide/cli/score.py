@@ -19,16 +19,44 @@ from .common import (
 )
 
 MAX_JOBS_PER_CORE = 4
+FORMATS = ("text", "json", "jsonl", "yaml", "csv", "html", "triage", "triage-html",
+           "parquet")
+ONLY = ("refer", "ok", "invalid")
+
+
+class FormatChoice(click.Choice):
+    """The output formats; asking for one we do not make says what to do instead."""
+
+    HINTS = {"pdf": "there is no pdf format: use --format html (or triage-html) and print "
+                    "the page to PDF from a browser"}
+
+    def convert(self, value, param, ctx):
+        hint = self.HINTS.get(str(value).lower())
+        if hint:
+            self.fail(hint, param, ctx)
+        return super().convert(value, param, ctx)
+
+
+def missing_paths(paths) -> list:
+    """The PATHS that name nothing at all (a usage error, not an invalid intake)."""
+    import os
+
+    return [p for p in paths if p != "-" and not os.path.lexists(p)]
 
 
 @click.command()
 @click.argument("paths", nargs=-1, required=True)
 @click.option("--format", "fmt",
-              type=click.Choice(["text", "json", "jsonl", "yaml", "csv", "html", "parquet"]),
+              type=FormatChoice(FORMATS),
               default="text", show_default=True,
               help="Output format; html is a printable handout, one page per intake; "
-                   "parquet a table, a row per report (needs the scale extra). An "
-                   "--output name ending in .gz is written gzip-compressed.")
+                   "triage is one line per intake, the most urgent first; triage-html "
+                   "the same list as one printable page with counts and a chart; parquet "
+                   "a table, a row per report (needs the scale extra). An --output name "
+                   "ending in .gz is written gzip-compressed.")
+@click.option("--only", "only", type=click.Choice(ONLY), multiple=True,
+              help="Output only the reports with this status (refer, ok or invalid); "
+                   "repeat it for more than one. Every format; the summary counts all.")
 @click.option("--output", "-o", default=None, metavar="FILE",
               help="Write the reports to FILE (atomically) instead of standard output. "
                    "Checked before scoring: not an input, not a directory, in a folder "
@@ -38,7 +66,8 @@ MAX_JOBS_PER_CORE = 4
 @click.option("--quiet", "-q", is_flag=True,
               help="No progress bar and no summary line on standard error.")
 @click.option("--summary", is_flag=True, help="At the end, print on standard error how many "
-              "intakes had each red flag, factor and recommendation.")
+              "intakes had each red flag, factor and recommendation, and which (the "
+              "first few ids and a count).")
 @click.option("--jobs", "-j", type=click.IntRange(min=1), default=None,
               help="Worker processes (default: the number of cores for batches of "
                    "300 or more files or a YAML file of 256 KB or more, else 1; at most "
@@ -54,7 +83,7 @@ MAX_JOBS_PER_CORE = 4
                    "worker process per core; tcp://HOST:PORT uses a running scheduler, "
                    "whose workers have hipguide installed. Same reports, same order.")
 @KB_OPTION
-def score(paths, fmt, output, explain, quiet, summary, jobs, unscreened, dask, kb):
+def score(paths, fmt, only, output, explain, quiet, summary, jobs, unscreened, dask, kb):
     """Assess intake files: PATHS are files, directories (every *.yaml, *.yml,
     *.json, *.csv below, sorted) or - for standard input (YAML). *.json files are
     FHIR R4 QuestionnaireResponses (or a Bundle of them), *.csv sheets one intake
@@ -67,8 +96,14 @@ def score(paths, fmt, output, explain, quiet, summary, jobs, unscreened, dask, k
     from ..report.output import OutputError, check_output, open_output
     from ..report.safe_text import shown
     from ..report.writers import Writer
+    from .duplicates import DuplicateIds
     from .tally import Tally
 
+    missing = missing_paths(paths)
+    if missing:   # a typo in a path is the caller's mistake, not an invalid intake
+        click.echo(f"hipguide: no such file or folder: {', '.join(map(shown, missing))}",
+                   err=True)
+        sys.exit(EXIT_USAGE)
     if fmt == "parquet":
         from ..intake.bulk import NO_PYARROW, parquet_module
 
@@ -100,6 +135,7 @@ def score(paths, fmt, output, explain, quiet, summary, jobs, unscreened, dask, k
     fhir_read.use_kb(kb)  # FHIR responses answer this knowledge base's questionnaire
     tally = Tally(paths, quiet)  # counts every status as the reports go by
     internal = 0
+    duplicates = DuplicateIds()
 
     def notify(text):
         tally.clear()
@@ -122,19 +158,33 @@ def score(paths, fmt, output, explain, quiet, summary, jobs, unscreened, dask, k
                 from ..report.parquet import ParquetWriter
 
                 writer = ParquetWriter(stream, explain)
+            elif fmt == "triage":
+                from ..report.triage import TriageWriter
+
+                writer = TriageWriter(stream, duplicates.ids)
+            elif fmt == "triage-html":
+                from ..report.triage_page import TriagePageWriter
+
+                writer = TriagePageWriter(stream, worker.kb, duplicates.ids)
             else:
                 writer = Writer(stream, fmt, explain)
             writer.begin()
             for record, report in scored:
                 tally.add(record, report)
-                if record.problems and (fmt != "text" or output):
+                repeated = duplicates.check(record, report)
+                if repeated:
+                    notify(repeated)
+                shown_here = not only or report.status in only
+                # problems go to stderr unless the text report on the terminal shows them
+                if record.problems and (fmt != "text" or output or not shown_here):
                     for problem in record.problems:
                         click.echo(str(problem), err=True)
                 if report.errors and report.errors[0]["message"].startswith(INTERNAL):
                     internal += 1
                     click.echo(f"{shown(record.source)}: {shown(record.id)}: "
                                f"{shown(report.errors[0]['message'])}", err=True)
-                writer.write(report)
+                if shown_here:
+                    writer.write(report)
             writer.end()
     except KeyboardInterrupt as exc:  # Ctrl-C, or SIGTERM/SIGHUP (Terminated)
         tally.clear()
@@ -170,7 +220,13 @@ def validate(paths, kb):
     Problems are printed as file:line:col: field: message. PATHS as for `score`."""
     from ..intake import fhir as fhir_read
     from ..intake.reading import records
+    from ..report.safe_text import shown
 
+    missing = missing_paths(paths)
+    if missing:
+        click.echo(f"hipguide: no such file or folder: {', '.join(map(shown, missing))}",
+                   err=True)
+        sys.exit(EXIT_USAGE)
     fhir_read.use_kb(kb)
     good = bad = 0
     for record in records(paths):
@@ -189,10 +245,21 @@ def validate(paths, kb):
               default="json-schema", show_default=True,
               help="json-schema: the intake contract; csv-template: an empty CSV sheet "
                    "(the header row) to fill in a spreadsheet, one intake per row.")
+@click.option("--report", "report", is_flag=True,
+              help="Print the JSON Schema (2020-12) of the json/jsonl/yaml report instead "
+                   "(its schema_version: same major version, compatible).")
 @KB_OPTION
-def schema(fmt, kb):
-    """Print the intake file's JSON Schema (for editors and form tools), or with
-    --format csv-template the header row of a CSV sheet of intakes."""
+def schema(fmt, report, kb):
+    """Print the intake file's JSON Schema (for editors and form tools), with
+    --format csv-template the header row of a CSV sheet of intakes, or with
+    --report the JSON Schema of the report `hipguide score` writes."""
+    if report:
+        import json
+
+        from ..report.schema import report_schema
+
+        click.echo(json.dumps(report_schema(), indent=2))
+        return
     if fmt == "csv-template":
         from ..intake.csvsheet import template
 

@@ -12,6 +12,7 @@ import time
 from collections import Counter
 
 PROGRESS_MIN = 20
+SUMMARY_IDS = 5   # --summary names this many intakes per item, then counts the rest
 
 
 class Tally:
@@ -22,6 +23,7 @@ class Tally:
         self.status = Counter()
         self.factors, self.red_flags, self.recommendations = Counter(), Counter(), Counter()
         self.names: dict = {}
+        self.ids: dict = {}   # (kind, item id) -> the first SUMMARY_IDS intake ids
         self.total = 0
         self.done = 0
         self.last_source = None
@@ -37,15 +39,16 @@ class Tally:
         if self.total and report.errors:
             self.stream.write("\r\033[K")  # the problems print on a clean line
         self.status[report.status] += 1
-        for f in report.factors:
-            self.factors[f.id] += 1
-            self.names[("factor", f.id)] = f.name
-        for f in report.red_flags:
-            self.red_flags[f.id] += 1
-            self.names[("red_flag", f.id)] = f.name
-        for r in report.recommendations:
-            self.recommendations[r.id] += 1
-            self.names[("recommend", r.id)] = r.name
+        for kind, counts, items in (("factor", self.factors, report.factors),
+                                    ("red_flag", self.red_flags, report.red_flags),
+                                    ("recommend", self.recommendations,
+                                     report.recommendations)):
+            for f in items:
+                counts[f.id] += 1
+                self.names[(kind, f.id)] = f.name
+                first = self.ids.setdefault((kind, f.id), [])
+                if len(first) < SUMMARY_IDS:
+                    first.append(report.id)
         if record.source != self.last_source:
             self.last_source = record.source
             self.done += 1
@@ -93,7 +96,16 @@ class Tally:
             for item, n in sorted(counts.items(), key=lambda kv: (-kv[1], kv[0])):
                 share = f"{n / assessed:4.0%}" if assessed else "   -"
                 lines.append(f"  {item:<{width}}  {n:>5}  {share}  {self.names[(key, item)]}")
+                lines.append(f"  {'':<{width}}  {'':>5}  {'':4}  {self.who(key, item, n)}")
         return "\n".join(lines)
+
+    def who(self, key: str, item: str, n: int) -> str:
+        """The intakes an item applies to: all of them, or the first few and a count."""
+        from ..report.safe_text import shown
+
+        first = [shown(i) for i in self.ids[(key, item)]]
+        more = f" and {n - len(first)} more" if n > len(first) else ""
+        return "ids: " + ", ".join(first) + more
 
     def finish(self, summary: bool = False):
         self.clear()

@@ -4,6 +4,9 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
+# the json/jsonl/yaml report's version (``hipguide schema --report``): an additive
+# change (a new field) raises the minor number, a breaking one the major
+SCHEMA_VERSION = "1.0"
 URGENCY_ORDER = {"emergency": 0, "same_day": 1, "urgent": 2, "soon": 3}
 URGENCY_WORDS = {"emergency": "emergency", "same_day": "same day", "urgent": "urgent",
                  "soon": "soon"}
@@ -109,16 +112,24 @@ class Report:
     knowledge_version: str = ""
     knowledge_reviewed: str = ""
     errors: list = field(default_factory=list)
+    # the intake's age, hip pain (0-10) and painful side, as answered (None: not given)
+    person: dict = field(default_factory=dict)
+    warnings: list = field(default_factory=list)   # {code, message}: e.g. a duplicate id
     disclaimer: str = ""             # always last
 
     def as_dict(self) -> dict:
-        """Plain data; key order puts the disclaimer last.
+        """Plain data; key order puts the schema version, then the disclaimer, last.
 
         Hand-written rather than ``dataclasses.asdict``, whose recursive deep copy
         was the largest cost around the engine in the batch benchmark."""
         data = dict(self.__dict__)
+        disclaimer = data.pop("disclaimer")
+        data["schema_version"] = SCHEMA_VERSION
+        data["disclaimer"] = disclaimer
         for key in FINDINGS:
             data[key] = [dict(item.__dict__) for item in data[key]]
         data["errors"] = [dict(e) for e in data["errors"]]
         data["plan"] = dict(data["plan"])
+        data["person"] = dict(data["person"])
+        data["warnings"] = [dict(w) for w in data["warnings"]]
         return data

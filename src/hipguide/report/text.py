@@ -24,6 +24,8 @@ def _names(ids, report: Report) -> str:
 
 def render_text(report: Report, explain: bool = False) -> str:
     lines = [f"== {report.id} ({report.source}) =="]
+    for warning in report.warnings:
+        lines += _wrap(f"Note: {warning['message']}", "  ", "")
     if report.status == "invalid":
         lines.append(f"INVALID: not assessed ({len(report.errors)} problem"
                      f"{'s' if len(report.errors) != 1 else ''})")

@@ -12,7 +12,7 @@ import io
 import json
 import textwrap
 
-from .model import FINDINGS, Report
+from .model import FINDINGS, URGENCY_WORDS, Report
 from .safe_text import YamlDumper, csv_cell, display_report, json_text
 from .text import WIDTH, render_text
 
@@ -28,22 +28,64 @@ def report_dict(report: Report, explain: bool = False) -> dict:
     return data
 
 
-CSV_COLUMNS = ("id", "source", "status", "urgency", "red_flags", "factors", "top_factor",
-               "exercises", "habits", "errors", "knowledge_version", "disclaimer")
+# Plain-language headers, one row per intake. An intake field keeps the name the
+# intake sheet gives it (``hipguide schema --format csv-template``): id, age,
+# symptoms.hip_pain, symptoms.pain_side mean the same thing in both.
+CSV_COLUMNS = ("id", "status", "urgency", "referral reasons", "what to do",
+               "unanswered warning signs", "age", "symptoms.hip_pain", "symptoms.pain_side",
+               "contributing factors", "start here (weeks 1-2)", "add next (weeks 3-6)",
+               "later (optional)", "precautions", "problems", "notes", "source",
+               "knowledge version", "disclaimer")
+_LIST, _ITEMS = "; ", " | "   # between the parts of one item, between items
+STATUS_WORDS = {"ok": "ok", "refer": "see a clinician", "invalid": "invalid: not assessed"}
+
+
+def _stage(report: Report, stage: str) -> str:
+    return _LIST.join(r.name for r in report.recommendations if r.stage == stage)
+
+
+def _person(report: Report, key: str) -> str:
+    value = report.person.get(key)
+    return "" if value is None else str(value)
+
+
+def _precaution(p) -> str:
+    """What was withheld, why (the answers behind it), and what to do instead."""
+    text = p.name + (f" (because: {_LIST.join(p.evidence)})" if p.evidence else "")
+    if p.withheld:
+        text += ": not given: " + ", ".join(x["name"] for x in p.withheld)
+    return text + f"; instead: {p.instead}"
 
 
 def csv_row(report: Report) -> dict:
+    plan = report.plan
+    start = _stage(report, "start_here")
+    if start and plan.get("minutes"):
+        start += f" ({plan['minutes']} min a session)"
     return {
-        "id": report.id, "source": report.source, "status": report.status,
-        "urgency": report.urgency,
-        "red_flags": ";".join(f.id for f in report.red_flags),
-        "factors": ";".join(f"{f.id}:{f.confidence:.2f}" for f in report.factors),
-        "top_factor": report.factors[0].id if report.factors else "",
-        "exercises": ";".join(r.id for r in report.recommendations if r.kind == "exercise"),
-        "habits": ";".join(r.id for r in report.recommendations if r.kind == "habit"),
-        "errors": " | ".join(f"{e['field']}: {e['message']}" if e.get("field") else e["message"]
-                             for e in report.errors),
-        "knowledge_version": report.knowledge_version,
+        "id": report.id,
+        "status": STATUS_WORDS.get(report.status, report.status),
+        "urgency": URGENCY_WORDS.get(report.urgency, report.urgency),
+        "referral reasons": _ITEMS.join(f"{f.name}: {_LIST.join(f.evidence)}"
+                                        for f in report.red_flags),
+        "what to do": report.referral or report.unscreened_advice,
+        "unanswered warning signs": _LIST.join(w.name for w in
+                                               report.unanswered_warning_signs),
+        "age": _person(report, "age"),
+        "symptoms.hip_pain": _person(report, "hip_pain"),
+        "symptoms.pain_side": _person(report, "pain_side"),
+        # as in the text report and handout, a referral lists no factors: see a clinician first
+        "contributing factors": "" if report.status == "refer" else
+        _LIST.join(f"{f.name} ({f.likelihood})" for f in report.factors),
+        "start here (weeks 1-2)": start,
+        "add next (weeks 3-6)": _stage(report, "add_next"),
+        "later (optional)": _stage(report, "later"),
+        "precautions": _ITEMS.join(_precaution(p) for p in report.precautions),
+        "problems": _ITEMS.join(f"{e['field']}: {e['message']}" if e.get("field")
+                                else e["message"] for e in report.errors),
+        "notes": _ITEMS.join(w["message"] for w in report.warnings),
+        "source": report.source,
+        "knowledge version": report.knowledge_version,
         "disclaimer": report.disclaimer,
     }
 
