@@ -96,6 +96,8 @@ def score(paths, fmt, output, explain, quiet, summary, jobs, unscreened, kb):
             writer.begin()
             for record, report in scored:
                 tally.add(record, report)
+                for note in record.notes:
+                    click.echo(str(note), err=True)
                 if record.problems and (fmt != "text" or output):
                     for problem in record.problems:
                         click.echo(str(problem), err=True)
@@ -140,6 +142,8 @@ def validate(paths, kb):
     fhir_read.use_kb(kb)
     good = bad = 0
     for record in records(paths):
+        for note in record.notes:
+            click.echo(str(note), err=True)
         if record.problems:
             bad += 1
             for problem in record.problems:

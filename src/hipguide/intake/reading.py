@@ -46,6 +46,7 @@ class Record:
     document: int
     intake: dict | None = None
     problems: list = field(default_factory=list)
+    notes: list = field(default_factory=list)   # Problems that did not stop it: told, not fatal
 
 
 def expand(paths: Iterable[str]) -> Iterator[tuple[str, Path | None]]:
