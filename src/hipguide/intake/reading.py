@@ -34,6 +34,7 @@ MAX_STREAM_BYTES = 10_000_000     # a file read whole (FHIR, CSV; YAML up to thi
 # ~5 KB; beyond it, the rest is reported as not read
 MAX_YAML_STREAM_BYTES = 500_000_000
 SUFFIXES = (".yaml", ".yml", ".json", ".csv")
+SPREADSHEETS = (".csv",)   # may be Windows-1252 (Excel's plain CSV)
 _ID = schema.SCHEMA.fields["id"]
 
 
@@ -129,16 +130,15 @@ def read_text(name: str, path: Path | None, limit: int = MAX_STREAM_BYTES,
 
 
 def decode(name: str, data: bytes) -> tuple[str | None, Problem | None]:
-    """A whole file's bytes as text, or why they are not text."""
-    if b"\x00" in data:
-        return None, Problem(name, "binary data (NUL bytes): not a text file")
+    """A whole file's bytes as text (an ``encoding.Text``, which names a
+    non-UTF-8 encoding), or why they are not text."""
+    from .encoding import NotText
+    from .encoding import decode as as_text
+
     try:
-        text = data.decode("utf-8-sig")
-    except UnicodeDecodeError as exc:
-        line = data[:exc.start].count(b"\n") + 1
-        return None, Problem(name, f"not UTF-8 text: byte 0x{data[exc.start]:02x} cannot be "
-                                   "decoded; save the file as UTF-8", line=line)
-    return text, None
+        return as_text(data, spreadsheet=Path(name).suffix.lower() in SPREADSHEETS), None
+    except NotText as exc:
+        return None, Problem(name, exc.message, line=exc.line)
 
 
 def _directory_problem(path: Path) -> str:
@@ -234,14 +234,26 @@ def file_records(name: str, path: Path | None, text: str | None = None) -> Itera
         if is_yaml(name):
             units, problem = file_units(name, path)
             if problem is None:
-                yield from yaml_records(units, name)
+                yield from noted(yaml_records(units, name), getattr(units, "encoding", None),
+                                 name)
                 return
         else:
             text, problem = read_text(name, path)
         if problem is not None:
             yield Record(_stem(name), name, 1, problems=[problem])
             return
-    yield from records_from_text(text, name)
+    yield from noted(records_from_text(text, name), getattr(text, "encoding", None), name)
+
+
+def noted(records: Iterable[Record], encoding: str | None, name: str) -> Iterator[Record]:
+    """records, the first one carrying a note naming the file's encoding when it
+    was not UTF-8."""
+    from .encoding import note
+
+    for k, record in enumerate(records):
+        if k == 0 and encoding:
+            record.notes.insert(0, Problem(name, note(encoding)))
+        yield record
 
 
 def file_units(name: str, path: Path | None) -> tuple[Iterator[Unit] | None, Problem | None]:
@@ -276,7 +288,21 @@ def file_units(name: str, path: Path | None) -> tuple[Iterator[Unit] | None, Pro
     text, problem = read_text(name, path, MAX_YAML_STREAM_BYTES
                               if info is not None and info.st_size > MAX_STREAM_BYTES
                               else MAX_STREAM_BYTES)
-    return (split_units(text) if problem is None else None), problem
+    return (_Units(split_units(text), text.encoding) if problem is None else None), problem
+
+
+class _Units:
+    """A file's documents, one at a time, remembering the file's non-UTF-8
+    encoding (or None)."""
+
+    def __init__(self, units: Iterator[Unit], encoding: str | None):
+        self.units, self.encoding = units, encoding
+
+    def __iter__(self):
+        return self
+
+    def __next__(self) -> Unit:
+        return next(self.units)
 
 
 def _closing_lines(handle) -> Iterator[bytes]:
