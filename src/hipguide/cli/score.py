@@ -155,14 +155,27 @@ def validate(paths, kb):
 
 
 @click.command()
-@click.option("--format", "fmt", type=click.Choice(["json-schema", "csv-template"]),
+@click.option("--format", "fmt",
+              type=click.Choice(["json-schema", "csv-template", "xlsx-template"]),
               default="json-schema", show_default=True,
               help="json-schema: the intake contract; csv-template: an empty CSV sheet "
-                   "(the header row) to fill in a spreadsheet, one intake per row.")
+                   "(the header row) to fill in a spreadsheet, one intake per row; "
+                   "xlsx-template: an Excel workbook with dropdowns, ranges and a help "
+                   "sheet (binary: use -o or redirect).")
+@click.option("--output", "-o", default=None, metavar="FILE",
+              help="Write to FILE instead of standard output.")
 @KB_OPTION
-def schema(fmt, kb):
+def schema(fmt, output, kb):
     """Print the intake file's JSON Schema (for editors and form tools), or with
-    --format csv-template the header row of a CSV sheet of intakes."""
+    --format csv-template the header row of a CSV sheet of intakes, or with
+    --format xlsx-template an Excel workbook to fill in."""
+    if fmt == "xlsx-template":
+        _xlsx_template(output)
+        return
+    if output is not None:
+        click.echo("hipguide: --output is for --format xlsx-template; redirect the "
+                   "text instead.", err=True)
+        sys.exit(EXIT_USAGE)
     if fmt == "csv-template":
         from ..intake.csvsheet import template
 
@@ -174,3 +187,35 @@ def schema(fmt, kb):
 
     click.echo(json.dumps(json_schema(), indent=2))
 
+
+
+def _xlsx_template(output):
+    """The workbook to a new file (written whole, then renamed into place) or to
+    standard output when it is not a terminal."""
+    import contextlib
+    import io
+    import os
+
+    from ..intake.xlsxsheet import template
+    from ..report.safe_text import shown
+
+    if output is None and sys.stdout.isatty():
+        click.echo("hipguide: an .xlsx workbook is binary: give -o FILE.xlsx or redirect "
+                   "standard output to a file.", err=True)
+        sys.exit(EXIT_USAGE)
+    data = io.BytesIO()
+    template(data)
+    if output is None:
+        sys.stdout.buffer.write(data.getvalue())
+        sys.stdout.buffer.flush()
+        return
+    temporary = f"{output}.partial-{os.getpid()}"
+    try:
+        with open(temporary, "wb") as handle:
+            handle.write(data.getvalue())
+        os.replace(temporary, output)
+    except OSError as exc:
+        with contextlib.suppress(OSError):
+            os.unlink(temporary)
+        click.echo(f"hipguide: cannot write {shown(output)}: {exc.strerror or exc}", err=True)
+        sys.exit(EXIT_USAGE)

@@ -177,6 +177,21 @@ def records_from_text(text: str, name: str) -> list:
     if isinstance(rows[0][1], str):
         return whole(f"not a readable CSV sheet: {rows[0][1]}")
     header = [h.strip() for h in rows[0][1]]
+    specs, problems = check_header(header, name)
+    if problems:
+        return [Record(_stem(name), name, 1, problems=problems)]
+    body = [(n, row) for n, row in rows[1:] if isinstance(row, str) or any(c.strip() for c in row)]
+    if not body:
+        return whole("no intake rows below the header", 2)
+    many = len(body) > 1
+    return [row_record(row, n, header, specs, name, f"{_stem(name)}#{n}" if many else _stem(name),
+                 delimiter) for n, row in body]
+
+
+def check_header(header: list, name: str) -> tuple[list, list]:
+    """(per column: (intake path, field type) or None, problems) of a header
+    row; a problem here stops the whole sheet, since every row would be read
+    wrongly."""
     specs, problems = [], []
     seen = {}
     for i, head in enumerate(header):
@@ -195,14 +210,7 @@ def records_from_text(text: str, name: str) -> list:
         if spec.required and field_name not in seen:
             problems.append(Problem(name, f"no {field_name!r} column; every intake needs "
                                           f"{field_name} ({spec.allowed()})", "", 1))
-    if problems:
-        return [Record(_stem(name), name, 1, problems=problems)]
-    body = [(n, row) for n, row in rows[1:] if isinstance(row, str) or any(c.strip() for c in row)]
-    if not body:
-        return whole("no intake rows below the header", 2)
-    many = len(body) > 1
-    return [_row(row, n, header, specs, name, f"{_stem(name)}#{n}" if many else _stem(name),
-                 delimiter) for n, row in body]
+    return specs, problems
 
 
 def _rows(text: str, delimiter: str):
@@ -226,8 +234,10 @@ def _rows(text: str, delimiter: str):
         csv.field_size_limit(limit)
 
 
-def _row(row, number: int, header: list, specs: list, name: str, default_id: str,
-         delimiter: str = ","):
+def row_record(row, number: int, header: list, specs: list, name: str, default_id: str,
+               delimiter: str = ","):
+    """The Record of one row of text cells (or the csv module's reason it could
+    not read the row); ``number`` is its row (line) in the sheet."""
     from .reading import Record
 
     if isinstance(row, str):   # the csv module could not read it

@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import functools
 import itertools
+import os
 import stat
 import sys
 from collections.abc import Iterable, Iterator
@@ -33,7 +34,8 @@ MAX_STREAM_BYTES = 10_000_000     # a file read whole (FHIR, CSV; YAML up to thi
 # a YAML file or standard input read a document at a time: 100,000 documents of
 # ~5 KB; beyond it, the rest is reported as not read
 MAX_YAML_STREAM_BYTES = 500_000_000
-SUFFIXES = (".yaml", ".yml", ".json", ".csv")
+SUFFIXES = (".yaml", ".yml", ".json", ".csv", ".xlsx")
+WORKBOOKS = (".xlsx",)     # binary: read from the path by intake/xlsxsheet.py
 SPREADSHEETS = (".csv",)   # may be Windows-1252 (Excel's plain CSV)
 _ID = schema.SCHEMA.fields["id"]
 
@@ -141,6 +143,23 @@ def decode(name: str, data: bytes) -> tuple[str | None, Problem | None]:
         return None, Problem(name, exc.message, line=exc.line)
 
 
+def _not_a_workbook_file(name: str, path: Path) -> Problem | None:
+    """Why a workbook's path cannot be opened (read_text's checks, without
+    reading it: openpyxl streams it), or None."""
+    try:
+        info = path.stat()
+    except OSError:
+        return read_text(name, path)[1] or Problem(name, "cannot read")
+    if not stat.S_ISREG(info.st_mode):
+        return read_text(name, path)[1] or Problem(name, "not a regular file")
+    if info.st_size > MAX_YAML_STREAM_BYTES:
+        return Problem(name, f"file is {info.st_size:,} bytes, over the "
+                             f"{MAX_YAML_STREAM_BYTES:,}-byte limit for one workbook; not read")
+    if not os.access(path, os.R_OK):
+        return Problem(name, "permission denied: the file cannot be read")
+    return None
+
+
 def _directory_problem(path: Path) -> str:
     import os
 
@@ -151,7 +170,7 @@ def _directory_problem(path: Path) -> str:
         return "permission denied: this folder cannot be listed, so its files were not read"
     except OSError as exc:
         return f"this folder cannot be listed ({exc.strerror or exc}), so its files were not read"
-    return "no intake files (*.yaml, *.yml, *.json, *.csv) in this directory"
+    return "no intake files (*.yaml, *.yml, *.json, *.csv, *.xlsx) in this directory"
 
 
 @functools.lru_cache(maxsize=256)
@@ -172,7 +191,7 @@ def records_from_text(text: str, name: str) -> Iterator[Record]:
 
 def is_yaml(name: str) -> bool:
     """Whether a file is read as YAML documents (and may be split between workers)."""
-    return name == "<stdin>" or Path(name).suffix.lower() not in _READERS
+    return name == "<stdin>" or Path(name).suffix.lower() not in (*_READERS, *WORKBOOKS)
 
 
 def _json_records(text: str, name: str) -> list[Record]:
@@ -230,6 +249,15 @@ def _record(doc: Document, name: str, many: bool) -> Record:
 def file_records(name: str, path: Path | None, text: str | None = None) -> Iterator[Record]:
     """The records of one input file (as ``expand`` names it), one at a time;
     ``text``, when given, is its already-read content."""
+    if text is None and path is not None and Path(name).suffix.lower() in WORKBOOKS:
+        from .xlsxsheet import file_records as workbook_records
+
+        problem = _not_a_workbook_file(name, path)
+        if problem is not None:
+            yield Record(_stem(name), name, 1, problems=[problem])
+            return
+        yield from workbook_records(name, path)
+        return
     if text is None:
         if is_yaml(name):
             units, problem = file_units(name, path)
