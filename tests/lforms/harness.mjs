@@ -9,9 +9,11 @@
 // JOB: {"questionnaire": "q.json", "out": "dir", "chromium": "/usr/bin/chromium",
 //       "people": [{"name": "desk", "answers": [[linkId, value], ...]}]}
 // A value is a number, true/false, a code (choice) or a list of codes; a
-// group entry is [groupLinkId, [[linkId, value], ...]], one per entry.
-// Writes dir/<name>.json (the response) and dir/<name>.shown.json (the linkIds
-// LHC-Forms shows after filling), and prints one line per person.
+// repeating group is [groupLinkId, [entry, ...]], each entry [[linkId, value], ...].
+// Writes dir/<name>.json (the response) and dir/<name>.form.json (LHC-Forms'
+// own validity check, LForms.Util.checkValidity: null when valid, and the
+// linkIds it shows after filling), and prints one line per person. Exit 1 on
+// any error in the page.
 import fs from 'node:fs';
 import http from 'node:http';
 import path from 'node:path';
