@@ -160,3 +160,36 @@ def test_lhc_forms_responses_score_like_the_same_people_in_yaml(tmp_path):
     # a runner back in training with hip pain: the stress-fracture warning sign
     assert [f["id"] for f in reports["runner_with_injury"]["red_flags"]] == [
         "possible_stress_fracture"]
+
+
+def test_converted_responses_reopened_and_saved_unchanged_in_lhc_forms_score_the_same(
+        tmp_path):
+    """`hipguide convert --to fhir` output opened in LHC-Forms and saved as is."""
+    from conftest import EXAMPLES
+
+    assert not MISSING, "HIPGUIDE_REQUIRE_LFORMS is set but missing: " + ", ".join(MISSING)
+    qpath = tmp_path / "questionnaire.json"
+    assert run_hipguide("questionnaire", "--format", "fhir", "-o", qpath).returncode == 0
+    converted = tmp_path / "all.json"
+    assert run_hipguide("convert", EXAMPLES, "--to", "fhir", "-o", converted).returncode == 0
+    people = []
+    saved = tmp_path / "saved"
+    saved.mkdir()
+    for k, entry in enumerate(json.loads(converted.read_text())["entry"]):
+        path = saved / f"p{k:02d}.json"
+        path.write_text(json.dumps(entry["resource"]))
+        people.append({"name": f"p{k:02d}", "response": str(path)})
+    assert len(people) >= 4
+    job = {"questionnaire": str(qpath), "out": str(tmp_path / "out"), "chromium": CHROMIUM,
+           "people": people}
+    (tmp_path / "job.json").write_text(json.dumps(job))
+    run = subprocess.run(["node", str(HARNESS / "harness.mjs"), str(tmp_path / "job.json")],
+                         capture_output=True, text=True, timeout=900, cwd=HARNESS)
+    assert run.returncode == 0, run.stdout + run.stderr
+    for person in people:
+        before = scored(person["response"])[1]
+        after_result, after = scored(tmp_path / "out" / f"{person['name']}.json")
+        assert after_result.returncode == 0, after_result.stderr
+        strip = ("id", "source")
+        assert [{k: v for k, v in r.items() if k not in strip} for r in after] == \
+            [{k: v for k, v in r.items() if k not in strip} for r in before], person["name"]

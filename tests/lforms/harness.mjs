@@ -7,7 +7,9 @@
 //   node harness.mjs JOB.json
 //
 // JOB: {"questionnaire": "q.json", "out": "dir", "chromium": "/usr/bin/chromium",
-//       "people": [{"name": "desk", "answers": [[linkId, value], ...]}]}
+//       "people": [{"name": "desk", "answers": [[linkId, value], ...]},
+//                  {"name": "saved", "response": "qr.json"}]}
+// ("response": open a saved QuestionnaireResponse in the form and save it unchanged)
 // A value is a number, true/false, a code (choice) or a list of codes; a
 // repeating group is [groupLinkId, [entry, ...]], each entry [[linkId, value], ...].
 // Writes dir/<name>.json (the response) and dir/<name>.form.json (LHC-Forms'
@@ -56,18 +58,20 @@ function serve() {
   return new Promise((resolve) => server.listen(0, '127.0.0.1', () => resolve(server)));
 }
 
-async function load(page, base, questionnaire) {
+async function load(page, base, questionnaire, response) {
   await page.goto(base, { waitUntil: 'load' });
   await page.waitForFunction(() => window.LForms && window.LForms.Util && LForms.FHIR &&
     customElements.get('wc-lhc-form'), { timeout: 60000 });
-  const failed = await page.evaluate(async (q) => {
+  const failed = await page.evaluate(async (q, qr) => {
     try {
-      await LForms.Util.addFormToPage(q, 'form', { fhirVersion: 'R4' });
+      const options = { fhirVersion: 'R4' };
+      if (qr) options.questionnaireResponse = qr;   // reopen a saved response
+      await LForms.Util.addFormToPage(q, 'form', options);
       return null;
     } catch (e) {
       return JSON.stringify(Array.isArray(e) ? e.map(String) : String(e));
     }
-  }, questionnaire);
+  }, questionnaire, response || null);
   if (failed) throw new Error(`LHC-Forms did not render the Questionnaire: ${failed}`);
   await page.waitForSelector('wc-lhc-form input', { timeout: 60000 });
 }
@@ -154,8 +158,9 @@ async function main() {
     const items = index(questionnaire.item);
     fs.mkdirSync(job.out, { recursive: true });
     for (const person of job.people) {
-      await load(page, base, questionnaire);
-      await fill(page, items, person.answers);
+      const response = person.response && JSON.parse(fs.readFileSync(person.response, 'utf8'));
+      await load(page, base, questionnaire, response);
+      await fill(page, items, person.answers || []);
       const result = await page.evaluate(() => {
         const form = document.getElementById('form');   // the container addFormToPage filled
         return {
