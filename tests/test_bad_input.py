@@ -118,7 +118,8 @@ def test_directory_without_intake_files_and_missing_path(tmp_path, exe, clean_en
                           capture_output=True, text=True, env=clean_env, timeout=60)
     assert proc.returncode == 1 and "Traceback" not in proc.stderr
     errors = [json.loads(line)["errors"][0]["message"] for line in proc.stdout.splitlines()]
-    assert errors == ["no intake files (*.yaml, *.yml, *.json, *.csv, *.xlsx) in this directory",
+    assert errors == ["no intake files (*.yaml, *.yml, *.json, *.csv, *.tsv, *.xlsx) in "
+                      "this directory",
                       "no such file or directory"]
 
 

@@ -148,3 +148,14 @@ def test_libreoffice_opens_the_filled_template_and_its_csv_scores_the_same(
     result = run_hipguide("score", tmp_path / "out" / "week.csv", "--format", "jsonl", "-q")
     assert result.returncode == 0, result.stderr
     assert without_source([json.loads(x) for x in result.stdout.splitlines()]) == yaml_reports
+
+
+def test_a_workbook_whose_tables_unpack_huge_is_refused_unopened(tmp_path):
+    import zipfile
+
+    with zipfile.ZipFile(tmp_path / "bomb.xlsx", "w", zipfile.ZIP_DEFLATED) as archive:
+        archive.writestr("xl/sharedStrings.xml", "<sst>" + " " * 120_000_000 + "</sst>")
+    (tmp_path / "good.yaml").write_text("sitting_hours: 3\n")
+    result = run_hipguide("score", tmp_path, "--format", "jsonl")
+    assert "bomb.xlsx: xl/sharedStrings.xml unpacks to 120,000,011 bytes" in result.stderr
+    assert [json.loads(x)["status"] for x in result.stdout.splitlines()] == ["invalid", "ok"]

@@ -34,9 +34,9 @@ MAX_STREAM_BYTES = 10_000_000     # a file read whole (FHIR, CSV; YAML up to thi
 # a YAML file or standard input read a document at a time: 100,000 documents of
 # ~5 KB; beyond it, the rest is reported as not read
 MAX_YAML_STREAM_BYTES = 500_000_000
-SUFFIXES = (".yaml", ".yml", ".json", ".csv", ".xlsx")
+SUFFIXES = (".yaml", ".yml", ".json", ".csv", ".tsv", ".xlsx")
 WORKBOOKS = (".xlsx",)     # binary: read from the path by intake/xlsxsheet.py
-SPREADSHEETS = (".csv",)   # may be Windows-1252 (Excel's plain CSV)
+SPREADSHEETS = (".csv", ".tsv")   # may be Windows-1252 (Excel's plain CSV)
 _ID = schema.SCHEMA.fields["id"]
 
 
@@ -170,7 +170,7 @@ def _directory_problem(path: Path) -> str:
         return "permission denied: this folder cannot be listed, so its files were not read"
     except OSError as exc:
         return f"this folder cannot be listed ({exc.strerror or exc}), so its files were not read"
-    return "no intake files (*.yaml, *.yml, *.json, *.csv, *.xlsx) in this directory"
+    return "no intake files (*.yaml, *.yml, *.json, *.csv, *.tsv, *.xlsx) in this directory"
 
 
 @functools.lru_cache(maxsize=256)
@@ -207,7 +207,7 @@ def _csv_records(text: str, name: str) -> list[Record]:
 
 
 # file suffix -> reader of its text; anything else (and standard input) is YAML
-_READERS = {".json": _json_records, ".csv": _csv_records}
+_READERS = {".json": _json_records, ".csv": _csv_records, ".tsv": _csv_records}
 
 
 def records_from_units(units: Iterable[Unit], name: str, many: bool) -> Iterator[Record]:

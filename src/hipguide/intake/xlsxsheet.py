@@ -28,6 +28,7 @@ SHEET_TITLE = "Intakes"
 HELP_TITLE = "Help"
 TEMPLATE_ROWS = 5000          # rows given validation and the id's text format
 MAX_ROWS = 1_000_000          # Excel's own limit is 1,048,576
+MAX_TABLE_BYTES = 100_000_000  # shared strings, styles...: read whole by openpyxl
 
 
 def _stem(name: str) -> str:
@@ -57,6 +58,10 @@ def file_records(name: str, path: Path) -> Iterator:
     except ImportError:  # pragma: no cover - openpyxl is a dependency
         yield whole("reading .xlsx needs openpyxl (pip install openpyxl)")
         return
+    too_big = _unstreamed_parts_too_big(path)
+    if too_big:
+        yield whole(too_big)
+        return
     try:
         book = openpyxl.load_workbook(path, read_only=True, data_only=True)
     except Exception as exc:  # noqa: BLE001 - zipfile, XML and openpyxl errors alike
@@ -78,6 +83,24 @@ def file_records(name: str, path: Path) -> Iterator:
                         "`hipguide schema --format xlsx-template` writes one")
     finally:
         book.close()
+
+
+def _unstreamed_parts_too_big(path: Path) -> str | None:
+    """Rows stream, but openpyxl reads a workbook's shared-strings table and
+    styles whole: a (hostile or broken) file whose table unpacks to more than
+    MAX_TABLE_BYTES is refused before it is opened."""
+    import zipfile
+
+    try:
+        with zipfile.ZipFile(path) as archive:
+            for info in archive.infolist():
+                if not info.filename.startswith("xl/worksheets/") and \
+                        info.file_size > MAX_TABLE_BYTES:
+                    return (f"{info.filename} unpacks to {info.file_size:,} bytes, over the "
+                            f"{MAX_TABLE_BYTES:,}-byte limit for a workbook's tables; not read")
+    except (zipfile.BadZipFile, OSError, ValueError):
+        return None   # openpyxl says what is wrong
+    return None
 
 
 def _sheet_records(sheet, name: str, stem: str, sheets: list) -> Iterator:
@@ -113,7 +136,9 @@ def _sheet_records(sheet, name: str, stem: str, sheets: list) -> Iterator:
         row = [_text(c) for c in cells]
         if not any(row):
             continue
-        record = csvsheet.row_record(row, number, header, specs, name, f"{stem}{number}")
+        # no delimiter: a comma in a number typed as text is a decimal mark (7,5)
+        record = csvsheet.row_record(row, number, header, specs, name, f"{stem}{number}",
+                                     delimiter="")
         record.problems = [placed(p) for p in record.problems]
         yield record
 
