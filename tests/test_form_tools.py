@@ -174,3 +174,53 @@ def test_converted_responses_answer_every_gate_and_required_list(tmp_path):
     for entry in json.loads(out.read_text())["entry"]:
         links = {i["linkId"] for i in items(entry["resource"])}
         assert {"surgeries-any", "injuries-any", "conditions"} <= links
+
+
+# ---------------------------------------------------------------- property
+
+from hypothesis import HealthCheck, given, settings  # noqa: E402
+from hypothesis import strategies as st  # noqa: E402
+
+SIGNS = ("saddle_numbness", "bowel_or_bladder_change", "cannot_bear_weight",
+         "pain_after_fall", "fever_or_unwell", "hot_swollen_joint", "night_pain",
+         "unexplained_weight_loss", "history_of_cancer", "new_leg_weakness")
+JUNK = [  # what form tools send for a group nobody filled
+    {"linkId": "surgeries", "item": []},
+    {"linkId": "surgeries", "item": [answer("surgeries.kind", **coding("unknown"))]},
+    {"linkId": "surgeries", "item": [answer("surgeries.approach", **coding("unknown")),
+                                     answer("surgeries.kind", **coding("unknown"))]},
+    {"linkId": "injuries", "item": [answer("injuries.surgery", valueBoolean=False)]},
+    {"linkId": "injuries", "item": []},
+]
+person_strategy = st.fixed_dictionaries({
+    "signs": st.dictionaries(st.sampled_from(SIGNS), st.booleans()),
+    "age": st.integers(18, 95),
+    "sitting": st.integers(0, 24),
+    "gates": st.sampled_from([None, False]),
+    "junk": st.lists(st.sampled_from(JUNK), min_size=1, max_size=4),
+})
+
+
+@settings(max_examples=4, deadline=None, suppress_health_check=[HealthCheck.too_slow,
+                                                                 HealthCheck.function_scoped_fixture])
+@given(people=st.lists(person_strategy, min_size=5, max_size=12))
+def test_untouched_group_entries_never_change_a_report(tmp_path, people):
+    entries = []
+    for k, p in enumerate(people):
+        base = [answer("age", valueInteger=p["age"]),
+                answer("sitting_hours", valueDecimal=p["sitting"])]
+        base += [answer(f"symptoms.{s}", valueBoolean=v) for s, v in p["signs"].items()]
+        gates = [] if p["gates"] is None else [
+            answer("surgeries-any", valueBoolean=False),
+            answer("injuries-any", valueBoolean=False)]
+        entries.append({"resource": response(*base, rid=f"clean-{k}")})
+        entries.append({"resource": response(*base, *gates, *p["junk"], rid=f"junk-{k}")})
+    path = tmp_path / "people.json"
+    path.write_text(json.dumps({"resourceType": "Bundle", "type": "collection",
+                                "entry": entries}))
+    result = run_hipguide("score", path, "--format", "jsonl", "-q")
+    assert result.returncode == 0, result.stderr
+    reports = [json.loads(line) for line in result.stdout.splitlines()]
+    assert len(reports) == len(entries)
+    for clean, junk in zip(reports[::2], reports[1::2], strict=True):
+        assert strip(clean) == strip(junk)
