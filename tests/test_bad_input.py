@@ -117,8 +117,8 @@ def test_directory_without_intake_files_and_missing_path(tmp_path, exe, clean_en
                           capture_output=True, text=True, env=clean_env, timeout=60)
     assert proc.returncode == 1 and "Traceback" not in proc.stderr
     errors = [json.loads(line)["errors"][0]["message"] for line in proc.stdout.splitlines()]
-    assert errors == ["no intake files (*.yaml, *.yml, *.json, *.csv, *.jsonl, *.parquet, "
-                      "or one of them .gz) in this directory"]
+    assert errors == ["no intake files (*.yaml, *.yml, *.json, *.csv, *.tsv, *.xlsx, *.jsonl, "
+                      "*.parquet, or one of them .gz) in this directory"]
     # a path that names nothing is the caller's typo: a usage error, nothing scored
     proc = subprocess.run([exe, "score", str(tmp_path / "empty"), str(tmp_path / "nope.yaml"),
                            "--format", "jsonl"],

@@ -184,7 +184,8 @@ def _item_records(item) -> Iterator[Record]:
 def for_parent(record: Record, report: Report) -> tuple[Record, Report]:
     """What a worker sends back: the parent needs only who and what went wrong,
     not the intake itself."""
-    return Record(record.id, record.source, record.document, problems=record.problems), report
+    return Record(record.id, record.source, record.document, problems=record.problems,
+                  notes=record.notes), report
 
 
 def _chunks(files: Iterator, size: int) -> Iterator[list]:

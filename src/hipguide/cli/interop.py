@@ -84,6 +84,8 @@ def _as_data(form) -> dict:
         q = slot.question
         out = {"linkId": slot.link, "id": q.id, "field": q.field, "type": q.type,
                "text": q.text}
+        if slot.gate:
+            out["gate_linkId"] = slot.gate   # the yes/no question in front of the group
         if q.help:
             out["help"] = q.help
         out["required"] = q.required
@@ -140,6 +142,8 @@ def convert(paths, target, output, kb):
         _convert_streamed(paths, target, output)
     good, bad = [], 0
     for record in records(paths):
+        for note in record.notes:
+            click.echo(str(note), err=True)
         if record.problems:
             bad += 1
             for problem in record.problems:

@@ -174,6 +174,8 @@ def score(paths, fmt, only, output, explain, quiet, summary, jobs, unscreened, d
                 repeated = duplicates.check(record, report)
                 if repeated:
                     notify(repeated)
+                for note in record.notes:
+                    click.echo(str(note), err=True)
                 shown_here = not only or report.status in only
                 # problems go to stderr unless the text report on the terminal shows them
                 if record.problems and (fmt != "text" or output or not shown_here):
@@ -230,6 +232,8 @@ def validate(paths, kb):
     fhir_read.use_kb(kb)
     good = bad = 0
     for record in records(paths):
+        for note in record.notes:
+            click.echo(str(note), err=True)
         if record.problems:
             bad += 1
             for problem in record.problems:
@@ -241,18 +245,31 @@ def validate(paths, kb):
 
 
 @click.command()
-@click.option("--format", "fmt", type=click.Choice(["json-schema", "csv-template"]),
+@click.option("--format", "fmt",
+              type=click.Choice(["json-schema", "csv-template", "xlsx-template"]),
               default="json-schema", show_default=True,
               help="json-schema: the intake contract; csv-template: an empty CSV sheet "
-                   "(the header row) to fill in a spreadsheet, one intake per row.")
+                   "(the header row) to fill in a spreadsheet, one intake per row; "
+                   "xlsx-template: an Excel workbook with dropdowns, ranges and a help "
+                   "sheet (binary: use -o or redirect).")
 @click.option("--report", "report", is_flag=True,
               help="Print the JSON Schema (2020-12) of the json/jsonl/yaml report instead "
                    "(its schema_version: same major version, compatible).")
+@click.option("--output", "-o", default=None, metavar="FILE",
+              help="Write to FILE instead of standard output.")
 @KB_OPTION
-def schema(fmt, report, kb):
+def schema(fmt, report, output, kb):
     """Print the intake file's JSON Schema (for editors and form tools), with
-    --format csv-template the header row of a CSV sheet of intakes, or with
-    --report the JSON Schema of the report `hipguide score` writes."""
+    --format csv-template the header row of a CSV sheet of intakes, with
+    --format xlsx-template an Excel workbook to fill in, or with --report the
+    JSON Schema of the report `hipguide score` writes."""
+    if fmt == "xlsx-template":
+        _xlsx_template(output)
+        return
+    if output is not None:
+        click.echo("hipguide: --output is for --format xlsx-template; redirect the "
+                   "text instead.", err=True)
+        sys.exit(EXIT_USAGE)
     if report:
         import json
 
@@ -271,3 +288,35 @@ def schema(fmt, report, kb):
 
     click.echo(json.dumps(json_schema(), indent=2))
 
+
+
+def _xlsx_template(output):
+    """The workbook to a new file (written whole, then renamed into place) or to
+    standard output when it is not a terminal."""
+    import contextlib
+    import io
+    import os
+
+    from ..intake.xlsxsheet import template
+    from ..report.safe_text import shown
+
+    if output is None and sys.stdout.isatty():
+        click.echo("hipguide: an .xlsx workbook is binary: give -o FILE.xlsx or redirect "
+                   "standard output to a file.", err=True)
+        sys.exit(EXIT_USAGE)
+    data = io.BytesIO()
+    template(data)
+    if output is None:
+        sys.stdout.buffer.write(data.getvalue())
+        sys.stdout.buffer.flush()
+        return
+    temporary = f"{output}.partial-{os.getpid()}"
+    try:
+        with open(temporary, "wb") as handle:
+            handle.write(data.getvalue())
+        os.replace(temporary, output)
+    except OSError as exc:
+        with contextlib.suppress(OSError):
+            os.unlink(temporary)
+        click.echo(f"hipguide: cannot write {shown(output)}: {exc.strerror or exc}", err=True)
+        sys.exit(EXIT_USAGE)

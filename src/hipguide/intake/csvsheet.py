@@ -6,10 +6,12 @@ field is one column (``sitting_hours``); a mapping's fields are
 (``anterior_pelvic_tilt;knee_valgus``); a list of mappings is numbered,
 ``injuries.1.site``, ``injuries.1.months_ago``, ``injuries.2.site``...
 
-An empty cell is not answered. Yes/no cells take yes/no/true/false (any
-case); numbers are read strictly (``7.5``, not ``7,5``, ``07`` or ``1e1``).
-The delimiter is ``,`` or ``;`` (Excel writes ``;`` where the decimal mark is
-a comma): the header decides, since no field name holds either. Every
+An empty cell is not answered. Yes/no cells take what spreadsheets and
+pandas write (yes/no, TRUE/FALSE, 1.0/0.0...); numbers are read strictly
+(``7.5``, ``2.0`` for a whole number; not ``07`` or ``1e1``). The delimiter
+is ``,``, ``;`` or a tab (Excel writes ``;`` where the decimal mark is a
+comma, and then ``7,5`` is 7.5): the header decides, since no field name
+holds any. A long cell or an unreadable row costs only its row. Every
 problem names the row (as a spreadsheet numbers it: the header is row 1) and
 the column (header and letter); a bad row never stops the good ones.
 """
@@ -28,8 +30,13 @@ from .contract import Boolean, Choice, Invalid, ListOf, Mapping, Number, Text
 
 TEMPLATE_INJURIES = 2     # numbered injury column sets in the template
 LIST_SEPARATOR = ";"
-TRUE, FALSE = ("yes", "true"), ("no", "false")
+# yes/no as people, spreadsheets (TRUE/FALSE; German Excel WAHR/FALSCH) and
+# pandas (True/False, or 1.0/0.0 in a column with gaps) write them; any case
+TRUE = ("yes", "y", "true", "wahr", "1", "1.0")
+FALSE = ("no", "n", "false", "falsch", "0", "0.0")
+MAX_CELL_CHARS = 1000     # the longest contract value is 200; a longer cell costs its row
 _NUMBER = re.compile(r"^-?(0|[1-9][0-9]*)(\.[0-9]+)?$")
+_DECIMAL_COMMA = re.compile(r"^-?(0|[1-9][0-9]*),[0-9]+$")
 
 
 def _letter(index: int) -> str:
@@ -99,23 +106,34 @@ def _unknown_column(header: str) -> str:
             + (f", and numbered {', '.join(numbered)} (N = 1 to {limit})" if numbered else ""))
 
 
-def _cell(spec, text: str):
-    """The intake value of a non-empty cell, or Invalid saying what is allowed."""
+def _cell(spec, text: str, delimiter: str = ","):
+    """The intake value of a non-empty cell, or Invalid saying what is allowed.
+    In a sheet not separated by commas (``;``, tab) a comma can only be a
+    decimal mark, as a German or French spreadsheet writes it: ``7,5``."""
+    if len(text) > MAX_CELL_CHARS:
+        raise Invalid(f"a cell of {len(text):,} characters; at most {MAX_CELL_CHARS:,}")
     if isinstance(spec, Number):
-        if "," in text and _NUMBER.match(text.replace(",", ".", 1)):
-            raise Invalid(f"{text!r}: use a point for decimals: {text.replace(',', '.', 1)}")
+        if _DECIMAL_COMMA.match(text):
+            if delimiter == ",":
+                raise Invalid(f"{text!r}: use a point for decimals: "
+                              f"{text.replace(',', '.', 1)}")
+            text = text.replace(",", ".", 1)
         if not _NUMBER.match(text):
             if re.fullmatch(r"-?0[0-9]+(\.[0-9]+)?", text):
                 raise Invalid(f"{text!r}: a number does not start with 0; write "
                               f"{text.lstrip('0') or '0'}")
             raise Invalid(f"{text!r} is not a number; expected {spec.allowed()}, written "
                           "like 7 or 7.5")
-        return float(text) if "." in text else int(text)
+        if "." not in text:
+            return int(text)
+        value = float(text)
+        # pandas writes a whole-number column with gaps as 2.0
+        return int(value) if spec.integer and value.is_integer() else value
     if isinstance(spec, Boolean):
-        low = text.lower()
+        low = text.lower().replace(",", ".") if delimiter != "," else text.lower()
         if low in TRUE or low in FALSE:
             return low in TRUE
-        raise Invalid(f"{text!r}: expected yes or no (or true/false)")
+        raise Invalid(f"{text!r}: expected yes or no (or true/false, 1/0)")
     if isinstance(spec, ListOf):
         parts = [p.strip() for p in text.split(LIST_SEPARATOR)]
         if any(not p for p in parts):
@@ -128,11 +146,12 @@ def _cell(spec, text: str):
 
 
 def _delimiter(first_line: str) -> str | None:
-    """',' or ';' from the header line (field names hold neither); None if unclear."""
-    commas, semis = first_line.count(","), first_line.count(";")
-    if commas and semis:
+    """',', ';' or a tab (Excel's "Unicode text") from the header line (field
+    names hold none of them); None if unclear."""
+    found = [d for d in (",", ";", "\t") if d in first_line]
+    if len(found) > 1:
         return None
-    return ";" if semis else ","
+    return found[0] if found else ","
 
 
 def _stem(name: str) -> str:
@@ -152,13 +171,27 @@ def records_from_text(text: str, name: str) -> list:
     first = text.splitlines()[0]
     delimiter = _delimiter(first)
     if delimiter is None:
-        return whole("the header mixes ',' and ';': separate the columns with one of them")
-    try:
-        rows = list(csv.reader(io.StringIO(text, newline=""), delimiter=delimiter,
-                               strict=True))
-    except csv.Error as exc:
-        return whole(f"not a readable CSV sheet: {exc}")
-    header = [h.strip() for h in rows[0]]
+        return whole("the header mixes ',' and ';' (or tabs): separate the columns with "
+                     "one of them")
+    rows = list(_rows(text, delimiter))
+    if isinstance(rows[0][1], str):
+        return whole(f"not a readable CSV sheet: {rows[0][1]}")
+    header = [h.strip() for h in rows[0][1]]
+    specs, problems = check_header(header, name)
+    if problems:
+        return [Record(_stem(name), name, 1, problems=problems)]
+    body = [(n, row) for n, row in rows[1:] if isinstance(row, str) or any(c.strip() for c in row)]
+    if not body:
+        return whole("no intake rows below the header", 2)
+    many = len(body) > 1
+    return [row_record(row, n, header, specs, name, f"{_stem(name)}#{n}" if many else _stem(name),
+                 delimiter) for n, row in body]
+
+
+def check_header(header: list, name: str) -> tuple[list, list]:
+    """(per column: (intake path, field type) or None, problems) of a header
+    row; a problem here stops the whole sheet, since every row would be read
+    wrongly."""
     specs, problems = [], []
     seen = {}
     for i, head in enumerate(header):
@@ -177,18 +210,38 @@ def records_from_text(text: str, name: str) -> list:
         if spec.required and field_name not in seen:
             problems.append(Problem(name, f"no {field_name!r} column; every intake needs "
                                           f"{field_name} ({spec.allowed()})", "", 1))
-    if problems:
-        return [Record(_stem(name), name, 1, problems=problems)]
-    body = [(n, row) for n, row in enumerate(rows[1:], 2) if any(c.strip() for c in row)]
-    if not body:
-        return whole("no intake rows below the header", 2)
-    many = len(body) > 1
-    return [_row(row, n, header, specs, name, f"{_stem(name)}#{n}" if many else _stem(name))
-            for n, row in body]
+    return specs, problems
 
 
-def _row(row: list, number: int, header: list, specs: list, name: str, default_id: str):
+def _rows(text: str, delimiter: str):
+    """(line the row starts on, cells) per row; for a row the csv module cannot
+    read (a stray quote), (line, why): it costs that row only."""
+    limit = csv.field_size_limit()
+    csv.field_size_limit(max(limit, len(text) + 1))   # a long cell is the row's problem
+    try:
+        reader = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter, strict=True)
+        while True:
+            start = reader.line_num + 1
+            try:
+                row = next(reader)
+            except StopIteration:
+                return
+            except csv.Error as exc:
+                yield start, f"this row is not readable CSV ({exc}); check its quotes"
+                continue
+            yield start, row
+    finally:
+        csv.field_size_limit(limit)
+
+
+def row_record(row, number: int, header: list, specs: list, name: str, default_id: str,
+               delimiter: str = ","):
+    """The Record of one row of text cells (or the csv module's reason it could
+    not read the row); ``number`` is its row (line) in the sheet."""
     from .reading import Record
+
+    if isinstance(row, str):   # the csv module could not read it
+        return Record(default_id, name, number, problems=[Problem(name, row, "", number)])
 
     def where(i):
         return f"{header[i]} (column {_letter(i)})"
@@ -204,7 +257,7 @@ def _row(row: list, number: int, header: list, specs: list, name: str, default_i
             continue
         path, spec = found
         try:
-            value = _cell(spec, text)
+            value = _cell(spec, text, delimiter)
         except Invalid as exc:
             problems.append(Problem(name, exc.message, where(i), number))
             failed.add(path)

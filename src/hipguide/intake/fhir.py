@@ -170,6 +170,7 @@ def _record(res: dict, name: str, the_form, where: str, number: int, default_id:
         if not isinstance(items, list):
             raise _Bad(_join(where, "item"), f"expected a list of items; got {_kind(items)}")
         reader.top(items, where)
+        reader.finish()
     except _Bad as bad:
         reader.problems.append(bad)
         reader.stopped = True
@@ -182,9 +183,10 @@ def _record(res: dict, name: str, the_form, where: str, number: int, default_id:
             reader.problems.append(_Bad(reader.locate(exc.path, where),
                                         _fhir_words(exc, reader.groups.get(exc.path))))
     problems = [Problem(name, bad.message, bad.where) for bad in reader.problems]
+    notes = [Problem(name, "note: " + message, place) for place, message in reader.notes]
     if problems:
-        return Record(rid, name, number, problems=problems)
-    return Record(rid, name, number, intake)
+        return Record(rid, name, number, problems=problems, notes=notes)
+    return Record(rid, name, number, intake, notes=notes)
 
 
 def _fhir_words(exc, group: str | None) -> str:
@@ -245,6 +247,9 @@ class _Reader:
         self.failed: set = set()    # intake paths whose answers had problems
         self.stopped = False        # the response itself is unreadable
         self.groups: dict = {}      # intake path of a group entry -> the group's linkId
+        self.notes: list = []       # (place, message): read, but worth telling
+        self.gate_answers: dict = {}  # group linkId -> (yes/no, place)
+        self.ignored: dict = {}     # group linkId -> entries ignored as empty
 
     def top(self, items: list, where: str):
         sections = {link for link, _s, _m in self.form.sections}
@@ -304,6 +309,9 @@ class _Reader:
         if link is None:
             return
         slot = self.form.slots.get(link)
+        if slot is None and link in self.form.gates:
+            self._gate(item, self.form.gates[link], _join(where, f"item[{link}]"))
+            return
         if slot is None:
             self._unknown(link, _join(where, f"item[{link}]"), self.form.links())
             return
@@ -341,8 +349,7 @@ class _Reader:
             return
         injuries = self.data.setdefault(slot.path[0], [])
         index = len(injuries)
-        self.where[(slot.path[0], index)] = place
-        self.groups[(slot.path[0], index)] = slot.link
+        before_entry = len(self.problems)
         seen = set()
         for child in children:
             link = self._link(child, place)
@@ -366,7 +373,69 @@ class _Reader:
             if value is not None:
                 injury[sub.question.field] = value
                 self.where[(slot.path[0], index, sub.question.field)] = sub_place
+        if len(self.problems) == before_entry and _only_defaults(injury, slot):
+            # a form tool's untouched entry (or one holding only its defaults):
+            # nothing was told, so nothing is recorded
+            self.ignored[slot.link] = self.ignored.get(slot.link, 0) + 1
+            self.notes.append((place, "an entry with nothing answered (or only defaults) "
+                                      "was ignored"))
+            for key in [k for k in self.where if k[:2] == (slot.path[0], index)]:
+                del self.where[key]
+            return
+        self.where[(slot.path[0], index)] = place
+        self.groups[(slot.path[0], index)] = slot.link
         injuries.append(injury)
+
+    def _gate(self, item: dict, slot, place: str):
+        """The yes/no question in front of a repeating group."""
+        if not self._checked(item, place):
+            return
+        if slot.link in self.gate_answers:
+            self._bad(place, f"item[{slot.gate}] is answered twice; give it once")
+            return
+        if item.get("item"):
+            self._bad(_join(place, "item"), "this question has no items inside it")
+            return
+        answers = item.get("answer", [])
+        if not isinstance(answers, list):
+            self._bad(_join(place, "answer"), f"expected a list of answers; got "
+                      f"{_kind(answers)}")
+            return
+        if not answers:
+            return
+        if len(answers) > 1:
+            self._bad(place, f"{len(answers)} answers; this question takes one")
+            return
+        answer = answers[0]
+        value = answer.get("valueBoolean") if isinstance(answer, dict) else None
+        if not isinstance(value, bool) or len([k for k in answer if k.startswith("value")]) != 1:
+            self._bad(_join(place, "answer[0]"), "expected valueBoolean (true or false)")
+            return
+        self.gate_answers[slot.link] = (value, place)
+
+    def finish(self):
+        """Apply the gates of the repeating groups: 'no' with no entries is an
+        empty list; 'yes' with none, or 'no' with some, is noted (the entries
+        given are kept: what was told is never dropped)."""
+        for slot in self.form.gates.values():
+            field = slot.path[0]
+            entries = self.data.get(field)
+            if entries == [] and slot.link not in self.gate_answers:
+                del self.data[field]    # only ignored entries, and no gate answer
+                continue
+            if slot.link not in self.gate_answers:
+                continue
+            value, place = self.gate_answers[slot.link]
+            if value and not entries:
+                self.data.pop(field, None)
+                self.notes.append((place, f"answered yes, but no entry of item[{slot.link}] "
+                                          "was given; recorded as not answered"))
+            elif not value and entries:
+                self.notes.append((place, f"answered no, but {len(entries)} entr"
+                                          f"{'y' if len(entries) == 1 else 'ies'} of "
+                                          f"item[{slot.link}] were given; they are used"))
+            elif not value:
+                self.data[field] = []
 
     def _value(self, item: dict, slot, place: str):
         """The intake value of a question item's answers (None: not answered)."""
@@ -387,6 +456,16 @@ class _Reader:
             except _Bad as bad:
                 self.problems.append(bad)
                 return None
+        if slot.repeats and fhir.NONE_CODE in values and len(values) > 1:
+            self._bad(place, "'none of these' is given together with other answers; "
+                      "give either")
+            return None
+        if slot.repeats and fhir.NONE_CODE in values:
+            return []
+        if slot.repeats and fhir.NOT_SURE_CODE in values:
+            values = [v for v in values if v != fhir.NOT_SURE_CODE]
+            if not values:
+                return None     # 'not sure' alone: not answered
         value = values if slot.repeats else values[0]
         try:
             _question_range(slot.question, value)
@@ -435,8 +514,8 @@ class _Reader:
             raise _Bad(place, f"code system {system!r} is not this question's; expected "
                        f"{slot.system()!r} (or no system)")
         code = coding["code"]
-        if code not in slot.question.choices:
-            values = list(slot.question.choices)
+        if code not in slot.question.choices and code not in slot.specials():
+            values = list(slot.question.choices) + list(slot.specials())
             hint = difflib.get_close_matches(code, values, n=1)
             more = f" (did you mean {hint[0]!r}?)" if hint else ""
             raise _Bad(place, f"code {code!r} is not an answer here{more}; expected one of: "
@@ -456,6 +535,24 @@ class _Reader:
             if path[:n] in self.where:
                 return self.where[path[:n]]
         return _join(where, f"item[{format_path(path)}]") if path else where
+
+
+def _only_defaults(entry: dict, slot) -> bool:
+    """Whether a group entry tells nothing: every value given is the group's
+    fixed value or its question's default (the contract's, when the question
+    has none)."""
+    from ..questionnaire.data import SKIP
+
+    by_field = {child.question.field: child.question for child in slot.children.values()}
+    for name, value in entry.items():
+        if slot.question.set.get(name, object()) == value:
+            continue
+        q = by_field.get(name)
+        default = q.default if q is not None and q.default is not SKIP else \
+            slot.question.spec.item.fields[name].default
+        if value != default or isinstance(value, bool) != isinstance(default, bool):
+            return False
+    return True
 
 
 def _shown(value) -> str:

@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import functools
 import itertools
+import os
 import stat
 import sys
 from collections.abc import Iterable, Iterator
@@ -33,7 +34,10 @@ MAX_STREAM_BYTES = 10_000_000     # a file read whole (FHIR, CSV; YAML up to thi
 # a YAML file or standard input read a document at a time: 100,000 documents of
 # ~5 KB; beyond it, the rest is reported as not read
 MAX_YAML_STREAM_BYTES = 500_000_000
-SUFFIXES = (".yaml", ".yml", ".json", ".csv", ".jsonl", ".parquet")  # and each + ".gz"
+SUFFIXES = (".yaml", ".yml", ".json", ".csv", ".tsv", ".xlsx", ".jsonl",
+            ".parquet")  # and each text one + ".gz"
+WORKBOOKS = (".xlsx",)     # binary: read from the path by intake/xlsxsheet.py
+SPREADSHEETS = (".csv", ".tsv")   # may be Windows-1252 (Excel's plain CSV)
 _ID = schema.SCHEMA.fields["id"]
 
 
@@ -46,6 +50,7 @@ class Record:
     document: int
     intake: dict | None = None
     problems: list = field(default_factory=list)
+    notes: list = field(default_factory=list)   # Problems that did not stop it: told, not fatal
 
 
 def expand(paths: Iterable[str]) -> Iterator[tuple[str, Path | None]]:
@@ -129,16 +134,32 @@ def read_text(name: str, path: Path | None, limit: int = MAX_STREAM_BYTES,
 
 
 def decode(name: str, data: bytes) -> tuple[str | None, Problem | None]:
-    """A whole file's bytes as text, or why they are not text."""
-    if b"\x00" in data:
-        return None, Problem(name, "binary data (NUL bytes): not a text file")
+    """A whole file's bytes as text (an ``encoding.Text``, which names a
+    non-UTF-8 encoding), or why they are not text."""
+    from .encoding import NotText
+    from .encoding import decode as as_text
+
     try:
-        text = data.decode("utf-8-sig")
-    except UnicodeDecodeError as exc:
-        line = data[:exc.start].count(b"\n") + 1
-        return None, Problem(name, f"not UTF-8 text: byte 0x{data[exc.start]:02x} cannot be "
-                                   "decoded; save the file as UTF-8", line=line)
-    return text, None
+        return as_text(data, spreadsheet=Path(name).suffix.lower() in SPREADSHEETS), None
+    except NotText as exc:
+        return None, Problem(name, exc.message, line=exc.line)
+
+
+def _not_a_workbook_file(name: str, path: Path) -> Problem | None:
+    """Why a workbook's path cannot be opened (read_text's checks, without
+    reading it: openpyxl streams it), or None."""
+    try:
+        info = path.stat()
+    except OSError:
+        return read_text(name, path)[1] or Problem(name, "cannot read")
+    if not stat.S_ISREG(info.st_mode):
+        return read_text(name, path)[1] or Problem(name, "not a regular file")
+    if info.st_size > MAX_YAML_STREAM_BYTES:
+        return Problem(name, f"file is {info.st_size:,} bytes, over the "
+                             f"{MAX_YAML_STREAM_BYTES:,}-byte limit for one workbook; not read")
+    if not os.access(path, os.R_OK):
+        return Problem(name, "permission denied: the file cannot be read")
+    return None
 
 
 def _directory_problem(path: Path) -> str:
@@ -151,8 +172,8 @@ def _directory_problem(path: Path) -> str:
         return "permission denied: this folder cannot be listed, so its files were not read"
     except OSError as exc:
         return f"this folder cannot be listed ({exc.strerror or exc}), so its files were not read"
-    return ("no intake files (*.yaml, *.yml, *.json, *.csv, *.jsonl, *.parquet, or one of "
-            "them .gz) in this directory")
+    return ("no intake files (*.yaml, *.yml, *.json, *.csv, *.tsv, *.xlsx, *.jsonl, *.parquet, "
+            "or one of them .gz) in this directory")
 
 
 @functools.lru_cache(maxsize=256)
@@ -175,7 +196,7 @@ def is_yaml(name: str) -> bool:
     """Whether a file is read as YAML documents (and may be split between workers)."""
     from .bulk import is_bulk
 
-    return name == "<stdin>" or (Path(name).suffix.lower() not in _READERS
+    return name == "<stdin>" or (Path(name).suffix.lower() not in (*_READERS, *WORKBOOKS)
                                  and not is_bulk(name))
 
 
@@ -192,7 +213,7 @@ def _csv_records(text: str, name: str) -> list[Record]:
 
 
 # file suffix -> reader of its text; anything else (and standard input) is YAML
-_READERS = {".json": _json_records, ".csv": _csv_records}
+_READERS = {".json": _json_records, ".csv": _csv_records, ".tsv": _csv_records}
 
 
 def records_from_units(units: Iterable[Unit], name: str, many: bool) -> Iterator[Record]:
@@ -240,18 +261,39 @@ def file_records(name: str, path: Path | None, text: str | None = None) -> Itera
     if text is None and path is not None and is_bulk(name):
         yield from bulk_records(name, path)   # JSON Lines, Parquet, gzip: streamed
         return
+    if text is None and path is not None and Path(name).suffix.lower() in WORKBOOKS:
+        from .xlsxsheet import file_records as workbook_records
+
+        problem = _not_a_workbook_file(name, path)
+        if problem is not None:
+            yield Record(_stem(name), name, 1, problems=[problem])
+            return
+        yield from workbook_records(name, path)
+        return
     if text is None:
         if is_yaml(name):
             units, problem = file_units(name, path)
             if problem is None:
-                yield from yaml_records(units, name)
+                yield from noted(yaml_records(units, name), getattr(units, "encoding", None),
+                                 name)
                 return
         else:
             text, problem = read_text(name, path)
         if problem is not None:
             yield Record(_stem(name), name, 1, problems=[problem])
             return
-    yield from records_from_text(text, name)
+    yield from noted(records_from_text(text, name), getattr(text, "encoding", None), name)
+
+
+def noted(records: Iterable[Record], encoding: str | None, name: str) -> Iterator[Record]:
+    """records, the first one carrying a note naming the file's encoding when it
+    was not UTF-8."""
+    from .encoding import note
+
+    for k, record in enumerate(records):
+        if k == 0 and encoding:
+            record.notes.insert(0, Problem(name, note(encoding)))
+        yield record
 
 
 def file_units(name: str, path: Path | None) -> tuple[Iterator[Unit] | None, Problem | None]:
@@ -286,7 +328,21 @@ def file_units(name: str, path: Path | None) -> tuple[Iterator[Unit] | None, Pro
     text, problem = read_text(name, path, MAX_YAML_STREAM_BYTES
                               if info is not None and info.st_size > MAX_STREAM_BYTES
                               else MAX_STREAM_BYTES)
-    return (split_units(text) if problem is None else None), problem
+    return (_Units(split_units(text), text.encoding) if problem is None else None), problem
+
+
+class _Units:
+    """A file's documents, one at a time, remembering the file's non-UTF-8
+    encoding (or None)."""
+
+    def __init__(self, units: Iterator[Unit], encoding: str | None):
+        self.units, self.encoding = units, encoding
+
+    def __iter__(self):
+        return self
+
+    def __next__(self) -> Unit:
+        return next(self.units)
 
 
 def _closing_lines(handle) -> Iterator[bytes]:

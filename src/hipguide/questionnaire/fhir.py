@@ -7,10 +7,15 @@ stable ``linkId`` -- its intake field path (``sitting_hours``,
 ``symptoms.hip_pain``, ``injuries``, ``injuries.site``) -- and knows how each
 answer maps back to the intake. Reading responses is in ``fhir_read``.
 
-A field asked by several questions (``injuries``: past injuries, and the recent
-operation in the warning signs) keeps its path for the question with no fixed
-values (``set``); the others are known by their question id
-(``recent_surgery``, ``recent_surgery.site``, ...).
+A field asked by several questions keeps its path for the question with no
+fixed values (``set``); the others are known by their question id.
+
+Each repeating group (``injuries``, ``surgeries``) is gated by a yes/no
+question (``injuries-any``, ``surgeries-any``) and enabled only by "yes"; no
+item inside a group has an ``initial`` value, so a form tool never sends a
+half-filled entry for someone who has nothing to tell. Every required
+multiple-choice list also offers "none of these" (code ``none``) and "not
+sure" (``not_sure``), so a person with nothing to choose can still complete it.
 """
 
 from __future__ import annotations
@@ -28,10 +33,13 @@ NOTE_URL = "urn:hipguide:StructureDefinition:note"
 ASK_IF_URL = "urn:hipguide:StructureDefinition:ask-if"
 ITEM_CONTROL_URL = "http://hl7.org/fhir/StructureDefinition/questionnaire-itemControl"
 ITEM_CONTROL_SYSTEM = "http://hl7.org/fhir/questionnaire-item-control"
+OPTION_EXCLUSIVE_URL = "http://hl7.org/fhir/StructureDefinition/questionnaire-optionExclusive"
 MIN_URL = "http://hl7.org/fhir/StructureDefinition/minValue"
 MAX_URL = "http://hl7.org/fhir/StructureDefinition/maxValue"
 FHIR_ID = re.compile(r"^[A-Za-z0-9\-.]{1,64}$")
 SECTION_PREFIX = "section-"
+GATE_SUFFIX = "-any"          # the yes/no question in front of a repeating group
+NONE_CODE, NOT_SURE_CODE = "none", "not_sure"   # answers of a list that are no value
 
 
 class ConvertError(Exception):
@@ -64,6 +72,22 @@ class Slot:
     def system(self) -> str:
         return CODE_SYSTEM + ".".join(p for p in self.path if isinstance(p, str))
 
+    @property
+    def gate(self) -> str | None:
+        """The linkId of the yes/no question gating a repeating group."""
+        return self.link + GATE_SUFFIX if self.question.type == "injuries" else None
+
+    def specials(self) -> dict:
+        """Codes of a multiple-choice list that stand for no value: 'none of these'
+        (an empty list) on every list; 'not sure' (not answered) on a required
+        one, where a form tool would otherwise not let the person finish."""
+        if self.question.type != "multi_choice":
+            return {}
+        out = {NONE_CODE: "none of these"}
+        if self.question.required:
+            out[NOT_SURE_CODE] = "not sure"
+        return out
+
 
 @dataclass
 class Form:
@@ -73,6 +97,7 @@ class Form:
     sections: list             # (section link, Section, [Slot])
     slots: dict                # top-level question link -> Slot
     primary: dict              # intake field path -> the Slot the converter writes to
+    gates: dict = field(default_factory=dict)   # gate linkId -> the group's Slot
 
     def links(self) -> list:
         """Every linkId a response may use (for 'did you mean')."""
@@ -80,6 +105,7 @@ class Form:
         for slot in self.slots.values():
             out.append(slot.link)
             out.extend(slot.children)
+        out.extend(self.gates)
         return out
 
 
@@ -89,7 +115,7 @@ def build_form(qn) -> Form:
     for q in qn.questions():
         if q.field not in primary_of or (q.set == {} and primary_of[q.field].set != {}):
             primary_of[q.field] = q
-    sections, slots, primary = [], {}, {}
+    sections, slots, primary, gates = [], {}, {}, {}
     for number, section in enumerate(qn.sections, 1):
         members = []
         for q in section.questions:
@@ -99,12 +125,18 @@ def build_form(qn) -> Form:
             for sub in q.items:
                 slot.children[f"{link}.{sub.field}"] = Slot(
                     f"{link}.{sub.field}", sub, slot.path + (sub.field,))
+            if slot.gate:
+                gates[slot.gate] = slot
+            taken = set(q.choices) & {NONE_CODE, NOT_SURE_CODE}
+            if slot.specials() and taken:
+                raise ValueError(f"{q.field}: a choice named {taken.pop()!r} clashes with the "
+                                 "FHIR form's 'none of these' / 'not sure' codes")
             slots[link] = slot
             if is_primary:
                 primary[q.field] = slot
             members.append(slot)
         sections.append((f"{SECTION_PREFIX}{number}", section, members))
-    return Form(qn, sections, slots, primary)
+    return Form(qn, sections, slots, primary, gates)
 
 
 # ---------------------------------------------------------------- export
@@ -141,58 +173,87 @@ def _item_type(spec) -> str:
     return "group"
 
 
-def _question_item(slot: Slot, form: Form) -> dict:
+def _question_items(slot: Slot, form: Form) -> list:
+    """The items of one question: one, or for a repeating group its yes/no gate
+    and the group."""
     q = slot.question
-    item = {"linkId": slot.link, "text": q.text}
-    notes = []
-    if q.type == "injuries":
-        item["type"] = "group"
-        item["repeats"] = True
-        if q.set:
-            fixed = ", ".join(f"{k} = {_plain(v)}" for k, v in q.set.items())
-            notes.append(f"Every entry of this group is recorded with {fixed}.")
-        notes.append("One entry per injury; no entry means none was given (the intake "
-                     "contract cannot tell 'none' from 'not answered' here). A group "
-                     "cannot be required, so this is not marked required.")
+    if q.type != "injuries":
+        return [_question_item(slot, form)]
+    gate = {"linkId": slot.gate, "text": q.text, "type": "boolean"}
+    if q.required:
+        gate["required"] = True
+    if q.default is not _skip():
+        gate["initial"] = [{"valueBoolean": q.default}]
+    _add_condition(gate, q, form, [])
+    if q.help:
+        gate["item"] = [_help(slot.gate, q.help)]
+    notes = ["One entry each; shown only after 'yes' to " + slot.gate + "."]
+    if q.set:
+        fixed = ", ".join(f"{k} = {_plain(v)}" for k, v in q.set.items())
+        notes.append(f"Every entry of this group is recorded with {fixed}.")
+    description = q.spec.item.description
+    group = {"linkId": slot.link, "text": description[:1].upper() + description[1:],
+             "type": "group", "repeats": True,
+             "enableWhen": [{"question": slot.gate, "operator": "=", "answerBoolean": True}],
+             "extension": [_ext(NOTE_URL, "valueString", " ".join(notes))],
+             "item": [_question_item(child, form, in_group=True)
+                      for child in slot.children.values()]}
+    return [gate, group]
+
+
+def _skip():
+    from .data import SKIP
+
+    return SKIP
+
+
+def _add_condition(item: dict, q, form: Form, notes: list):
+    if q.ask_if is None:
+        return
+    enable = enable_when(q.ask_if, form)
+    if enable is None:
+        item.setdefault("extension", []).append(
+            _ext(ASK_IF_URL, "valueString", " ".join(cl.render(q.ask_if))))
+        notes.append("Asked only when: " + " ".join(cl.render(q.ask_if)) + " (not "
+                     "expressible as enableWhen; shown always, and an answer is scored "
+                     "whether or not the condition held).")
     else:
-        item["type"] = _item_type(q.spec)
-        if q.type == "multi_choice":
-            item["repeats"] = True
-        if q.required:
-            item["required"] = True
-        if q.type in ("choice", "multi_choice"):
-            item["answerOption"] = [{"valueCoding": _coding(slot, c)} for c in q.choices]
-        if q.type == "number":
-            key = "valueInteger" if q.spec.integer else "valueDecimal"
-            item["extension"] = [_ext(MIN_URL, key, _number(q.low, q.spec)),
-                                 _ext(MAX_URL, key, _number(q.high, q.spec))]
-            if q.below is not None:
-                notes.append(f"The answer must be under {q.below:g}.")
-        initial = _initial(slot)
-        if initial is not None:
-            item["initial"] = [initial]
-    if q.ask_if is not None:
-        enable = enable_when(q.ask_if, form)
-        if enable is None:
-            item.setdefault("extension", []).append(
-                _ext(ASK_IF_URL, "valueString", " ".join(cl.render(q.ask_if))))
-            notes.append("Asked only when: " + " ".join(cl.render(q.ask_if)) + " (not "
-                         "expressible as enableWhen; shown always, and an answer is scored "
-                         "whether or not the condition held).")
-        else:
-            conditions, behavior = enable
-            item["enableWhen"] = conditions
-            if len(conditions) > 1:
-                item["enableBehavior"] = behavior
+        conditions, behavior = enable
+        item["enableWhen"] = conditions
+        if len(conditions) > 1:
+            item["enableBehavior"] = behavior
+
+
+def _question_item(slot: Slot, form: Form, in_group: bool = False) -> dict:
+    """One question's item; inside a repeating group no ``initial`` is given (a
+    form tool would send a default-only entry for a person with none)."""
+    q = slot.question
+    item = {"linkId": slot.link, "text": q.text, "type": _item_type(q.spec)}
+    notes = []
+    if q.type == "multi_choice":
+        item["repeats"] = True
+    if q.required:
+        item["required"] = True
+    if q.type in ("choice", "multi_choice"):
+        item["answerOption"] = [{"valueCoding": _coding(slot, c)} for c in q.choices]
+        for code, display in slot.specials().items():
+            item["answerOption"].append({
+                "valueCoding": {"system": slot.system(), "code": code, "display": display},
+                "extension": [_ext(OPTION_EXCLUSIVE_URL, "valueBoolean", True)]})
+    if q.type == "number":
+        key = "valueInteger" if q.spec.integer else "valueDecimal"
+        item["extension"] = [_ext(MIN_URL, key, _number(q.low, q.spec)),
+                             _ext(MAX_URL, key, _number(q.high, q.spec))]
+        if q.below is not None:
+            notes.append(f"The answer must be under {q.below:g}.")
+    initial = None if in_group else _initial(slot)
+    if initial is not None:
+        item["initial"] = [initial]
+    _add_condition(item, q, form, notes)
     if notes:
         item.setdefault("extension", []).append(_ext(NOTE_URL, "valueString", " ".join(notes)))
-    children = []
     if q.help:
-        children.append(_help(slot.link, q.help))
-    for child in slot.children.values():
-        children.append(_question_item(child, form))
-    if children:
-        item["item"] = children
+        item["item"] = [_help(slot.link, q.help)]
     return item
 
 
@@ -290,7 +351,7 @@ def questionnaire_resource(form: Form, meta: dict | None = None) -> dict:
     items = []
     for link, section, members in form.sections:
         group = {"linkId": link, "text": section.title, "type": "group",
-                 "item": [_question_item(slot, form) for slot in members]}
+                 "item": [i for slot in members for i in _question_items(slot, form)]}
         if section.red_flags:
             group["extension"] = [_ext(NOTE_URL, "valueString",
                                        "Warning signs: " + qn.red_flag_message)]
@@ -353,10 +414,20 @@ def response_resource(intake: dict, form: Form, report_id: str | None = None) ->
         children = []
         for slot in members:
             value = values.get(slot.question.field)
-            if not slot.primary or not _present(value):
+            if not slot.primary:
                 continue
-            if slot.question.type == "injuries":
+            if slot.question.type == "injuries" and isinstance(value, list):
+                # the gate is always answered: [] is "no" (the intake's default)
+                children.append({"linkId": slot.gate,
+                                 "answer": [{"valueBoolean": bool(value)}]})
                 children += [_injury_item(slot, injury) for injury in value]
+            elif value == [] and NONE_CODE in slot.specials() and slot.question.required:
+                # a form tool requires an answer here: 'none of these'
+                children.append({"linkId": slot.link, "answer": [{"valueCoding": {
+                    "system": slot.system(), "code": NONE_CODE,
+                    "display": slot.specials()[NONE_CODE]}}]})
+            elif not _present(value):
+                continue
             else:
                 children.append({"linkId": slot.link, "answer": _answer(slot, value)})
         if children:
