@@ -79,6 +79,7 @@ def score(paths, fmt, output, explain, quiet, summary, jobs, unscreened, kb):
     fhir_read.use_kb(kb)  # FHIR responses answer this knowledge base's questionnaire
     tally = Tally(paths, quiet)  # counts every status as the reports go by
     internal = 0
+    flawed = 0   # intakes with problems (invalid, or referred on a warning sign anyway)
 
     def notify(text):
         tally.clear()
@@ -96,6 +97,7 @@ def score(paths, fmt, output, explain, quiet, summary, jobs, unscreened, kb):
             writer.begin()
             for record, report in scored:
                 tally.add(record, report)
+                flawed += bool(record.problems)
                 if record.problems and (fmt != "text" or output):
                     for problem in record.problems:
                         click.echo(str(problem), err=True)
@@ -125,7 +127,7 @@ def score(paths, fmt, output, explain, quiet, summary, jobs, unscreened, kb):
         sys.exit(EXIT_INVALID)
     if internal:
         sys.exit(EXIT_INTERNAL)
-    sys.exit(EXIT_INVALID if tally.status["invalid"] else EXIT_OK)
+    sys.exit(EXIT_INVALID if tally.status["invalid"] or flawed else EXIT_OK)
 
 
 @click.command()
@@ -139,15 +141,32 @@ def validate(paths, kb):
 
     fhir_read.use_kb(kb)
     good = bad = 0
+    worker = None
     for record in records(paths):
         if record.problems:
             bad += 1
             for problem in record.problems:
                 click.echo(str(problem))
+            if record.partial:   # fail safe: an answered warning sign is never lost
+                worker = worker or load_kb_or_exit(kb)
+                warn = worker.assess_invalid(record.partial, record.id, record.source,
+                                             [p.as_dict() for p in record.problems])
+                if warn.status == "refer":
+                    click.echo(_warning_line(record, warn))
         else:
             good += 1
     click.echo(f"{good + bad} intake(s) checked: {good} valid, {bad} invalid.", err=True)
     sys.exit(EXIT_INVALID if bad or not good + bad else EXIT_OK)
+
+
+def _warning_line(record, report) -> str:
+    from ..report.model import URGENCY_WORDS
+    from ..report.safe_text import shown
+
+    names = "; ".join(f.name for f in report.red_flags)
+    return shown(f"{record.source}: {record.id}: WARNING SIGN answered despite the problems "
+                 f"above: {names}. Refer ({URGENCY_WORDS[report.urgency]}): "
+                 f"{report.referral}")
 
 
 @click.command()

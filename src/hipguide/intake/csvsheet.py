@@ -253,7 +253,7 @@ def _row(row: list, number: int, header: list, specs: list, name: str, default_i
         problems.append(Problem(name, message, where(column) if column is not None else "",
                                 number))
     if problems:
-        return Record(rid, name, number, problems=problems)
+        return Record(rid, name, number, problems=problems, partial=schema.salvage(data))
     return Record(rid, name, number, intake)
 
 

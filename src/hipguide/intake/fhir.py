@@ -165,7 +165,15 @@ def _record(res: dict, name: str, the_form, where: str, number: int, default_id:
     rid = default_id
     try:
         rid = _response_id(res, where) or default_id
-        _check_response(res, where)
+        try:
+            _check_response(res, where)
+        except _Bad as bad:
+            if not _readable_anyway(res):
+                raise
+            # fail safe: an unfinished response is not scored, but its answers are
+            # read so that a warning sign answered yes is still acted on
+            reader.problems.append(bad)
+            reader.stopped = True
         items = res.get("item", [])
         if not isinstance(items, list):
             raise _Bad(_join(where, "item"), f"expected a list of items; got {_kind(items)}")
@@ -183,7 +191,8 @@ def _record(res: dict, name: str, the_form, where: str, number: int, default_id:
                                         _fhir_words(exc, reader.groups.get(exc.path))))
     problems = [Problem(name, bad.message, bad.where) for bad in reader.problems]
     if problems:
-        return Record(rid, name, number, problems=problems)
+        return Record(rid, name, number, problems=problems,
+                      partial=schema.salvage(reader.data))
     return Record(rid, name, number, intake)
 
 
@@ -215,6 +224,15 @@ def _response_id(res: dict, where: str) -> str | None:
         return schema.SCHEMA.fields["id"].check(rid)
     except schema.Invalid as exc:
         raise _Bad(_join(where, place), exc.message) from None
+
+
+def _readable_anyway(res: dict) -> bool:
+    """A response not scored for its status alone (in progress, stopped): its
+    answers are still read for warning signs.  Not one entered in error, nor one
+    whose modifierExtension may change what its answers mean."""
+    return not _unknown_keys(res, RESPONSE_KEYS) and \
+        res.get("status") != "entered-in-error" and \
+        not ("questionnaire" in res and not isinstance(res["questionnaire"], str))
 
 
 def _check_response(res: dict, where: str):

@@ -46,6 +46,9 @@ class Record:
     document: int
     intake: dict | None = None
     problems: list = field(default_factory=list)
+    # with problems: the answers that could still be read (contract.salvage), so
+    # that a warning sign answered yes is acted on whatever else is wrong
+    partial: dict | None = None
 
 
 def expand(paths: Iterable[str]) -> Iterator[tuple[str, Path | None]]:
@@ -223,7 +226,8 @@ def _record(doc: Document, name: str, many: bool) -> Record:
     for exc in invalid:
         line, col = doc.mark(exc.path, key=exc.key)
         problems.append(Problem(name, exc.message, format_path(exc.path), line, col, number))
-    return Record(rid, name, doc.index, intake, problems)
+    return Record(rid, name, doc.index, intake, problems,
+                  schema.salvage(data) if problems else None)
 
 
 def file_records(name: str, path: Path | None, text: str | None = None) -> Iterator[Record]:
