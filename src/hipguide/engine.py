@@ -220,22 +220,29 @@ class Assessor:
 def fold_explained(flags: dict, catalogue: dict) -> list:
     """One story: a red flag that another one found explains (its ``explained_by``
     in knowledge/red_flags.yaml) is folded into it: its answers join that flag's,
-    its urgency is kept if it is the higher, and it is not told separately.
-    Sorted highest urgency first."""
+    its urgency is kept if it is the higher, and it is not told separately (it
+    stays in the data, ``merged_into`` naming the flag that tells it).  Sorted
+    highest urgency first, the flags that tell the story before the folded ones."""
     order = sorted(flags, key=lambda i: (URGENCY_ORDER[flags[i].urgency], i))
+    live = dict(flags)
     for rid in reversed(order):   # the least urgent first: it is the likelier to be explained
-        into = next((flags[o] for o in catalogue[rid].get("explained_by") or ()
-                     if o in flags and o != rid), None)
+        into = next((live[o] for o in catalogue[rid].get("explained_by") or ()
+                     if o in live and o != rid), None)
         if into is None:
             continue
-        gone = flags.pop(rid)
+        gone = live.pop(rid)
+        gone.merged_into = into.id
+        for other in flags.values():   # what was folded into it moves on with it
+            if other.merged_into == rid:
+                other.merged_into = into.id
         if catalogue[rid].get("when_explained", "merge") == "merge":
             into.evidence = sorted(set(into.evidence) | set(gone.evidence))
         into.rules = sorted(set(into.rules) | set(gone.rules))
         into.basis = sorted(set(into.basis) | set(gone.basis))
         into.urgency = min(into.urgency, gone.urgency, key=URGENCY_ORDER.__getitem__)
         into.merged = sorted(set(into.merged) | {rid} | set(gone.merged))
-    return sorted(flags.values(), key=lambda r: (URGENCY_ORDER[r.urgency], r.id))
+    return sorted(flags.values(), key=lambda r: (bool(r.merged_into),
+                                                 URGENCY_ORDER[r.urgency], r.id))
 
 
 def because(evidence: list) -> str:

@@ -163,7 +163,7 @@ def _warning_line(record, report) -> str:
     from ..report.model import URGENCY_WORDS
     from ..report.safe_text import shown
 
-    names = "; ".join(f.name for f in report.red_flags)
+    names = "; ".join(f.name for f in report.red_flags if not f.merged_into)
     return shown(f"{record.source}: {record.id}: WARNING SIGN answered despite the problems "
                  f"above: {names}. Refer ({URGENCY_WORDS[report.urgency]}): "
                  f"{report.referral}")

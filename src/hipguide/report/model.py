@@ -30,6 +30,7 @@ class RedFlagFinding:
     basis: list
     because: str = ""                # "Because you said ..." built from evidence
     merged: list = field(default_factory=list)   # red flags it explains, folded into it
+    merged_into: str = ""            # the red flag that explains this one and tells it
 
 
 @dataclass

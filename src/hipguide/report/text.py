@@ -44,6 +44,8 @@ def render_text(report: Report, explain: bool = False) -> str:
             lines += _errors(report)
         lines += ["", "Warning signs"]
         for flag in report.red_flags:
+            if flag.merged_into:
+                continue   # told by the flag that explains it
             lines += _wrap(flag.name, "      ", "  ! ")
             if flag.because:
                 lines += _wrap(flag.because, "      ")
