@@ -207,10 +207,10 @@ def default_id(name: str, index: int, many: bool) -> str:
 def _record(doc: Document, name: str, many: bool) -> Record:
     default = default_id(name, doc.index, many)
     number = doc.index if many else None
-    if doc.problems:
+    if doc.problems:   # the values that could be read are still read for warning signs
         return Record(default, name, doc.index, problems=[
             Problem(p.source, p.message, p.field, p.line, p.column, number)
-            for p in doc.problems])
+            for p in doc.problems], partial=schema.salvage(doc.data))
     data = doc.data
     rid = data.get("id") if isinstance(data, dict) else None
     try:  # a rejected id (control characters, too long, ...) is never shown as the id
