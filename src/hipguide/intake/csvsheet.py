@@ -171,23 +171,32 @@ def records_from_text(text: str, name: str) -> list:
         elif head in seen:
             problems.append(Problem(name, f"column {head!r} is also column "
                                           f"{_letter(seen[head])}; keep one", where, 1))
+            found = None   # which of the two is meant is unknown: neither is read
+            specs[seen[head]] = None
         seen.setdefault(head, i)
         specs.append(found)
     for field_name, spec in schema.SCHEMA.fields.items():
         if spec.required and field_name not in seen:
             problems.append(Problem(name, f"no {field_name!r} column; every intake needs "
                                           f"{field_name} ({spec.allowed()})", "", 1))
-    if problems:
-        return [Record(_stem(name), name, 1, problems=problems)]
     body = [(n, row) for n, row in enumerate(rows[1:], 2) if any(c.strip() for c in row)]
+    if problems and not body:
+        return [Record(_stem(name), name, 1, problems=problems)]
     if not body:
         return whole("no intake rows below the header", 2)
     many = len(body) > 1
-    return [_row(row, n, header, specs, name, f"{_stem(name)}#{n}" if many else _stem(name))
-            for n, row in body]
+    # a broken header spoils every row, but each row's readable cells are still
+    # read for warning signs (fail safe): one record per row; the first lists the
+    # header's problems, the others point to them
+    again = [Problem(name, f"the header row has {len(problems)} problem(s), "
+                           f"listed with row {body[0][0]}", "", 1)] if problems else []
+    return [_row(row, n, header, specs, name, f"{_stem(name)}#{n}" if many else _stem(name),
+                 problems if k == 0 else again)
+            for k, (n, row) in enumerate(body)]
 
 
-def _row(row: list, number: int, header: list, specs: list, name: str, default_id: str):
+def _row(row: list, number: int, header: list, specs: list, name: str, default_id: str,
+         header_problems: list = ()):
     from .reading import Record
 
     def where(i):
@@ -200,7 +209,7 @@ def _row(row: list, number: int, header: list, specs: list, name: str, default_i
                                       f"(from column {_letter(len(header))})", "", number))
     for i, found in enumerate(specs):
         text = row[i].strip() if i < len(row) else ""
-        if not text:
+        if not text or found is None:
             continue
         path, spec = found
         try:
@@ -230,6 +239,9 @@ def _row(row: list, number: int, header: list, specs: list, name: str, default_i
         failed |= {(p[0], order.index(p[1]), p[2]) for p in list(failed)
                    if len(p) == 3 and p[0] == list_name and p[1] in order}
     rid = data.get("id") if isinstance(data.get("id"), str) else default_id
+    if header_problems:
+        return Record(rid, name, number, problems=list(header_problems) + problems,
+                      partial=schema.salvage(data))
     intake, invalid = schema.validate(data)
     for exc in invalid:
         if _effective_path(exc) in failed:
