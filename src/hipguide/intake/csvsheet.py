@@ -217,6 +217,10 @@ def _row(row: list, number: int, header: list, specs: list, name: str, default_i
         except Invalid as exc:
             problems.append(Problem(name, exc.message, where(i), number))
             failed.add(path)
+            if len(path) == 2 and path[0] == "symptoms":
+                # kept as written: a warning sign answered "y" or "1" still counts
+                # as yes when the row is read for warning signs (contract.salvage)
+                data.setdefault("symptoms", {})[path[1]] = text
             continue
         if len(path) == 3:  # numbered: injuries.N.site
             slots.setdefault(path[0], {}).setdefault(path[1], {})[path[2]] = (value, i)
