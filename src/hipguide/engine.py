@@ -128,6 +128,8 @@ class Assessor:
             by_kind[type(fact)].setdefault(fact["id"], []).append(fact)
 
         found = {}
+        age = (intake or {}).get("age")
+        child = isinstance(age, (int, float)) and age < 18
         for rid, facts in by_kind[RedFlag].items():
             item = kb.red_flags[rid]
             urgency = min((f["urgency"] or item["urgency"] for f in facts),
@@ -135,7 +137,8 @@ class Assessor:
             # the answers of the rules that set its urgency (the others say less)
             decisive = {f["evidence"] for f in facts
                         if (f["urgency"] or item["urgency"]) == urgency}
-            found[rid] = RedFlagFinding(rid, item["name"], urgency, item["advice"],
+            advice = item.get("advice_under_18") if child else None
+            found[rid] = RedFlagFinding(rid, item["name"], urgency, advice or item["advice"],
                                         sorted(decisive), sorted({f["rule"] for f in facts}),
                                         basis(facts))
         red_flags = fold_explained(found, kb.red_flags)

@@ -177,6 +177,9 @@ RED_FLAG = Mapping({
     "id": _text("red flag id", n=60), "name": _text("name", n=120),
     "urgency": Choice(URGENCIES, "default urgency", required=True),
     "advice": _text("what it may mean and what to do; no timeframe (the headline gives it)"),
+    "advice_under_18": _text("the advice for a child or teenager (age under 18), when it "
+                             "differs: a sentence that does not apply is not shown",
+                             required=False),
     "explained_by": ListOf(_text("red flag id", n=60), "red flags that explain this one "
                            "when also found: it is folded into them"),
     "when_explained": Choice(("merge", "drop"), "merge: its answers join the flag that "
