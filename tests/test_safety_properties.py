@@ -274,3 +274,14 @@ def test_red_flags_name_the_answers_and_referrals_carry_the_emergency_triggers()
         assert words in report.call_emergency_now and words in re.sub(r"\s+", " ", text)
     ok = hipguide.assess({"sitting_hours": 4, "age": 40, "symptoms": {"hip_pain": 0}})
     assert ok.status == "ok" and ok.call_emergency_now == ""
+
+
+def test_sentences_that_do_not_apply_to_the_persons_age_are_not_shown():
+    adult = hipguide.assess({"sitting_hours": 4, "age": 50, "symptoms": {
+        "fever_or_unwell": True, "cannot_bear_weight": True, "hip_pain": 5}})
+    child = hipguide.assess({"sitting_hours": 4, "age": 9, "symptoms": {
+        "fever_or_unwell": True, "limp": True, "hip_pain": 3}})
+    adult_text, child_text = (re.sub(r"\s+", " ", render_text(r)) for r in (adult, child))
+    assert adult.urgency == child.urgency == "emergency"
+    assert "child" not in adult_text and "65" not in child_text
+    assert "child or teenager" in child_text
