@@ -140,14 +140,19 @@ def test_a_csv_row_with_a_bad_cell_and_a_fhir_response_with_a_half_filled_group(
         {"linkId": "injuries", "item": [
             {"linkId": "injuries.side", "answer": [{"valueCoding": {"code": "left"}}]}]}]}
     unfinished = {**response, "status": "in-progress"}
+    # a form tool answering yes/no with the LOINC "Yes" code instead of valueBoolean
+    coded = {**response, "item": response["item"][:1] + [
+        {"linkId": "symptoms.saddle_numbness", "answer": [{"valueCoding": {
+            "system": "http://loinc.org", "code": "LA33-6", "display": "Yes"}}]}]}
     (tmp_path / "form.json").write_text(json.dumps(response))
     (tmp_path / "unfinished.json").write_text(json.dumps(unfinished))
+    (tmp_path / "coded.json").write_text(json.dumps(coded))
     result = run_hipguide("score", tmp_path, "--format", "jsonl", "--quiet")
     reports = {r["id"]: r for r in map(json.loads, result.stdout.splitlines())}
     assert result.returncode == 1
     assert reports["a"]["status"] == "refer" and reports["a"]["errors"]
     assert reports["b"]["status"] == "invalid"
-    for name in ("form", "unfinished"):
+    for name in ("form", "unfinished", "coded"):
         assert reports[name]["status"] == "refer", reports[name]
         assert reports[name]["urgency"] == "emergency" and reports[name]["errors"]
 

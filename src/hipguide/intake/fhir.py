@@ -196,6 +196,27 @@ def _record(res: dict, name: str, the_form, where: str, number: int, default_id:
     return Record(rid, name, number, intake)
 
 
+# LOINC answer code for "Yes" (answer list LL361-7), used by many form tools
+_LOINC_YES = "LA33-6"
+
+
+def _said_yes(item: dict) -> bool:
+    """Whether a question's one answer, of the wrong type, plainly says yes
+    (valueString "yes", valueCoding Yes / LA33-6, valueInteger 1 ...)."""
+    answers = item.get("answer")
+    if not isinstance(answers, list) or len(answers) != 1 or not isinstance(answers[0], dict):
+        return False
+    words = []
+    for key, value in answers[0].items():
+        if key == "valueCoding" and isinstance(value, dict):
+            words += [value.get("code"), value.get("display")]
+        elif key.startswith("value"):
+            words.append(value)
+    return any(w == _LOINC_YES or (isinstance(w, (str, int)) and not isinstance(w, bool)
+                                   and str(w).strip().lower() in schema.AFFIRMATIVE)
+               for w in words)
+
+
 def _fhir_words(exc, group: str | None) -> str:
     """The contract's message in a response's words (items, not keys)."""
     m = re.match(r"missing required key '([^']+)' \((.*)\)$", exc.message)
@@ -344,6 +365,10 @@ class _Reader:
             self._put(slot.path, value, place)
         elif len(self.problems) > before:
             self.failed.add(slot.path)
+            if slot.path[0] == "symptoms" and _said_yes(item):
+                # kept as a word: a warning sign answered "yes" the wrong way still
+                # counts as yes when the response is read for warning signs (salvage)
+                self._put(slot.path, "yes", place)
 
     def _group(self, item: dict, slot, where: str):
         n = self.instances.get(slot.link, 0)
