@@ -124,7 +124,7 @@ def test_every_kind_of_bad_answer_is_re_asked_never_a_zero(tmp_path):
         + ["", "yes"]                                # Enter skips an optional question
         + ["7", "sedentry", "Moderate"]              # not on the list; did-you-mean; name
         + ["", "", ""]
-        + ["3"]                                      # rest days (asked: moderate)
+        + ["", "3"]                                  # impact days (Enter), rest days (moderate)
         + ["y", "elbow", "lower back", "x", "", "-2", "8", "n", "n"]
         + ["", "", "", "1,1", "1,,4", "1, knee_valgus"]
         + HEALTH
@@ -170,7 +170,8 @@ def test_conditional_questions_are_skipped_when_their_condition_is_false():
 
 def test_red_flag_says_see_a_clinician_skips_exercise_questions_and_still_reports(tmp_path):
     out = tmp_path / "flag.yaml"
-    answers = ["40", "2", "n", "y", "y", "n", "none"] + ["n"] * 8 + ["n", "7"]
+    # a fall ("y"; a month ago) and cannot bear weight
+    answers = ["40", "2", "n", "y", "1", "y", "n", "none"] + ["n"] * 8 + ["n", "7"]
     result = run(answers, "--save", str(out))
     assert result.exit_code == 0, result.output
     assert "see a doctor or physiotherapist before you start any hip exercises" in \
@@ -199,7 +200,8 @@ def test_severe_pain_and_recent_operation_are_red_flags():
 # (with no pain, at 40) is a red flag: limited rotation is not for an adult, and past
 # cancer without hip pain is not either
 SIGNS = [("limited rotation", False), ("fall", True), ("weight", True), ("numbness", True),
-         ("weakness", True), ("saddle", True), ("bladder", True), ("fever", True),
+         # fever with no hip pain, limp or stiffness is not a hip referral (issue 19)
+         ("weakness", True), ("saddle", True), ("bladder", True), ("fever", False),
          ("hot joint", True), ("night pain", True), ("weight loss", True), ("cancer", False)]
 
 
@@ -210,6 +212,8 @@ def test_each_warning_sign_question_leads_to_refer_when_it_is_one(which):
     answers = ["40", "0"] + signs[:4] + ["none"] + signs[4:]
     if SIGNS[which][0] == "bladder":
         answers.insert(answers.index("y") + 1, "n")         # then: back pain? no
+    if SIGNS[which][0] == "fall":
+        answers.insert(answers.index("y") + 1, "1")         # then: how long ago? a month
     result = run(answers + ["n", "5"] + [""] * 20, "--format", "json")
     assert result.exit_code == 0, result.output
     refer = json.loads(result.stdout)[0]["status"] == "refer"

@@ -157,10 +157,11 @@ def test_back_through_operations_in_the_warning_signs(tmp_path):
 def test_going_back_to_undo_a_warning_sign_removes_the_red_flag(tmp_path):
     out = tmp_path / "a.yaml"
     # "y" to "pain after a fall" by mistake: the red-flag message comes after the
-    # warning signs; at the sitting question go back 13 questions to the fall
-    # question, answer n, and Enter through the answers already given
-    mistaken = RED_NO[:3] + ["y"] + RED_NO[4:]
-    answers = mistaken + ["<"] * 13 + ["n"] + [""] * 12 + VALID[len(RED_NO):]
+    # warning signs; at the sitting question go back 14 questions to the fall
+    # question (past its "how long ago?"), answer n, and Enter through the answers
+    # already given
+    mistaken = RED_NO[:3] + ["y", "1"] + RED_NO[4:]
+    answers = mistaken + ["<"] * 14 + ["n"] + [""] * 12 + VALID[len(RED_NO):]
     result = run(answers, "--save", str(out), "--format", "json")
     assert result.exit_code == 0, result.output
     err = flat(result.stderr)
@@ -225,8 +226,8 @@ def test_a_change_that_makes_an_ask_if_true_asks_the_new_questions(tmp_path):
     # sitting 1 -> 9 asks the desk and breaks questions (listed from then on)
     answers += [row(first, "About how many hours"), "9", "y", "n"]
     assert flat(review(run(answers))).count("desk or usual seat") == 1
-    # sedentary -> moderate asks the rest days
-    answers += [row(run(answers), "How active are you"), "moderate", "2", ""]
+    # sedentary -> moderate asks the impact days (Enter skips) and the rest days
+    answers += [row(run(answers), "How active are you"), "moderate", "", "2", ""]
     result = run(answers, "--save", str(out))
     assert result.exit_code == 0, result.output
     data = saved(out)
@@ -264,7 +265,7 @@ def test_changing_a_warning_sign_in_the_review_flags_or_unflags_it(tmp_path):
 
 def test_a_red_flag_undone_in_the_review_asks_the_skipped_exercise_questions(tmp_path):
     out = tmp_path / "a.yaml"
-    answers = ["40", "2", "n", "y", "n", "n", "none"] + ["n"] * 8 + ["n", "7"]   # a fall
+    answers = ["40", "2", "n", "y", "1", "n", "n", "none"] + ["n"] * 8 + ["n", "7"]   # a fall
     first = run(answers)
     assert FLAG in flat(first.stderr) and "feel stiff" not in flat(first.stderr)
     fall = row(first, "Did the pain start after a fall")

@@ -158,7 +158,7 @@ def test_a_person_goes_back_then_changes_an_answer_in_the_review(tmp_path):
     child.sendline("4")
     answer(child, WARNING_SIGNS[0][0], "n")
     answer(child, WARNING_SIGNS[1][0], "y")                  # a fall: pressed y by mistake
-    answer(child, WARNING_SIGNS[2][0], "back")
+    answer(child, "How many months ago was that fall", "back")   # its follow-up: go back
     see(child, WARNING_SIGNS[1][0])
     child.expect(r"\[y\]: $")
     child.sendline("n")

@@ -79,7 +79,12 @@ def test_report_leads_with_the_most_urgent_red_flag():
         "night_pain": True, "pain_after_fall": True, "cannot_bear_weight": True}})
     assert report.urgency == "emergency"
     assert report.red_flags[0].id == "cannot_bear_weight"
-    assert [r.urgency for r in report.red_flags] == ["emergency", "urgent", "soon"]
+    # the flags that tell the story, most urgent first; the fall is told by "cannot
+    # bear weight after a fall" (one story), and stays in the data as folded into it
+    told = [r for r in report.red_flags if not r.merged_into]
+    assert [(r.id, r.urgency) for r in told] == [("cannot_bear_weight", "emergency"),
+                                                 ("night_pain", "soon")]
+    assert {r.id: r.merged_into for r in report.red_flags}["trauma"] == "cannot_bear_weight"
     older = hipguide.assess({"sitting_hours": 4, "age": 70, "symptoms": {
         "night_pain": True, "pain_after_fall": True}})  # a fall at 70: same day
     assert [r.urgency for r in older.red_flags] == ["same_day", "soon"]

@@ -245,7 +245,7 @@ def test_safety_notes_come_before_the_exercises():
     assert page.attrs["data-status"] == "ok"
     assert text.index("Warning signs not checked") < text.index("Start here")
     assert " ".join(META["unscreened_advice"].split()) in text
-    assert "Pain after a fall or injury" in text
+    assert "Pain after a recent fall or injury" in text
 
 
 @pytest.mark.parametrize(("intake", "words"), [

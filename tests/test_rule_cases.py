@@ -1,5 +1,6 @@
 """Every rule's cases, sqlfluff-style: tests/cases/<RULE-ID>.yaml holds intakes
 that must fire the rule (``fire``) and near misses that must not (``no_fire``).
+A case may give the report's ``urgency`` it must have (the headline urgency).
 A case may set ``withhold_unscreened: true|false`` to run under that policy
 (``hipguide score --unscreened withhold``); otherwise the knowledge base's default.
 The suite fails when a rule has no case file or a case file names no rule."""
@@ -34,6 +35,8 @@ def test_rule_case(rule_id, expect, case):
     assert fired == (expect == "fire"), (
         f"{rule_id} {'did not fire' if expect == 'fire' else 'fired'} for {case['name']!r}; "
         f"fired: {report.rules_fired}")
+    if "urgency" in case:
+        assert report.urgency == case["urgency"], (case["name"], report.urgency)
 
 
 def test_every_rule_has_cases_that_fire_and_that_do_not():

@@ -28,8 +28,6 @@ def assess(mapping, *, report_id: str = "intake", source: str = "<api>", kb=None
     """Validate ``mapping`` against the intake contract and assess it.
     ``withhold_unscreened``: give no exercises when a warning sign was left
     unanswered (None: the knowledge base's default, ``meta.yaml``)."""
-    from .engine import invalid_report
-
     worker = assessor(kb)
     if withhold_unscreened is not None and \
             worker.policy["withhold_unscreened"] != withhold_unscreened:
@@ -37,7 +35,7 @@ def assess(mapping, *, report_id: str = "intake", source: str = "<api>", kb=None
     if isinstance(mapping, dict) and isinstance(mapping.get("id"), str):
         report_id = mapping["id"]
     data, invalid = schema.validate(mapping)
-    if invalid:
-        return invalid_report(worker.kb, report_id, source, [
+    if invalid:  # fail safe: a warning sign answered yes still refers
+        return worker.assess_invalid(schema.salvage(mapping), report_id, source, [
             Problem(source, exc.message, format_path(exc.path)).as_dict() for exc in invalid])
     return worker.assess(data, report_id, source)

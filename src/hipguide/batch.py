@@ -59,8 +59,8 @@ SPLIT_BYTES = 4096
 
 def report_for(worker: Assessor, record: Record) -> Report:
     if record.problems:
-        return invalid_report(worker.kb, record.id, record.source,
-                              [p.as_dict() for p in record.problems])
+        return worker.assess_invalid(record.partial, record.id, record.source,
+                                     [p.as_dict() for p in record.problems])
     try:
         return worker.assess(record.intake, record.id, record.source)
     except Exception as exc:  # noqa: BLE001 - one intake's fault must not stop the batch

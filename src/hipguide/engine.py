@@ -8,7 +8,7 @@ depends on PYTHONHASHSEED.
 
 from __future__ import annotations
 
-from .kb.compiler import build_engine_class
+from .kb.compiler import SALIENCE, build_engine_class, salience
 from .kb.conditions import SCALAR_KINDS, policy_values
 from .kb.facts import (
     Caution,
@@ -73,6 +73,8 @@ class Assessor:
     def __init__(self, kb: KnowledgeBase, policy: dict | None = None):
         self.kb = kb
         self.engine = build_engine_class(kb.rules, kb.blocks())()
+        self.late_rules = frozenset(r.id for r in kb.rules if r.kind == "red_flag"
+                                    and salience(r) != SALIENCE["red_flag"])
         meta = kb.meta
         self.reassess = meta["reassess_advice"].format(weeks=meta["reassess_after_weeks"])
         self.policy = {"withhold_unscreened": bool(meta.get("withhold_unscreened", False))}
@@ -95,6 +97,22 @@ class Assessor:
     def assess(self, intake: dict, report_id: str, source: str) -> Report:
         return self.build(self.run(intake), report_id, source, intake)
 
+    def assess_invalid(self, partial: dict | None, report_id: str, source: str,
+                       errors: list) -> Report:
+        """The report of an intake that breaks the contract (fail safe): when the
+        answers that could be read (``partial``, contract.salvage) raise a red
+        flag, a referral that also lists the errors; else 'invalid'.  Only red
+        flags that test answers count: a 'late' one (e.g. pain that no factor
+        explains) would rest on the answers that were lost."""
+        if partial:
+            conclusions = [f for f in self.run(partial)
+                           if isinstance(f, RedFlag) and f["rule"] not in self.late_rules]
+            if conclusions:
+                report = self.build(conclusions, report_id, source, partial)
+                report.errors = errors
+                return report
+        return invalid_report(self.kb, report_id, source, errors)
+
     def build(self, conclusions: list, report_id: str, source: str,
               intake: dict | None = None) -> Report:
         kb, meta = self.kb, self.kb.meta
@@ -109,16 +127,23 @@ class Assessor:
         for fact in conclusions:
             by_kind[type(fact)].setdefault(fact["id"], []).append(fact)
 
-        red_flags = []
+        found = {}
+        age = (intake or {}).get("age")
+        child = isinstance(age, (int, float)) and age < 18
         for rid, facts in by_kind[RedFlag].items():
             item = kb.red_flags[rid]
             urgency = min((f["urgency"] or item["urgency"] for f in facts),
                           key=URGENCY_ORDER.__getitem__)
-            red_flags.append(RedFlagFinding(
-                rid, item["name"], urgency, item["advice"],
-                sorted({f["evidence"] for f in facts}), sorted({f["rule"] for f in facts}),
-                basis(facts)))
-        red_flags.sort(key=lambda r: (URGENCY_ORDER[r.urgency], r.id))
+            # the answers of the rules that set its urgency (the others say less)
+            decisive = {f["evidence"] for f in facts
+                        if (f["urgency"] or item["urgency"]) == urgency}
+            advice = item.get("advice_under_18") if child else None
+            found[rid] = RedFlagFinding(rid, item["name"], urgency, advice or item["advice"],
+                                        sorted(decisive), sorted({f["rule"] for f in facts}),
+                                        basis(facts))
+        red_flags = fold_explained(found, kb.red_flags)
+        for flag in red_flags:
+            flag.because = because(flag.evidence)
 
         factors = []
         for fid, facts in by_kind[Factor].items():
@@ -184,6 +209,7 @@ class Assessor:
         return Report(
             id=report_id, source=source, status=status, urgency=urgency,
             referral=meta["refer_advice"][urgency] if urgency else "",
+            call_emergency_now=kb.call_emergency_now.get("text", "") if urgency else "",
             red_flags=red_flags, unanswered_warning_signs=unanswered,
             unscreened_advice=meta["unscreened_advice"] if unanswered else "",
             precautions=precautions, factors=factors, recommendations=recs,
@@ -199,6 +225,43 @@ def person(intake: dict) -> dict:
     symptoms = intake.get("symptoms") or {}
     return {"age": intake.get("age"), "hip_pain": symptoms.get("hip_pain"),
             "pain_side": symptoms.get("pain_side")}
+
+
+def fold_explained(flags: dict, catalogue: dict) -> list:
+    """One story: a red flag that another one found explains (its ``explained_by``
+    in knowledge/red_flags.yaml) is folded into it: its answers join that flag's,
+    its urgency is kept if it is the higher, and it is not told separately (it
+    stays in the data, ``merged_into`` naming the flag that tells it).  Sorted
+    highest urgency first, the flags that tell the story before the folded ones."""
+    order = sorted(flags, key=lambda i: (URGENCY_ORDER[flags[i].urgency], i))
+    live = dict(flags)
+    for rid in reversed(order):   # the least urgent first: it is the likelier to be explained
+        into = next((live[o] for o in catalogue[rid].get("explained_by") or ()
+                     if o in live and o != rid), None)
+        if into is None:
+            continue
+        gone = live.pop(rid)
+        gone.merged_into = into.id
+        for other in flags.values():   # what was folded into it moves on with it
+            if other.merged_into == rid:
+                other.merged_into = into.id
+        if catalogue[rid].get("when_explained", "merge") == "merge":
+            into.evidence = sorted(set(into.evidence) | set(gone.evidence))
+        into.rules = sorted(set(into.rules) | set(gone.rules))
+        into.basis = sorted(set(into.basis) | set(gone.basis))
+        into.urgency = min(into.urgency, gone.urgency, key=URGENCY_ORDER.__getitem__)
+        into.merged = sorted(set(into.merged) | {rid} | set(gone.merged))
+    return sorted(flags.values(), key=lambda r: (bool(r.merged_into),
+                                                 URGENCY_ORDER[r.urgency], r.id))
+
+
+def because(evidence: list) -> str:
+    """The answers behind a red flag, in the person's words."""
+    if not evidence:
+        return ""
+    said = evidence[0] if len(evidence) == 1 else \
+        "; ".join(evidence[:-1]) + "; and " + evidence[-1]
+    return f"Because you said {said}."
 
 
 def invalid_report(kb: KnowledgeBase | None, report_id: str, source: str, errors: list) -> Report:

@@ -45,4 +45,5 @@ def _record(mapping, n: int):
     rid = rid if isinstance(rid, str) and rid.strip() else f"record-{n}"
     data, invalid = schema.validate(mapping)
     problems = [Problem(SOURCE, exc.message, format_path(exc.path)) for exc in invalid]
-    return Record(rid, SOURCE, n, data, problems)
+    return Record(rid, SOURCE, n, data, problems,
+                  schema.salvage(mapping) if problems else None)

@@ -136,6 +136,7 @@ def score(paths, fmt, only, output, explain, quiet, summary, jobs, unscreened, d
     tally = Tally(paths, quiet)  # counts every status as the reports go by
     internal = 0
     duplicates = DuplicateIds()
+    flawed = 0   # intakes with problems (invalid, or referred on a warning sign anyway)
 
     def notify(text):
         tally.clear()
@@ -171,6 +172,7 @@ def score(paths, fmt, only, output, explain, quiet, summary, jobs, unscreened, d
             writer.begin()
             for record, report in scored:
                 tally.add(record, report)
+                flawed += bool(record.problems)
                 repeated = duplicates.check(record, report)
                 if repeated:
                     notify(repeated)
@@ -211,7 +213,7 @@ def score(paths, fmt, only, output, explain, quiet, summary, jobs, unscreened, d
         sys.exit(EXIT_INVALID)
     if internal:
         sys.exit(EXIT_INTERNAL)
-    sys.exit(EXIT_INVALID if tally.status["invalid"] else EXIT_OK)
+    sys.exit(EXIT_INVALID if tally.status["invalid"] or flawed else EXIT_OK)
 
 
 @click.command()
@@ -231,6 +233,7 @@ def validate(paths, kb):
         sys.exit(EXIT_USAGE)
     fhir_read.use_kb(kb)
     good = bad = 0
+    worker = None
     for record in records(paths):
         for note in record.notes:
             click.echo(str(note), err=True)
@@ -238,10 +241,26 @@ def validate(paths, kb):
             bad += 1
             for problem in record.problems:
                 click.echo(str(problem))
+            if record.partial:   # fail safe: an answered warning sign is never lost
+                worker = worker or load_kb_or_exit(kb)
+                warn = worker.assess_invalid(record.partial, record.id, record.source,
+                                             [p.as_dict() for p in record.problems])
+                if warn.status == "refer":
+                    click.echo(_warning_line(record, warn))
         else:
             good += 1
     click.echo(f"{good + bad} intake(s) checked: {good} valid, {bad} invalid.", err=True)
     sys.exit(EXIT_INVALID if bad or not good + bad else EXIT_OK)
+
+
+def _warning_line(record, report) -> str:
+    from ..report.model import URGENCY_WORDS
+    from ..report.safe_text import shown
+
+    names = "; ".join(f.name for f in report.red_flags if not f.merged_into)
+    return shown(f"{record.source}: {record.id}: WARNING SIGN answered despite the problems "
+                 f"above: {names}. Refer ({URGENCY_WORDS[report.urgency]}): "
+                 f"{report.referral}")
 
 
 @click.command()

@@ -231,7 +231,9 @@ def _jsonl_record(raw: bytes, number: int, name: str, default: str):
     intake, invalid = schema.validate(data)
     problems = [Problem(name, exc.message, format_path(exc.path), number)
                 for exc in invalid]
-    return Record(rid, name, number, None if problems else intake, problems)
+    if problems:   # fail safe: a warning sign answered yes is still acted on
+        return Record(rid, name, number, problems=problems, partial=schema.salvage(data))
+    return Record(rid, name, number, intake)
 
 
 def _json_kind(value) -> str:
@@ -291,7 +293,7 @@ def parquet_records(name: str, path: Path) -> Iterator:
                     number += 1
                     cells = [csvsheet._text(_plain(col[k])) for col in columns]
                     default = f"{stem(name)}#{number}" if many else stem(name)
-                    yield csvsheet._row(cells, number, header, specs, name, default)
+                    yield csvsheet.row_record(cells, number, header, specs, name, default)
         except Exception as exc:  # noqa: BLE001 - a damaged row group
             yield Record(f"{stem(name)}#{number + 1}", name, number + 1, problems=[Problem(
                 name, f"row {number + 1}: cannot read the Parquet data ({exc}); the rest "

@@ -337,6 +337,10 @@ SCHEMA = Mapping({
     "returning_to_sport": Boolean("coming back to sport or high-intensity training", default=None),
     "repetitive_strain": Boolean("repetitive movement at work or in training", default=None),
     "rest_days_per_week": Number(0, 7, "rest days per week", integer=True),
+    "impact_days_per_week": Number(0, 7, "days a week of running, jumping or other impact "
+                                         "sport (bone-stress load)", integer=True),
+    "last_fall_months_ago": Number(0, 1200, "months since the fall or accident the hip pain "
+                                            "started with (0: this month)"),
     "falls_last_12_months": Boolean("has fallen in the last 12 months", default=None),
     "walking_aid": Boolean("uses a stick, crutch or frame to walk", default=None),
     "pregnancy": Choice(PREGNANCY, "pregnant, or gave birth in the last 6 months"),
@@ -360,6 +364,55 @@ def validate(data) -> tuple[dict | None, list[Invalid]]:
     if problems:
         return None, problems
     return SCHEMA.build(data), []
+
+
+# a warning-sign answer written as text, read as "yes" only when salvaging
+AFFIRMATIVE = frozenset({"yes", "y", "true", "1", "ja", "oui", "si", "sí"})
+
+
+def salvage(data) -> dict | None:
+    """The answers of an intake that breaks the contract that can still be read:
+    every field without a problem (a bad injury or operation entry is left out
+    whole, a bad symptom on its own), defaults for the rest.  A warning sign
+    answered "yes" in words (``"yes"``, ``"y"``, ...) counts as yes.
+
+    Used only to find answered warning signs (fail safe): a report from it
+    refers or is invalid, never gives exercises.  None when nothing is readable."""
+    if not isinstance(data, dict):
+        return None
+    return SCHEMA.build(_readable(SCHEMA, data))
+
+
+def _readable(spec: Mapping, value: dict) -> dict:
+    kept = {}
+    for name, field_spec in spec.fields.items():
+        if name not in value:
+            continue
+        item = value[name]
+        if isinstance(field_spec, Mapping):
+            if isinstance(item, dict):
+                kept[name] = _readable(field_spec, item)
+        elif isinstance(field_spec, ListOf) and isinstance(field_spec.item, Mapping):
+            if isinstance(item, list):
+                kept[name] = [x for x in item[:field_spec.max_items]
+                              if isinstance(x, dict) and not field_spec.item._problems(x)]
+        elif isinstance(field_spec, ListOf):
+            if isinstance(item, list):
+                good = []
+                for x in item[:field_spec.max_items]:
+                    try:
+                        checked = field_spec.item.check(x)
+                    except Invalid:
+                        continue
+                    if checked not in good:
+                        good.append(checked)
+                kept[name] = good
+        elif not _nested_problems(field_spec, item):
+            kept[name] = item
+        elif isinstance(field_spec, Boolean) and isinstance(item, str) \
+                and item.strip().lower() in AFFIRMATIVE:
+            kept[name] = True
+    return kept
 
 
 def json_schema() -> dict:

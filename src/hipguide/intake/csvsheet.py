@@ -178,14 +178,21 @@ def records_from_text(text: str, name: str) -> list:
         return whole(f"not a readable CSV sheet: {rows[0][1]}")
     header = [h.strip() for h in rows[0][1]]
     specs, problems = check_header(header, name)
-    if problems:
-        return [Record(_stem(name), name, 1, problems=problems)]
     body = [(n, row) for n, row in rows[1:] if isinstance(row, str) or any(c.strip() for c in row)]
+    if problems and not body:
+        return [Record(_stem(name), name, 1, problems=problems)]
     if not body:
         return whole("no intake rows below the header", 2)
     many = len(body) > 1
-    return [row_record(row, n, header, specs, name, f"{_stem(name)}#{n}" if many else _stem(name),
-                 delimiter) for n, row in body]
+    # a broken header spoils every row, but each row's readable cells are still
+    # read for warning signs (fail safe): one record per row; the first lists the
+    # header's problems, the others point to them
+    again = [Problem(name, f"the header row has {len(problems)} problem(s), "
+                           f"listed with row {body[0][0]}", "", 1)] if problems else []
+    return [row_record(row, n, header, specs, name,
+                       f"{_stem(name)}#{n}" if many else _stem(name), delimiter,
+                       problems if k == 0 else again)
+            for k, (n, row) in enumerate(body)]
 
 
 def check_header(header: list, name: str) -> tuple[list, list]:
@@ -204,6 +211,8 @@ def check_header(header: list, name: str) -> tuple[list, list]:
         elif head in seen:
             problems.append(Problem(name, f"column {head!r} is also column "
                                           f"{_letter(seen[head])}; keep one", where, 1))
+            found = None   # which of the two is meant is unknown: neither is read
+            specs[seen[head]] = None
         seen.setdefault(head, i)
         specs.append(found)
     for field_name, spec in schema.SCHEMA.fields.items():
@@ -235,13 +244,14 @@ def _rows(text: str, delimiter: str):
 
 
 def row_record(row, number: int, header: list, specs: list, name: str, default_id: str,
-               delimiter: str = ","):
+               delimiter: str = ",", header_problems: list = ()):
     """The Record of one row of text cells (or the csv module's reason it could
     not read the row); ``number`` is its row (line) in the sheet."""
     from .reading import Record
 
     if isinstance(row, str):   # the csv module could not read it
-        return Record(default_id, name, number, problems=[Problem(name, row, "", number)])
+        return Record(default_id, name, number,
+                      problems=list(header_problems) + [Problem(name, row, "", number)])
 
     def where(i):
         return f"{header[i]} (column {_letter(i)})"
@@ -253,7 +263,7 @@ def row_record(row, number: int, header: list, specs: list, name: str, default_i
                                       f"(from column {_letter(len(header))})", "", number))
     for i, found in enumerate(specs):
         text = row[i].strip() if i < len(row) else ""
-        if not text:
+        if not text or found is None:
             continue
         path, spec = found
         try:
@@ -261,6 +271,10 @@ def row_record(row, number: int, header: list, specs: list, name: str, default_i
         except Invalid as exc:
             problems.append(Problem(name, exc.message, where(i), number))
             failed.add(path)
+            if len(path) == 2 and path[0] == "symptoms":
+                # kept as written: a warning sign answered "y" or "1" still counts
+                # as yes when the row is read for warning signs (contract.salvage)
+                data.setdefault("symptoms", {})[path[1]] = text
             continue
         if len(path) == 3:  # numbered: injuries.N.site
             slots.setdefault(path[0], {}).setdefault(path[1], {})[path[2]] = (value, i)
@@ -283,6 +297,9 @@ def row_record(row, number: int, header: list, specs: list, name: str, default_i
         failed |= {(p[0], order.index(p[1]), p[2]) for p in list(failed)
                    if len(p) == 3 and p[0] == list_name and p[1] in order}
     rid = data.get("id") if isinstance(data.get("id"), str) else default_id
+    if header_problems:
+        return Record(rid, name, number, problems=list(header_problems) + problems,
+                      partial=schema.salvage(data))
     intake, invalid = schema.validate(data)
     for exc in invalid:
         if _effective_path(exc) in failed:
@@ -306,7 +323,7 @@ def row_record(row, number: int, header: list, specs: list, name: str, default_i
         problems.append(Problem(name, message, where(column) if column is not None else "",
                                 number))
     if problems:
-        return Record(rid, name, number, problems=problems)
+        return Record(rid, name, number, problems=problems, partial=schema.salvage(data))
     return Record(rid, name, number, intake)
 
 

@@ -165,7 +165,15 @@ def _record(res: dict, name: str, the_form, where: str, number: int, default_id:
     rid = default_id
     try:
         rid = _response_id(res, where) or default_id
-        _check_response(res, where)
+        try:
+            _check_response(res, where)
+        except _Bad as bad:
+            if not _readable_anyway(res):
+                raise
+            # fail safe: an unfinished response is not scored, but its answers are
+            # read so that a warning sign answered yes is still acted on
+            reader.problems.append(bad)
+            reader.stopped = True
         items = res.get("item", [])
         if not isinstance(items, list):
             raise _Bad(_join(where, "item"), f"expected a list of items; got {_kind(items)}")
@@ -185,8 +193,30 @@ def _record(res: dict, name: str, the_form, where: str, number: int, default_id:
     problems = [Problem(name, bad.message, bad.where) for bad in reader.problems]
     notes = [Problem(name, "note: " + message, place) for place, message in reader.notes]
     if problems:
-        return Record(rid, name, number, problems=problems, notes=notes)
+        return Record(rid, name, number, problems=problems, notes=notes,
+                      partial=schema.salvage(reader.data))
     return Record(rid, name, number, intake, notes=notes)
+
+
+# LOINC answer code for "Yes" (answer list LL361-7), used by many form tools
+_LOINC_YES = "LA33-6"
+
+
+def _said_yes(item: dict) -> bool:
+    """Whether a question's one answer, of the wrong type, plainly says yes
+    (valueString "yes", valueCoding Yes / LA33-6, valueInteger 1 ...)."""
+    answers = item.get("answer")
+    if not isinstance(answers, list) or len(answers) != 1 or not isinstance(answers[0], dict):
+        return False
+    words = []
+    for key, value in answers[0].items():
+        if key == "valueCoding" and isinstance(value, dict):
+            words += [value.get("code"), value.get("display")]
+        elif key.startswith("value"):
+            words.append(value)
+    return any(w == _LOINC_YES or (isinstance(w, (str, int)) and not isinstance(w, bool)
+                                   and str(w).strip().lower() in schema.AFFIRMATIVE)
+               for w in words)
 
 
 def _fhir_words(exc, group: str | None) -> str:
@@ -217,6 +247,15 @@ def _response_id(res: dict, where: str) -> str | None:
         return schema.SCHEMA.fields["id"].check(rid)
     except schema.Invalid as exc:
         raise _Bad(_join(where, place), exc.message) from None
+
+
+def _readable_anyway(res: dict) -> bool:
+    """A response not scored for its status alone (in progress, stopped): its
+    answers are still read for warning signs.  Not one entered in error, nor one
+    whose modifierExtension may change what its answers mean."""
+    return not _unknown_keys(res, RESPONSE_KEYS) and \
+        res.get("status") != "entered-in-error" and \
+        not ("questionnaire" in res and not isinstance(res["questionnaire"], str))
 
 
 def _check_response(res: dict, where: str):
@@ -334,6 +373,10 @@ class _Reader:
             self._put(slot.path, value, place)
         elif len(self.problems) > before:
             self.failed.add(slot.path)
+            if slot.path[0] == "symptoms" and _said_yes(item):
+                # kept as a word: a warning sign answered "yes" the wrong way still
+                # counts as yes when the response is read for warning signs (salvage)
+                self._put(slot.path, "yes", place)
 
     def _group(self, item: dict, slot, where: str):
         n = self.instances.get(slot.link, 0)

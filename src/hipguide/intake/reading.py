@@ -51,6 +51,9 @@ class Record:
     intake: dict | None = None
     problems: list = field(default_factory=list)
     notes: list = field(default_factory=list)   # Problems that did not stop it: told, not fatal
+    # with problems: the answers that could still be read (contract.salvage), so
+    # that a warning sign answered yes is acted on whatever else is wrong
+    partial: dict | None = None
 
 
 def expand(paths: Iterable[str]) -> Iterator[tuple[str, Path | None]]:
@@ -230,10 +233,10 @@ def default_id(name: str, index: int, many: bool) -> str:
 def _record(doc: Document, name: str, many: bool) -> Record:
     default = default_id(name, doc.index, many)
     number = doc.index if many else None
-    if doc.problems:
+    if doc.problems:   # the values that could be read are still read for warning signs
         return Record(default, name, doc.index, problems=[
             Problem(p.source, p.message, p.field, p.line, p.column, number)
-            for p in doc.problems])
+            for p in doc.problems], partial=schema.salvage(doc.data))
     data = doc.data
     rid = data.get("id") if isinstance(data, dict) else None
     try:  # a rejected id (control characters, too long, ...) is never shown as the id
@@ -249,7 +252,8 @@ def _record(doc: Document, name: str, many: bool) -> Record:
     for exc in invalid:
         line, col = doc.mark(exc.path, key=exc.key)
         problems.append(Problem(name, exc.message, format_path(exc.path), line, col, number))
-    return Record(rid, name, doc.index, intake, problems)
+    return Record(rid, name, doc.index, intake, problems,
+                  schema.salvage(data) if problems else None)
 
 
 def file_records(name: str, path: Path | None, text: str | None = None) -> Iterator[Record]:

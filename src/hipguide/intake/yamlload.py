@@ -121,11 +121,12 @@ class Document:
 
 
 class _Refused(Exception):
-    def __init__(self, message: str, node: yaml.Node, path: tuple):
+    def __init__(self, message: str, node: yaml.Node, path: tuple, whole: bool = False):
         super().__init__(message)
         self.message = message
         self.node = node
         self.path = path
+        self.whole = whole   # a size or depth limit: the whole document is refused
 
 
 def _tag_message(tag: str) -> str:
@@ -143,15 +144,19 @@ class _Builder:
         self.doc = doc
         self.count = 0
         self.offset = offset      # the document's first line in its file
+        # values refused inside a mapping (a tag, a duplicate key, 017...): left out,
+        # so the rest is still read for warning signs (fail safe); each is a problem
+        self.refused: list = []
 
     def build(self, node: yaml.Node, path: tuple, depth: int):
         self.count += 1
         if self.count > MAX_NODES:
             raise _Refused(
                 f"document too large or alias expansion too big (over {MAX_NODES} values;"
-                " aliases are counted each time they are used)", node, path)
+                " aliases are counted each time they are used)", node, path, whole=True)
         if depth > MAX_DEPTH:
-            raise _Refused(f"nested more than {MAX_DEPTH} levels deep", node, path)
+            raise _Refused(f"nested more than {MAX_DEPTH} levels deep", node, path,
+                           whole=True)
         self.doc.marks.setdefault(path, _pos(node.start_mark, self.offset))
         if isinstance(node, yaml.ScalarNode):
             if node.tag in _SCALARS:
@@ -171,19 +176,29 @@ class _Builder:
                 raise _Refused(_tag_message(node.tag), node, path)
             result = {}
             for key_node, value_node in node.value:
-                if key_node.tag == _TAG + "merge":
-                    raise _Refused("merge keys ('<<') are not allowed", key_node, path)
-                key = self.build(key_node, path + ("<key>",), depth + 1)
-                if not isinstance(key, str):
-                    raise _Refused(f"keys must be text, found {key!r}", key_node, path)
-                if key in result:
-                    first = self.doc.key_marks[path + (key,)]
-                    raise _Refused(f"duplicate key {key!r} (first given on line {first[0]})",
-                                   key_node, path + (key,))
-                self.doc.key_marks[path + (key,)] = _pos(key_node.start_mark, self.offset)
-                result[key] = self.build(value_node, path + (key,), depth + 1)
+                try:
+                    self._entry(result, key_node, value_node, path, depth)
+                except _Refused as exc:
+                    if exc.whole:
+                        raise
+                    self.refused.append(exc)
             return result
         raise _Refused("unsupported YAML node", node, path)  # pragma: no cover
+
+
+    def _entry(self, result: dict, key_node, value_node, path: tuple, depth: int):
+        if key_node.tag == _TAG + "merge":
+            raise _Refused("merge keys ('<<') are not allowed", key_node, path)
+        key = self.build(key_node, path + ("<key>",), depth + 1)
+        if not isinstance(key, str):
+            raise _Refused(f"keys must be text, found {key!r}", key_node, path)
+        if key in result or path + (key,) in self.doc.key_marks:
+            first = self.doc.key_marks[path + (key,)]
+            result.pop(key, None)   # which of the two is meant is unknown: neither is used
+            raise _Refused(f"duplicate key {key!r} (first given on line {first[0]})",
+                           key_node, path + (key,))
+        self.doc.key_marks[path + (key,)] = _pos(key_node.start_mark, self.offset)
+        result[key] = self.build(value_node, path + (key,), depth + 1)
 
 
 def _path_text(path: tuple) -> str:
@@ -253,8 +268,13 @@ def _parse_unit(unit: Unit, source: str, max_chars: int | None) -> Document:
         return refuse("could not tell where this document ends; separate documents with "
                       "a '---' line", unit.line + 1)
     node = nodes[0]
+    builder = _Builder(doc, unit.line)
     try:
-        doc.data = _Builder(doc, unit.line).build(node, (), 0)
+        doc.data = builder.build(node, (), 0)
+        for exc in builder.refused:
+            line, col = _pos(exc.node.start_mark, unit.line)
+            doc.problems.append(Problem(source, exc.message, field=_path_text(exc.path),
+                                        line=line, column=col, document=index))
     except _Refused as exc:
         line, col = _pos(exc.node.start_mark, unit.line)
         doc.problems.append(Problem(source, exc.message, field=_path_text(exc.path),

@@ -154,6 +154,21 @@ def _template_values(bound: dict, tables: dict) -> dict:
     return values
 
 
+_BRACKETED = re.compile(r" ?\(([^()]*)\)")
+
+
+def fill(template: str, values: dict) -> str:
+    """An evidence template with the person's answers put in.  A bracketed part
+    naming an answer the intake did not give is left out ("... after a fall (2
+    months ago)" or "... after a fall"); any other missing answer reads "not given"."""
+    def bracket(m):
+        names = _PLACEHOLDER.findall(m.group(1))
+        return "" if any(n not in values for n in names) else m.group(0)
+
+    template = _BRACKETED.sub(bracket, template)
+    return _PLACEHOLDER.sub(lambda m: str(values.get(m.group(1), "not given")), template)
+
+
 def make_action(rule, tables: dict, blocks: dict, withheld: bool = False):
     """The rule's right-hand side: declare its conclusion facts. No I/O.
 
@@ -173,8 +188,7 @@ def make_action(rule, tables: dict, blocks: dict, withheld: bool = False):
         evidence = rule.evidence
         if templated:
             values = _template_values(bound, tables)
-            evidence = _PLACEHOLDER.sub(lambda m: str(values.get(m.group(1), m.group(0))),
-                                        evidence)
+            evidence = fill(evidence, values)
         common = {"rule": rule.id, "basis": basis}
         if withheld:
             by = sorted(f["precaution"] for n, f in bound.items() if n == "blocked")

@@ -27,17 +27,25 @@ MAX_PICTURE = 20_000
 
 
 class Source(Text):
-    """Where a knowledge item comes from: a seed file or standard practice."""
+    """Where a knowledge item comes from: a seed file or standard practice, which
+    may name the guideline it follows: ``standard physiotherapy practice (NICE
+    CG124 Hip fracture: management, 2011)``."""
 
     def allowed(self) -> str:
-        return f"'; '-separated names from: {', '.join(SEEDS)}, {STANDARD}"
+        return (f"'; '-separated names from: {', '.join(SEEDS)}, {STANDARD} (optionally "
+                f"followed by the named guideline in brackets: '{STANDARD} (NICE CG124 ...)')")
 
     def check(self, value):
         super().check(value)
         parts = [p.strip() for p in value.split(";")]
-        if not all(p in SEEDS + (STANDARD,) for p in parts):
+        if not all(p in SEEDS + (STANDARD,) or _named_practice(p) for p in parts):
             raise Invalid(f"unknown source {value!r}; expected {self.allowed()}")
         return value
+
+
+def _named_practice(part: str) -> bool:
+    return part.startswith(STANDARD + " (") and part.endswith(")") and len(part) > \
+        len(STANDARD) + 4
 
 
 class Picture(Text):
@@ -168,8 +176,24 @@ EXERCISE = Mapping({
 RED_FLAG = Mapping({
     "id": _text("red flag id", n=60), "name": _text("name", n=120),
     "urgency": Choice(URGENCIES, "default urgency", required=True),
-    "advice": _text("what to do"), "source": Source("source", required=True),
+    "advice": _text("what it may mean and what to do; no timeframe (the headline gives it)"),
+    "advice_under_18": _text("the advice for a child or teenager (age under 18), when it "
+                             "differs: a sentence that does not apply is not shown",
+                             required=False),
+    "explained_by": ListOf(_text("red flag id", n=60), "red flags that explain this one "
+                           "when also found: it is folded into them"),
+    "when_explained": Choice(("merge", "drop"), "merge: its answers join the flag that "
+                             "explains it; drop: they are left out (default merge)"),
+    "source": Source("source", required=True),
 }, "a red flag")
+
+# knowledge/red_flags.yaml's other top key: shown with every referral
+CALL_EMERGENCY_NOW = Mapping({
+    "text": _text("the signs that mean calling emergency services now"),
+    "source": Source("source", required=True),
+}, "when to call emergency services", required=True)
+# catalogue top key -> other top keys its file holds (name -> schema)
+CATALOGUE_EXTRAS = {"red_flags": {"call_emergency_now": CALL_EMERGENCY_NOW}}
 
 PRECAUTION = Mapping({
     "id": _text("precaution id", n=60), "name": _text("name", n=160),
@@ -272,6 +296,7 @@ class KnowledgeBase:
     progress: dict = field(default_factory=dict)   # knowledge/progress.yaml (the check-in)
     rules: list = field(default_factory=list)
     files: list = field(default_factory=list)
+    call_emergency_now: dict = field(default_factory=dict)   # red_flags.yaml
 
     def rule(self, rule_id: str) -> RuleSpec | None:
         return next((r for r in self.rules if r.id == rule_id), None)
@@ -301,6 +326,7 @@ def default_root() -> Path:
 class _Reader:
     def __init__(self):
         self.problems: list[Problem] = []
+        self.extras: dict = {}   # a catalogue file's other top keys (CATALOGUE_EXTRAS)
 
     def read(self, path: Path):
         """The single document in path, or None (problems recorded)."""
@@ -371,7 +397,8 @@ def load(root: Path | str | None = None) -> KnowledgeBase:
     kb = KnowledgeBase(root, meta, catalogues["factors"], catalogues["exercises"],
                        catalogues["red_flags"], catalogues["cautions"],
                        catalogues["precautions"], programme, progress, rules,
-                       [str(p) for p in rule_files])
+                       [str(p) for p in rule_files],
+                       reader.extras.get("call_emergency_now", {}))
     _cross_check(reader, kb, root)
     if reader.problems:
         raise KnowledgeError(reader.problems)
@@ -439,9 +466,15 @@ def _catalogue(reader: _Reader, path: Path, top: str, schema: Mapping) -> dict:
     doc = reader.read(path)
     if doc is None:
         return {}
-    if set(doc.data) != {top} or not isinstance(doc.data[top], list):
-        reader.add(doc, (), f"expected one key {top!r} holding a list")
+    extras = CATALOGUE_EXTRAS.get(top, {})
+    if not isinstance(doc.data, dict) or set(doc.data) != {top, *extras} \
+            or not isinstance(doc.data[top], list):
+        keys = ", ".join(repr(k) for k in (top, *extras))
+        reader.add(doc, (), f"expected the keys {keys}; {top!r} holding a list")
         return {}
+    for key, spec in extras.items():
+        if reader.check(doc, (key,), spec, doc.data[key]):
+            reader.extras[key] = doc.data[key]
     items = {}
     for i, item in enumerate(doc.data[top]):
         if not reader.check(doc, (top, i), schema, item):
@@ -619,6 +652,14 @@ def _cross_check(reader: _Reader, kb: KnowledgeBase, root: Path):
                 reader.problems.append(Problem(str(root / "knowledge" / "cautions.yaml"),
                                                f"caution {cid!r} applies to unknown exercise "
                                                f"{ex!r}", line=line, column=col))
+    for fid, item in kb.red_flags.items():
+        for other in item.get("explained_by") or []:
+            if other not in kb.red_flags or other == fid:
+                line, col = item["_where"]
+                reader.problems.append(Problem(str(root / "knowledge" / "red_flags.yaml"),
+                                               f"red flag {fid!r} is explained_by "
+                                               f"{'itself' if other == fid else 'unknown'} "
+                                               f"red flag {other!r}", line=line, column=col))
     seen = {}
     for rule in kb.rules:
         if rule.id in seen:

@@ -28,9 +28,12 @@ class RedFlagFinding:
     name: str
     urgency: str
     advice: str
-    evidence: list
+    evidence: list                   # the answers behind it, worded to follow "you said"
     rules: list
     basis: list
+    because: str = ""                # "Because you said ..." built from evidence
+    merged: list = field(default_factory=list)   # red flags it explains, folded into it
+    merged_into: str = ""            # the red flag that explains this one and tells it
 
 
 @dataclass
@@ -100,6 +103,7 @@ class Report:
     status: str                      # ok | refer | invalid
     urgency: str = ""                # highest red-flag urgency, when referred
     referral: str = ""               # what to do, when referred
+    call_emergency_now: str = ""     # when referred: the signs that mean calling 999/112 now
     red_flags: list = field(default_factory=list)
     unanswered_warning_signs: list = field(default_factory=list)
     unscreened_advice: str = ""      # what to do about them, when there are any

@@ -29,20 +29,28 @@ def render_text(report: Report, explain: bool = False) -> str:
     if report.status == "invalid":
         lines.append(f"INVALID: not assessed ({len(report.errors)} problem"
                      f"{'s' if len(report.errors) != 1 else ''})")
-        for err in report.errors:
-            where = report.source
-            if err.get("line"):
-                where += f":{err['line']}" + (f":{err['column']}" if err.get("column") else "")
-            field = f"{err['field']}: " if err.get("field") else ""
-            lines += _wrap(f"{where}: {field}{err['message']}", "      ", "  - ")
+        lines += _errors(report)
     elif report.status == "refer":
+        # one timeframe: only the headline names one (each flag's own urgency is in
+        # the data formats); the emergency triggers can only be faster
         lines.append(f"SEE A CLINICIAN ({URGENCY_WORDS[report.urgency].upper()}): warning "
                      "signs found, so no exercises are suggested.")
         lines += _wrap(report.referral, "  ", "  ")
+        if report.call_emergency_now:
+            lines += _wrap(report.call_emergency_now, "  ", "  ")
+        if report.errors:
+            lines += [""] + _wrap(
+                f"Some answers could not be read ({len(report.errors)} problem"
+                f"{'s' if len(report.errors) != 1 else ''}); the warning signs below were "
+                "answered, so they are acted on. Please correct the form as well:", "  ", "")
+            lines += _errors(report)
         lines += ["", "Warning signs"]
         for flag in report.red_flags:
-            lines += _wrap(f"{flag.name} [{URGENCY_WORDS[flag.urgency]}]: "
-                           f"{'; '.join(flag.evidence)}", "      ", "  ! ")
+            if flag.merged_into:
+                continue   # told by the flag that explains it
+            lines += _wrap(flag.name, "      ", "  ! ")
+            if flag.because:
+                lines += _wrap(flag.because, "      ")
             lines += _wrap(flag.advice, "      ")
             if explain:
                 lines += _explain(flag.rules, flag.basis)
@@ -72,6 +80,17 @@ def render_text(report: Report, explain: bool = False) -> str:
             lines += [""] + _wrap("When to reassess: " + report.reassess, "  ", "")
     lines += [""] + _wrap("Disclaimer: " + report.disclaimer, "  ", "")
     return "\n".join(lines) + "\n"
+
+
+def _errors(report: Report) -> list[str]:
+    lines = []
+    for err in report.errors:
+        where = report.source
+        if err.get("line"):
+            where += f":{err['line']}" + (f":{err['column']}" if err.get("column") else "")
+        field = f"{err['field']}: " if err.get("field") else ""
+        lines += _wrap(f"{where}: {field}{err['message']}", "      ", "  - ")
+    return lines
 
 
 def _unanswered(report: Report) -> list[str]:
