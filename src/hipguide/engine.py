@@ -11,6 +11,7 @@ from __future__ import annotations
 from .kb.compiler import build_engine_class
 from .kb.conditions import SCALAR_KINDS, policy_values
 from .kb.facts import (
+    Adapt,
     Caution,
     Condition,
     Factor,
@@ -40,7 +41,8 @@ from .report.model import (
     likelihood,
 )
 
-CONCLUSIONS = (Factor, RedFlag, Recommendation, Caution, Unscreened, Precaution, Withheld)
+CONCLUSIONS = (Factor, RedFlag, Recommendation, Caution, Unscreened, Precaution, Withheld,
+               Adapt)
 
 # the intake fields that go into the Intake fact: the ones conditions can name
 _SCALARS = tuple(SCALAR_KINDS["intake"])
@@ -73,7 +75,10 @@ class Assessor:
 
     def __init__(self, kb: KnowledgeBase, policy: dict | None = None):
         self.kb = kb
-        self.engine = build_engine_class(kb.rules, kb.blocks())()
+        substitutes = {xid: tuple(item.get("substitutes") or ())
+                       for xid, item in kb.exercises.items() if item.get("substitutes")}
+        self.engine = build_engine_class(kb.rules, kb.blocks(), kb.adaptations(),
+                                         substitutes)()
         meta = kb.meta
         self.reassess = meta["reassess_advice"].format(weeks=meta["reassess_after_weeks"])
         self.policy = {"withhold_unscreened": bool(meta.get("withhold_unscreened", False))}
@@ -107,7 +112,11 @@ class Assessor:
             return sorted({texts.setdefault(b, b) for f in facts for b in f["basis"]})
 
         by_kind: dict = {kind: {} for kind in CONCLUSIONS}
+        adapted: dict = {}     # exercise id -> hazards it is adapted to avoid
         for fact in conclusions:
+            if isinstance(fact, Adapt):
+                adapted.setdefault(fact["exercise"], set()).update(fact["hazards"])
+                continue
             by_kind[type(fact)].setdefault(fact["id"], []).append(fact)
 
         red_flags = []
@@ -146,16 +155,24 @@ class Assessor:
             item = kb.exercises[xid]
             addresses = sorted({a for f in facts for a in f["addresses"]},
                                key=lambda a: (-confidence[a], a))
+            # an adapted exercise says first how it is done without the hazard
+            changes = sorted(adapted.get(xid, ()))
+            ways = [item["adaptations"][h] for h in changes]
             recs.append(RecommendationFinding(
                 xid, item["kind"], item["name"], item["purpose"], addresses, item["dose"],
                 list(item["steps"]), list(item.get("equipment") or []), item["progression"],
                 item["regression"],
-                list(item.get("cautions") or []) + sorted(cautions.get(xid, [])),
+                ways + list(item.get("cautions") or []) + sorted(cautions.get(xid, [])),
                 sorted({f["rule"] for f in facts}),
                 basis(facts),
                 meta["recommendation_disclaimer"], item["progression_test"], item["minutes"],
                 item["per_week"], item["position"], item["trains_internal_rotation"],
-                item["picture"]))
+                item["picture"],
+                hazards=sorted(set(item.get("hazards") or ()) - set(changes)),
+                adapted=changes,
+                substitute_for=sorted({f["substitute_for"] for f in facts
+                                       if f.get("substitute_for")}),
+                ))
         # when to do each: the plan step (knowledge/programme.yaml), after the engine;
         # 'careful' (lower variants first) when the balance caution applies
         recs, plan = arrange(recs, factors, intake or {}, kb,
@@ -178,7 +195,9 @@ class Assessor:
                 pid, item["name"], sorted({f["evidence"] for f in facts}), item["instead"],
                 [{"id": x, "name": kb.exercises[x]["name"]} for x in sorted(withheld.get(pid, ()))],
                 sorted({f["rule"] for f in facts}),
-                basis(facts)))
+                basis(facts),
+                blocks_hazards=list(item.get("blocks_hazards") or ()),
+                blocks_all_exercises=bool(item.get("blocks_all_exercises"))))
 
         status = "refer" if red_flags else "ok"
         programme = kb.programme
@@ -190,7 +209,11 @@ class Assessor:
             unscreened_advice=meta["unscreened_advice"] if unanswered else "",
             precautions=precautions, factors=factors, recommendations=recs,
             plan=plan.as_dict() if recs else {},
-            rules_fired=sorted({f["rule"] for f in conclusions if not isinstance(f, Withheld)}),
+            # a substitute is given in place of what its rule recommended: that
+            # rule's own conclusion was withheld, so it does not count as fired
+            rules_fired=sorted({f["rule"] for f in conclusions
+                                if not isinstance(f, (Withheld, Adapt))
+                                and not f.get("substitute_for")}),
             reassess=self.reassess,
             knowledge_version=str(meta["version"]), knowledge_reviewed=review_date(meta),
             review_status=review_status(meta),

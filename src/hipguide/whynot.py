@@ -69,6 +69,10 @@ class Explainer:
         self.conclusions = conclusions
         self.fired, self.withheld = {}, {}
         for fact in conclusions:
+            # an Adapt fact is a precaution's note on an exercise, not a rule's conclusion;
+            # a substitute is given in place of what its rule recommended (withheld)
+            if type(fact).__name__ == "Adapt" or fact.get("substitute_for"):
+                continue
             table = self.withheld if type(fact).__name__ == "Withheld" else self.fired
             table.setdefault(fact["rule"], []).append(fact)
         ids = {kind: {f["id"] for f in conclusions if type(f).__name__ == kind}

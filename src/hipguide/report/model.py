@@ -67,6 +67,9 @@ class RecommendationFinding:
     picture: str = ""                # file name in knowledge/pictures/
     stage: str = ""                  # start_here | add_next | later (see plan.py)
     stage_reason: str = ""
+    hazards: list = field(default_factory=list)    # hazards it carries as given (after adapting)
+    adapted: list = field(default_factory=list)    # hazards a precaution made it avoid
+    substitute_for: list = field(default_factory=list)   # withheld exercises it replaces
 
 
 @dataclass
@@ -88,6 +91,8 @@ class PrecautionFinding:
     withheld: list                   # {id, name} of what a rule would have given, blocked here
     rules: list
     basis: list
+    blocks_hazards: list = field(default_factory=list)   # hazards it rules out
+    blocks_all_exercises: bool = False
 
 
 @dataclass
