@@ -258,7 +258,8 @@ def catalogue_markdown(kb) -> str:
            "(urgency: emergency = now, same_day = today, urgent = within a day or two, "
            "soon = within a couple of weeks). A warning sign left unanswered is listed as "
            "not checked, never read as 'no'. A precaution rules out the exercises it names "
-           "for that person. Factor confidences from several rules combine as "
+           "for that person. Factor confidences are rank weights set by clinical judgement, "
+           "not measured probabilities; from several rules they combine as "
            "1 - product of (1 - c); 0.6 and up reads 'likely', below it 'possible'.", "",
            "- [Red flags](#red-flags)", "- [Precautions](#precautions)", "- [Factors](#factors)",
            "- [Exercises and habits](#exercises-and-habits)", "- [Cautions](#cautions)",
@@ -463,7 +464,8 @@ def _chain(explainer, report) -> dict:
         "red_flags": [entry(f.id, "red flag", f.name, f.rules, f.basis, {"urgency": f.urgency})
                       for f in report.red_flags],
         "factors": [entry(f.id, "factor", f.name, f.rules, f.basis,
-                          {"confidence": f.confidence}) for f in report.factors],
+                          {"likelihood": f.likelihood, "confidence": f.confidence})
+                    for f in report.factors],
         "recommendations": [entry(r.id, r.kind, r.name, r.rules, r.basis,
                                   {"addresses": r.addresses}) for r in report.recommendations],
         # sorted: experta's firing order among equal-salience rules depends on PYTHONHASHSEED
@@ -492,8 +494,8 @@ def _echo_chain(chain: dict):
             click.echo("  none")
         for item in chain[key]:
             extra = ""
-            if "confidence" in item:
-                extra = f" ({item['confidence']:.0%})"
+            if "likelihood" in item:   # a rank weight, not a probability: no percentage
+                extra = f" ({item['likelihood']})"
             elif "urgency" in item:
                 extra = f" ({item['urgency']})"
             elif item.get("addresses"):

@@ -7,7 +7,10 @@ from dataclasses import dataclass, field
 URGENCY_ORDER = {"emergency": 0, "same_day": 1, "urgent": 2, "soon": 3}
 URGENCY_WORDS = {"emergency": "emergency", "same_day": "same day", "urgent": "urgent",
                  "soon": "soon"}
-LIKELY = 0.6  # a factor's confidence from here up reads "likely", below it "possible"
+# A factor's confidence is a rank weight set by clinical judgement, not a
+# probability measured in any study: people see only the words "likely" (from
+# LIKELY up) or "possible", never a number or percentage.
+LIKELY = 0.6
 
 
 def likelihood(confidence: float) -> str:

@@ -37,7 +37,8 @@ def csv_row(report: Report) -> dict:
         "id": report.id, "source": report.source, "status": report.status,
         "urgency": report.urgency,
         "red_flags": ";".join(f.id for f in report.red_flags),
-        "factors": ";".join(f"{f.id}:{f.confidence:.2f}" for f in report.factors),
+        # the words, not the rank weight: no source gives these as probabilities
+        "factors": ";".join(f"{f.id}:{f.likelihood}" for f in report.factors),
         "top_factor": report.factors[0].id if report.factors else "",
         "exercises": ";".join(r.id for r in report.recommendations if r.kind == "exercise"),
         "habits": ";".join(r.id for r in report.recommendations if r.kind == "habit"),
