@@ -74,7 +74,8 @@ def test_recent_surgery_is_a_red_flag_but_older_surgery_is_not():
     assert [r.id for r in hipguide.assess(operated("hip", 5)).red_flags] == ["recent_surgery"]
     older_hip = hipguide.assess(operated("hip", 6))
     assert older_hip.status == "ok"
-    assert [p.id for p in older_hip.precautions] == ["hip_surgery_unknown"]
+    # (OFFICE is 58 with painful loss of inward turning: the joint precaution applies too)
+    assert "hip_surgery_unknown" in [p.id for p in older_hip.precautions]
 
 
 def test_report_leads_with_the_most_urgent_red_flag():

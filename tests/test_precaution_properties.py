@@ -134,3 +134,14 @@ def test_the_properties_hold_through_the_installed_command(tmp_path):
                             "prone_banded_internal_rotation"}
     assert given_ids & {"side_lying_hip_abduction", "side_lying_internal_rotation"}
     assert not any(r["trains_internal_rotation"] for r in reports["thr"]["recommendations"])
+
+
+def test_why_says_what_was_given_in_place_of_a_withheld_exercise(tmp_path):
+    path = tmp_path / "faller.yaml"
+    path.write_text(json.dumps({
+        "id": "faller", "age": 84, "sitting_hours": 7, "activity_level": "sedentary",
+        "falls_last_12_months": True, "walking_aid": True,
+        "symptoms": {**NO, "hip_pain": 2, "stiffness": True, "limited_rotation": False,
+                     "balance_problems": True}}))
+    out = run_hipguide("why", "single_leg_stance", "--intake", path).stdout
+    assert "not given because" in out and "given instead: supported_balance" in out

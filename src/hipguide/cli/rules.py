@@ -262,7 +262,8 @@ def catalogue_markdown(kb) -> str:
            "not measured probabilities; from several rules they combine as "
            "1 - product of (1 - c); 0.6 and up reads 'likely', below it 'possible'.", "",
            "- [Red flags](#red-flags)", "- [Precautions](#precautions)", "- [Factors](#factors)",
-           "- [Exercises and habits](#exercises-and-habits)", "- [Cautions](#cautions)",
+           "- [Exercises and habits](#exercises-and-habits)", "- [Hazards](#hazards)",
+           "- [Cautions](#cautions)",
            "- [Intake fields the rules test](#intake-fields-the-rules-test)",
            "- [Rules](#rules)", "", "## Red flags", ""]
     for fid, item in kb.red_flags.items():
@@ -272,11 +273,15 @@ def catalogue_markdown(kb) -> str:
                 f"- Concluded by: {concluded_by('red_flag', fid)}",
                 f"- Listed as not checked by: {concluded_by('unscreened', fid) or 'none'}",
                 f"- Source: {_md(item['source'])}", ""]
-    blocks = kb.blocks()
+    blocks, adapts = kb.blocks(), kb.adaptations()
     out += ["## Precautions", ""]
     for pid, item in kb.precautions.items():
         out += [f"### {_md(item['name'])} (`{pid}`)", "",
-                f"- Rules out: {', '.join(f'`{x}`' for x in blocks[pid]) or 'nothing'}",
+                f"- Rules out hazards: "
+                f"{', '.join(f'`{h}`' for h in item.get('blocks_hazards') or []) or 'none'}"
+                + ("; every exercise" if item.get("blocks_all_exercises") else ""),
+                f"- Withholds: {', '.join(f'`{x}`' for x in blocks[pid]) or 'nothing'}",
+                f"- Adapts: {', '.join(f'`{x}`' for x in sorted(adapts[pid])) or 'nothing'}",
                 f"- Instead: {_md(item['instead'])}",
                 f"- Concluded by: {concluded_by('precaution', pid)}"]
         if item.get("note"):
@@ -304,10 +309,24 @@ def catalogue_markdown(kb) -> str:
                 f"- When it gets easy: {_md(item['progression'])}",
                 f"- If it hurts: {_md(item['regression'])}"]
         out += [f"- Caution: {_md(c)}" for c in item.get("cautions") or []]
+        out += [f"- Hazards: {', '.join(f'`{h}`' for h in item.get('hazards') or []) or 'none'}"]
+        out += [f"- Without `{h}`: {_md(text)}"
+                for h, text in (item.get("adaptations") or {}).items()]
+        if item.get("substitutes"):
+            out += [f"- If withheld, given instead: "
+                    f"{', '.join(f'`{x}`' for x in item['substitutes'])} (first not ruled out)"]
         if item.get("note"):
             out += [f"- Note: {_md(item['note'])}"]
         out += [f"- Recommended by: {concluded_by('recommend', xid)}",
                 f"- Source: {_md(item['source'])}", ""]
+    out += ["## Hazards", "",
+            "What can make an exercise unsafe for some people. Precautions rule out "
+            "hazards, never exercise ids.", ""]
+    for hid, item in kb.hazards.items():
+        out += [f"### {_md(item['name'])} (`{hid}`)", "", _md(item["description"]), ""]
+        if item.get("note"):
+            out += [f"- Note: {_md(item['note'])}"]
+        out += [f"- Source: {_md(item['source'])}", ""]
     out += ["## Cautions", ""]
     for cid, item in kb.cautions.items():
         out += [f"### `{cid}`", "", _md(item["text"]), "",

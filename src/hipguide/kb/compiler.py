@@ -216,7 +216,8 @@ def make_action(rule, tables: dict, blocks: dict, withheld: bool = False,
             for exercise in blocks.get(pid, ()):
                 engine.declare(Block(exercise=exercise, precaution=pid))
             for exercise, hazards in sorted((adapts or {}).get(pid, {}).items()):
-                engine.declare(Adapt(exercise=exercise, precaution=pid, hazards=hazards))
+                engine.declare(Adapt(exercise=exercise, precaution=pid, hazards=hazards,
+                                     rule=rule.id))
         else:
             engine.declare(Caution(id=then["caution"], evidence=evidence, **common))
 

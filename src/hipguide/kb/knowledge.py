@@ -179,8 +179,8 @@ FACTOR = Mapping({
     "id": _text("factor id", n=60), "name": _text("short name", n=120),
     "description": _text("what it is and why it matters"),
     "explains_pain_up_to": Number(0, 10, "the highest hip pain (0-10) this factor can "
-                                  "plausibly explain; above it, pain stays unexplained",
-                                  integer=True, required=True),
+                                  "plausibly explain; above it, pain stays unexplained "
+                                  "(left out: 0, it explains no pain)", integer=True),
     "advice": _text("extra advice", required=False),
     "source": Source("source", required=True),
     "review": REVIEW,
