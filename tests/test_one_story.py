@@ -110,3 +110,20 @@ def test_a_recorded_review_is_printed_and_ages(tmp_path):
     assert {d["status"] for d in json.loads(result.stdout)["due"]} == {"expired"}
     result = run_hipguide("rules", "review", "--kb", root, "--max-age-months", "600")
     assert result.returncode == 0, result.stdout
+
+
+def test_a_review_record_with_a_future_or_false_date_is_refused(tmp_path):
+    import shutil
+
+    root = tmp_path / "kb"
+    shutil.copytree(KB.root / "rules", root / "rules")
+    shutil.copytree(KB.root / "knowledge", root / "knowledge")
+    meta = root / "knowledge" / "meta.yaml"
+    original = meta.read_text()
+    for date, message in (("2999-01-01", "in the future"), ("2026-02-30", "YYYY-MM-DD")):
+        meta.write_text(original.replace(
+            "  records: []",
+            f"  records:\n    - {{reviewed_by: A, role: physiotherapist, date: '{date}',"
+            " scope: all, evidence: checked}"))
+        result = run_hipguide("rules", "check", "--kb", root)
+        assert result.returncode == 1 and message in result.stdout, result.stdout

@@ -199,7 +199,7 @@ def rules_review(max_age_months, fmt, kb):
     latest review is older than --max-age-months. Exit 1 when any is due."""
     import json
 
-    from ..kb.review import due, review_status
+    from ..kb.review import CATALOGUE_KINDS, due, review_status
 
     base = _load(kb)
     items = due(base, max_age_months)
@@ -210,9 +210,7 @@ def rules_review(max_age_months, fmt, kb):
         click.echo(review_status(base.meta))
         for item in items:
             click.echo(item.line())
-        total = len(base.rules) + sum(len(getattr(base, a)) for a in
-                                      ("factors", "exercises", "red_flags", "cautions",
-                                       "precautions"))
+        total = len(base.rules) + sum(len(getattr(base, attr)) for _, attr in CATALOGUE_KINDS)
         click.echo(f"{len(items)} of {total} rules and catalogue items are unreviewed or "
                    "due for review.")
     sys.exit(EXIT_PROBLEMS if items else EXIT_OK)

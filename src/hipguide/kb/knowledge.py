@@ -71,9 +71,12 @@ class ReviewDate(Text):
 
         super().check(value)
         try:
-            datetime.date.fromisoformat(value)
+            day = datetime.date.fromisoformat(value)
         except ValueError:
             raise Invalid(f"review date {value!r} must be {self.allowed()}") from None
+        if day > datetime.date.today():
+            raise Invalid(f"review date {value!r} is in the future; record a review once it "
+                          "has taken place")
         return value
 
 

@@ -15,7 +15,7 @@ from dataclasses import dataclass
 ALL = "all"
 CATALOGUE_KINDS = (("factors", "factors"), ("exercises", "exercises"),
                    ("red_flags", "red_flags"), ("cautions", "cautions"),
-                   ("precautions", "precautions"))
+                   ("precautions", "precautions"), ("hazards", "hazards"))
 
 
 def whole_review(meta: dict) -> dict | None:
