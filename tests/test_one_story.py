@@ -88,6 +88,8 @@ def test_rules_review_lists_everything_as_unreviewed():
     assert ("rule", "RF-PAIN-01") in due and ("exercises", "clamshells") in due
     assert {d["status"] for d in data["due"]} == {"unreviewed"}
     assert "not yet reviewed" in data["status"].lower()
+    shown = run_hipguide("rules", "show", "RF-AVN-01").stdout
+    assert "clinical review: none recorded (unreviewed)" in shown
 
 
 def test_a_recorded_review_is_printed_and_ages(tmp_path):

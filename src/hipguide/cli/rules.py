@@ -140,6 +140,7 @@ def rules_show(rule_id, kb):
         click.echo(f"  evidence: {rule.evidence}")
     click.echo(f"  rationale: {rule.rationale}")
     click.echo(f"  source: {rule.source}")
+    click.echo(f"  clinical review: {_review_line(base, rule)}")
     status, cases = rule_cases(base, rule.id)
     if status == "not shipped":
         click.echo("  test cases: not shipped with this installation (they live in the "
@@ -155,6 +156,17 @@ def rules_show(rule_id, kb):
             click.echo(f"    {label}: {len(names)}")
             for name in names:
                 click.echo(f"      - {name}")
+
+
+def _review_line(kb, rule) -> str:
+    """The rule's latest clinical review record (its own, by scope, or whole-base)."""
+    records = [r for r in (kb.meta.get("review") or {}).get("records") or ()
+               if r["scope"] in ("all", rule.id)] + ([rule.review] if rule.review else [])
+    if not records:
+        return "none recorded (unreviewed)"
+    latest = max(records, key=lambda r: r["date"])
+    return (f"{latest['date']} by {latest['reviewed_by']} ({latest['role']}), scope "
+            f"{latest['scope']}: {latest['evidence']}")
 
 
 def _catalogue_name(kb, rule) -> str:
