@@ -48,7 +48,10 @@ def test_every_recommendation_addresses_a_concluded_factor_and_carries_the_discl
         assert rec.dose and rec.steps and rec.progression and rec.regression
         assert "health professional" in rec.disclaimer
     assert "clinician" in report.disclaimer
-    assert report.knowledge_version and report.knowledge_reviewed and report.reassess
+    assert report.knowledge_version and report.reassess
+    # no licensed clinician has reviewed the knowledge base: no review date is printed
+    assert report.knowledge_reviewed == ""
+    assert "not yet reviewed by a licensed clinician" in report.review_status.lower()
 
 
 def test_each_red_flag_refers_and_suppresses_every_exercise():
@@ -71,7 +74,8 @@ def test_recent_surgery_is_a_red_flag_but_older_surgery_is_not():
     assert [r.id for r in hipguide.assess(operated("hip", 5)).red_flags] == ["recent_surgery"]
     older_hip = hipguide.assess(operated("hip", 6))
     assert older_hip.status == "ok"
-    assert [p.id for p in older_hip.precautions] == ["hip_surgery_unknown"]
+    # (OFFICE is 58 with painful loss of inward turning: the joint precaution applies too)
+    assert "hip_surgery_unknown" in [p.id for p in older_hip.precautions]
 
 
 def test_report_leads_with_the_most_urgent_red_flag():

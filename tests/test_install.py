@@ -19,6 +19,6 @@ def test_experta_imports_on_this_python_without_touching_logging():
 def test_rules_and_knowledge_are_found_as_installed():
     root = default_root()
     assert sorted(p.name for p in (root / "rules").glob("*.yaml")) == [
-        "cautions.yaml", "factors.yaml", "precautions.yaml", "recommendations.yaml",
-        "red_flags.yaml", "screening.yaml"]
+        "cautions.yaml", "explanation.yaml", "factors.yaml", "precautions.yaml",
+        "recommendations.yaml", "red_flags.yaml", "screening.yaml"]
     assert (root / "knowledge" / "exercises.yaml").is_file()

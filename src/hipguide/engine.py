@@ -11,6 +11,7 @@ from __future__ import annotations
 from .kb.compiler import SALIENCE, build_engine_class, salience
 from .kb.conditions import SCALAR_KINDS, policy_values
 from .kb.facts import (
+    Adapt,
     Caution,
     Condition,
     Factor,
@@ -27,6 +28,7 @@ from .kb.facts import (
     Withheld,
 )
 from .kb.knowledge import KnowledgeBase
+from .kb.review import review_date, review_status
 from .plan import arrange
 from .report.model import (
     URGENCY_ORDER,
@@ -39,7 +41,8 @@ from .report.model import (
     likelihood,
 )
 
-CONCLUSIONS = (Factor, RedFlag, Recommendation, Caution, Unscreened, Precaution, Withheld)
+CONCLUSIONS = (Factor, RedFlag, Recommendation, Caution, Unscreened, Precaution, Withheld,
+               Adapt)
 
 # the intake fields that go into the Intake fact: the ones conditions can name
 _SCALARS = tuple(SCALAR_KINDS["intake"])
@@ -72,7 +75,10 @@ class Assessor:
 
     def __init__(self, kb: KnowledgeBase, policy: dict | None = None):
         self.kb = kb
-        self.engine = build_engine_class(kb.rules, kb.blocks())()
+        substitutes = {xid: tuple(item.get("substitutes") or ())
+                       for xid, item in kb.exercises.items() if item.get("substitutes")}
+        self.engine = build_engine_class(kb.rules, kb.blocks(), kb.adaptations(),
+                                         substitutes)()
         self.late_rules = frozenset(r.id for r in kb.rules if r.kind == "red_flag"
                                     and salience(r) != SALIENCE["red_flag"])
         meta = kb.meta
@@ -124,7 +130,11 @@ class Assessor:
             return sorted({texts.setdefault(b, b) for f in facts for b in f["basis"]})
 
         by_kind: dict = {kind: {} for kind in CONCLUSIONS}
+        adapted: dict = {}     # exercise id -> hazards it is adapted to avoid
         for fact in conclusions:
+            if isinstance(fact, Adapt):
+                adapted.setdefault(fact["exercise"], set()).update(fact["hazards"])
+                continue
             by_kind[type(fact)].setdefault(fact["id"], []).append(fact)
 
         found = {}
@@ -170,16 +180,24 @@ class Assessor:
             item = kb.exercises[xid]
             addresses = sorted({a for f in facts for a in f["addresses"]},
                                key=lambda a: (-confidence[a], a))
+            # an adapted exercise says first how it is done without the hazard
+            changes = sorted(adapted.get(xid, ()))
+            ways = [item["adaptations"][h] for h in changes]
             recs.append(RecommendationFinding(
                 xid, item["kind"], item["name"], item["purpose"], addresses, item["dose"],
                 list(item["steps"]), list(item.get("equipment") or []), item["progression"],
                 item["regression"],
-                list(item.get("cautions") or []) + sorted(cautions.get(xid, [])),
+                ways + list(item.get("cautions") or []) + sorted(cautions.get(xid, [])),
                 sorted({f["rule"] for f in facts}),
                 basis(facts),
                 meta["recommendation_disclaimer"], item["progression_test"], item["minutes"],
                 item["per_week"], item["position"], item["trains_internal_rotation"],
-                item["picture"]))
+                item["picture"],
+                hazards=sorted(set(item.get("hazards") or ()) - set(changes)),
+                adapted=changes,
+                substitute_for=sorted({f["substitute_for"] for f in facts
+                                       if f.get("substitute_for")}),
+                ))
         # when to do each: the plan step (knowledge/programme.yaml), after the engine;
         # 'careful' (lower variants first) when the balance caution applies
         recs, plan = arrange(recs, factors, intake or {}, kb,
@@ -202,9 +220,12 @@ class Assessor:
                 pid, item["name"], sorted({f["evidence"] for f in facts}), item["instead"],
                 [{"id": x, "name": kb.exercises[x]["name"]} for x in sorted(withheld.get(pid, ()))],
                 sorted({f["rule"] for f in facts}),
-                basis(facts)))
+                basis(facts),
+                blocks_hazards=list(item.get("blocks_hazards") or ()),
+                blocks_all_exercises=bool(item.get("blocks_all_exercises"))))
 
         status = "refer" if red_flags else "ok"
+        programme = kb.programme
         urgency = red_flags[0].urgency if red_flags else ""
         return Report(
             id=report_id, source=source, status=status, urgency=urgency,
@@ -214,9 +235,16 @@ class Assessor:
             unscreened_advice=meta["unscreened_advice"] if unanswered else "",
             precautions=precautions, factors=factors, recommendations=recs,
             plan=plan.as_dict() if recs else {},
-            rules_fired=sorted({f["rule"] for f in conclusions if not isinstance(f, Withheld)}),
+            # a substitute is given in place of what its rule recommended: that
+            # rule's own conclusion was withheld, so it does not count as fired
+            rules_fired=sorted({f["rule"] for f in conclusions
+                                if not isinstance(f, (Withheld, Adapt))
+                                and not f.get("substitute_for")}),
             reassess=self.reassess,
-            knowledge_version=str(meta["version"]), knowledge_reviewed=str(meta["last_reviewed"]),
+            knowledge_version=str(meta["version"]), knowledge_reviewed=review_date(meta),
+            review_status=review_status(meta),
+            pain_rule=programme["pain_rule"] if status == "ok" else "",
+            safety_net=list(programme["safety_net"]) if status == "ok" else [],
             person=person(intake or {}), disclaimer=meta["disclaimer"])
 
 
@@ -268,5 +296,6 @@ def invalid_report(kb: KnowledgeBase | None, report_id: str, source: str, errors
     meta = kb.meta if kb else {}
     return Report(id=report_id, source=source, status="invalid", errors=errors,
                   knowledge_version=str(meta.get("version", "")),
-                  knowledge_reviewed=str(meta.get("last_reviewed", "")),
+                  knowledge_reviewed=review_date(meta) if meta else "",
+                  review_status=review_status(meta) if meta else "",
                   disclaimer=meta.get("disclaimer", ""))

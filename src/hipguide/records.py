@@ -46,4 +46,4 @@ def _record(mapping, n: int):
     data, invalid = schema.validate(mapping)
     problems = [Problem(SOURCE, exc.message, format_path(exc.path)) for exc in invalid]
     return Record(rid, SOURCE, n, data, problems,
-                  schema.salvage(mapping) if problems else None)
+                  partial=schema.salvage(mapping) if problems else None)

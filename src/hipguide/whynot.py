@@ -68,7 +68,14 @@ class Explainer:
         self.intake = intake
         self.conclusions = conclusions
         self.fired, self.withheld = {}, {}
+        self.substitutes: dict = {}   # withheld exercise -> what was given in its place
         for fact in conclusions:
+            if fact.get("substitute_for"):
+                self.substitutes.setdefault(fact["substitute_for"], set()).add(fact["id"])
+            # an Adapt fact is a precaution's note on an exercise, not a rule's conclusion;
+            # a substitute is given in place of what its rule recommended (withheld)
+            if type(fact).__name__ == "Adapt" or fact.get("substitute_for"):
+                continue
             table = self.withheld if type(fact).__name__ == "Withheld" else self.fired
             table.setdefault(fact["rule"], []).append(fact)
         ids = {kind: {f["id"] for f in conclusions if type(f).__name__ == kind}
@@ -139,6 +146,9 @@ def _rule_entry(explainer: Explainer, rule, seen: set, depth: int) -> dict:
                 {"precaution": pid, "name": explainer.kb.precautions[pid]["name"],
                  "evidence": explainer.precautions[pid]["evidence"],
                  "rule": explainer.precautions[pid]["rule"]} for pid in result.withheld_by]
+            given = sorted(explainer.substitutes.get(rule.concludes, ()))
+            if given:
+                entry["given_instead"] = given
         entry["failed"] = []
         for leaf in failed_leaves(result.tree):
             failure = {"condition": leaf.label, "value": word(leaf.value),
@@ -204,6 +214,8 @@ def render_rule(entry: dict, depth: int) -> list[str]:
     for why in entry.get("not_given_because", []):
         lines.append(f"{pad}  not given because: {why['evidence']}, precaution {why['rule']} "
                      f"({why['name']})")
+    if entry.get("given_instead"):
+        lines.append(f"{pad}  given instead: {', '.join(entry['given_instead'])}")
     if entry.get("blocked_by"):
         lines.append(f"{pad}  blocked: red flag(s) {', '.join(entry['blocked_by'])} stop "
                      "every exercise and habit")

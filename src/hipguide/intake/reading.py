@@ -253,7 +253,7 @@ def _record(doc: Document, name: str, many: bool) -> Record:
         line, col = doc.mark(exc.path, key=exc.key)
         problems.append(Problem(name, exc.message, format_path(exc.path), line, col, number))
     return Record(rid, name, doc.index, intake, problems,
-                  schema.salvage(data) if problems else None)
+                  partial=schema.salvage(data) if problems else None)
 
 
 def file_records(name: str, path: Path | None, text: str | None = None) -> Iterator[Record]:

@@ -15,6 +15,7 @@ from ._experta import AND, AS, NOT, OR, KnowledgeEngine, P, Rule, W
 from .facts import (
     SUBJECT_FACTS,
     VALUE_FIELD,
+    Adapt,
     Block,
     Caution,
     Factor,
@@ -33,7 +34,7 @@ _PLACEHOLDER = re.compile(r"{([a-z_.]+)}")
 # factor explains), cautions, and recommendations last: NOT(RedFlag()) and
 # NOT(Block(...)) only stop a rule that has not fired yet.
 SALIENCE = {"red_flag": 100, "unscreened": 100, "precaution": 90, "factor": 50,
-            "late_red_flag": 30, "caution": 20, "recommend": 10}
+            "late_red_flag": 30, "caution": 20, "recommend": 10, "substitute": 5}
 
 
 _TESTS: dict = {}
@@ -77,6 +78,8 @@ class _Patterns:
 
     def compile(self, node) -> list:
         """Conditional elements whose conjunction is node."""
+        if isinstance(node, cl.Leaf) and node.op == "unexplained":
+            return [self._unexplained(node)]
         if isinstance(node, cl.Leaf):
             return self._group([node])
         if isinstance(node, cl.Not):
@@ -90,12 +93,23 @@ class _Patterns:
                 ces = self.compile(item)
                 branches.append(ces[0] if len(ces) == 1 else AND(*ces))
             return [branches[0] if len(branches) == 1 else OR(*branches)]
-        leaves = [i for i in node.items if isinstance(i, cl.Leaf)]
-        others = [i for i in node.items if not isinstance(i, cl.Leaf)]
+        leaves = [i for i in node.items if isinstance(i, cl.Leaf) and i.op != "unexplained"]
+        others = [i for i in node.items if not isinstance(i, cl.Leaf) or i.op == "unexplained"]
         ces = self._group(leaves)
         for item in others:
             ces += self.compile(item)
         return ces
+
+    def _unexplained(self, leaf: cl.Leaf):
+        """'pain unexplained': for each pain score 1-10, that score and no concluded
+        factor able to explain it (its limit at or above the score)."""
+        branches = []
+        for score in range(1, 11):
+            pain = self.pattern("symptoms", [cl.Leaf("symptoms", "hip_pain", "==", score,
+                                                     f"symptoms.hip_pain == {score}")])
+            able = [NOT(Factor(id=fid)) for fid, limit in leaf.value if limit >= score]
+            branches.append(AND(pain, *able) if able else pain)
+        return OR(*branches)
 
     def _group(self, leaves: list) -> list:
         ces = []
@@ -169,10 +183,12 @@ def fill(template: str, values: dict) -> str:
     return _PLACEHOLDER.sub(lambda m: str(values.get(m.group(1), "not given")), template)
 
 
-def make_action(rule, tables: dict, blocks: dict, withheld: bool = False):
+def make_action(rule, tables: dict, blocks: dict, withheld: bool = False,
+                adapts: dict | None = None):
     """The rule's right-hand side: declare its conclusion facts. No I/O.
 
-    ``blocks``: precaution id -> the exercise ids it rules out. ``withheld``: the
+    ``blocks``: precaution id -> the exercise ids it rules out; ``adapts``:
+    precaution id -> {exercise id: hazards it is adapted to avoid}. ``withheld``: the
     action of a recommendation's shadow rule, which fires when a precaution
     blocked it and records that (a Withheld fact) instead of recommending."""
     then = rule.then
@@ -192,7 +208,10 @@ def make_action(rule, tables: dict, blocks: dict, withheld: bool = False):
         common = {"rule": rule.id, "basis": basis}
         if withheld:
             by = sorted(f["precaution"] for n, f in bound.items() if n == "blocked")
-            engine.declare(Withheld(id=then["recommend"], precaution=by[0], **common))
+            addresses = tuple(sorted(f["id"] for n, f in bound.items()
+                                     if n in tables and tables[n][0] == "factor"))
+            engine.declare(Withheld(id=then["recommend"], precaution=by[0],
+                                    addresses=addresses, **common))
         elif kind == "factor":
             engine.declare(Factor(id=then["factor"], confidence=then["confidence"],
                                   evidence=evidence, **common))
@@ -210,6 +229,9 @@ def make_action(rule, tables: dict, blocks: dict, withheld: bool = False):
             engine.declare(Precaution(id=pid, evidence=evidence, **common))
             for exercise in blocks.get(pid, ()):
                 engine.declare(Block(exercise=exercise, precaution=pid))
+            for exercise, hazards in sorted((adapts or {}).get(pid, {}).items()):
+                engine.declare(Adapt(exercise=exercise, precaution=pid, hazards=hazards,
+                                     rule=rule.id))
         else:
             engine.declare(Caution(id=then["caution"], evidence=evidence, **common))
 
@@ -224,7 +246,7 @@ def salience(rule) -> int:
     return SALIENCE[rule.kind]
 
 
-def compile_rule(rule, blocks: dict | None = None) -> list:
+def compile_rule(rule, blocks: dict | None = None, adapts: dict | None = None) -> list:
     """One rule (see knowledge.RuleSpec) -> experta Rules: the rule itself and,
     for a recommendation, its shadow that records a precaution's block."""
     blocks = blocks or {}
@@ -236,7 +258,8 @@ def compile_rule(rule, blocks: dict | None = None) -> list:
         # anchoring it on the one Intake fact avoids that.
         ces.insert(0, Intake())
     if rule.kind != "recommend":
-        return [Rule(*ces, salience=salience(rule))(make_action(rule, patterns.bound, blocks))]
+        return [Rule(*ces, salience=salience(rule))(
+            make_action(rule, patterns.bound, blocks, adapts=adapts))]
     exercise = rule.then["recommend"]
     given = Rule(*ces, NOT(RedFlag()), NOT(Block(exercise=exercise)),
                  salience=SALIENCE["recommend"])(make_action(rule, patterns.bound, blocks))
@@ -246,11 +269,42 @@ def compile_rule(rule, blocks: dict | None = None) -> list:
     return [given, shadow]
 
 
-def build_engine_class(rules, blocks: dict | None = None) -> type:
+def substitution_rules(substitutes: dict) -> dict:
+    """For each exercise with substitutes (knowledge/exercises.yaml: safer exercises
+    with the same aim, safest first), one rule per substitute: when a precaution
+    withheld the exercise, recommend the first substitute no precaution blocks, for
+    the same factors, recorded as given in place of the withheld one."""
+    namespace = {}
+    for exercise, candidates in sorted(substitutes.items()):
+        for i, sub in enumerate(candidates):
+            earlier = [Block(exercise=c) for c in candidates[:i]]
+            namespace[f"substitute_{exercise}_{i}"] = Rule(
+                AS.withheld << Withheld(id=exercise), *earlier, NOT(Block(exercise=sub)),
+                NOT(RedFlag()), salience=SALIENCE["substitute"])(_substitute(exercise, sub))
+    return namespace
+
+
+def _substitute(exercise: str, sub: str):
+    def action(engine, withheld):
+        engine.declare(Recommendation(
+            id=sub, addresses=withheld["addresses"], rule=withheld["rule"],
+            basis=withheld["basis"] + (f"in place of {exercise} (ruled out by precaution "
+                                       f"{withheld['precaution']})",),
+            substitute_for=exercise))
+
+    action.__name__ = action.__qualname__ = f"SUBSTITUTE-{exercise}-{sub}"
+    return action
+
+
+def build_engine_class(rules, blocks: dict | None = None, adapts: dict | None = None,
+                       substitutes: dict | None = None) -> type:
     """A KnowledgeEngine subclass holding every compiled rule. ``blocks``:
-    precaution id -> the exercise ids it rules out."""
+    precaution id -> the exercise ids it rules out; ``adapts``: precaution id ->
+    {exercise id: hazards adapted away}; ``substitutes``: exercise id -> safer
+    exercises for it, safest first."""
     namespace = {}
     for rule in rules:
-        for i, compiled in enumerate(compile_rule(rule, blocks)):
+        for i, compiled in enumerate(compile_rule(rule, blocks, adapts)):
             namespace["rule_" + rule.id.replace("-", "_") + ("_withheld" if i else "")] = compiled
+    namespace.update(substitution_rules(substitutes or {}))
     return type("HipguideEngine", (KnowledgeEngine,), namespace)

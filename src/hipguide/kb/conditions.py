@@ -11,6 +11,8 @@ A condition is a YAML value:
   means any of them: ``posture has [knee_valgus, sway_back]``);
 * ``factor tight_hip_flexors`` -- a factor concluded by another rule (chaining);
   ``no factor`` -- no factor was concluded at all;
+* ``pain unexplained`` -- hip pain (1-10) above what every concluded factor can
+  explain (knowledge/factors.yaml ``explains_pain_up_to``, per factor);
 * ``symptoms.night_pain unanswered`` -- the intake does not give that value
   (a warning sign left unchecked); always true or false, never unknown;
 * ``unscreened`` -- some warning sign was left unanswered (an S- rule fired);
@@ -152,6 +154,11 @@ def _leaf(text: str, factor_ids, path: tuple) -> Leaf:
     words = text.split()
     if words == ["no", "factor"]:
         return Leaf("factor", "id", "any", None, text.strip(), negated=True)
+    if words == ["pain", "unexplained"]:
+        # factor_ids: a mapping factor id -> the highest pain it can explain
+        limits = factor_ids if isinstance(factor_ids, dict) else {}
+        return Leaf("factor", "explains_pain", "unexplained",
+                    tuple(sorted(limits.items())), text.strip())
     if words == ["unscreened"]:
         return Leaf("unscreened", "id", "any", None, text.strip())
     m = _UNANSWERED.match(text)

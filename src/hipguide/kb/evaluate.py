@@ -152,6 +152,15 @@ class Evaluator:
     def _concluded(self, leaf: cl.Leaf) -> Node:
         """'factor X', 'no factor', 'unscreened': what the engine concluded."""
         ids = self.concluded[leaf.kind]
+        if leaf.op == "unexplained":
+            pain = (self.answers.get("symptoms") or {}).get("hip_pain")
+            if ids is None or pain is None:
+                return Node(leaf.describe(), None, "hip pain or factors not known yet")
+            explained_by = [f for f, limit in leaf.value if f in ids and limit >= pain]
+            value = pain >= 1 and not explained_by
+            detail = (f"hip pain {pain}/10 explained by {', '.join(explained_by)}"
+                      if explained_by else f"hip pain {pain}/10; no factor explains it")
+            return Node(leaf.describe(), value != leaf.negated, detail)
         if leaf.op == "any":
             if ids is None:
                 return Node(leaf.describe(), None, f"{leaf.kind} not known yet")

@@ -65,6 +65,11 @@ class Withheld(Fact):
     own record of 'not given because ...'."""
 
 
+class Adapt(Fact):
+    """An exercise kept in an adapted form (its ``adaptations`` text) because a
+    precaution rules out a hazard it can be done without (e.g. on a bed)."""
+
+
 SUBJECT_FACTS = {
     "intake": Intake, "symptoms": Symptoms, "injury": Injury, "surgery": Surgery,
     "policy": Policy, "posture": Posture, "conditions": Condition, "factor": Factor,

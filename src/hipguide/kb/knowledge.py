@@ -67,10 +67,47 @@ def _text(desc, required=True, n=2000):
 
 _ID = r"^[a-z][a-z0-9_]*$"
 
+
+class ReviewDate(Text):
+    """A review's date: a real calendar date, YYYY-MM-DD."""
+
+    def allowed(self) -> str:
+        return "a date written YYYY-MM-DD, in quotes"
+
+    def check(self, value):
+        import datetime
+
+        super().check(value)
+        try:
+            day = datetime.date.fromisoformat(value)
+        except ValueError:
+            raise Invalid(f"review date {value!r} must be {self.allowed()}") from None
+        if day > datetime.date.today():
+            raise Invalid(f"review date {value!r} is in the future; record a review once it "
+                          "has taken place")
+        return value
+
+
+# One clinical review: who, in what role, when, of what, on what evidence.
+REVIEW = Mapping({
+    "reviewed_by": _text("the reviewer's name", n=200),
+    "role": _text("the reviewer's profession and licence, e.g. 'HCPC-registered "
+                  "physiotherapist'", n=200),
+    "date": ReviewDate("date of the review (YYYY-MM-DD)", max_length=10, required=True),
+    "scope": _text("what was reviewed: 'all', a rule id or file:id", n=200),
+    "evidence": _text("the sources checked and the outcome"),
+}, "a clinical review record")
+
 META = Mapping({
     "version": _text("knowledge base version"),
-    "last_reviewed": _text("date of the last clinical review"),
-    "reviewed_by": _text("who reviewed it"),
+    "reviewed_by": _text("who drafted and who reviewed it, in words"),
+    "review": Mapping({
+        "unreviewed_notice": _text("what reports say until a licensed clinician's review "
+                                   "is recorded", n=300),
+        "max_age_months": Number(1, 120, "a review older than this is due again",
+                                 integer=True, required=True),
+        "records": ListOf(REVIEW, "clinical review records", max_items=500),
+    }, "clinical review records and the notice shown without one", required=True),
     "reassess_after_weeks": Number(1, 52, "weeks before reassessment", integer=True,
                                    required=True),
     "reassess_advice": _text("when to reassess; may use {weeks}"),
@@ -95,7 +132,12 @@ PROGRAMME = Mapping({
                             required=True)}, "the add-next block", required=True),
     "families": AnyValue("family name -> exercise ids, easiest first", required=True),
     "later_only": ListOf(_text("exercise id", n=60), "exercises that never start a family"),
-    "pain_rule": _text("the pain rule shown with every programme"),
+    "pain_rule": _text("the one pain rule shown in every ok report and handout"),
+    "pain_rule_source": _text("the pain rule's source"),
+    "safety_net": ListOf(_text("a new symptom that means stop and seek help", n=400),
+                         "what means stop and seek help, shown in every ok report",
+                         required=True),
+    "safety_net_source": _text("the safety net's source"),
     "side_note": _text("extra sets for one side; may use {side} and {why}"),
     "source": Source("source", required=True), "note": _text("note", required=False),
 }, "knowledge/programme.yaml")
@@ -147,8 +189,12 @@ PROGRESS = Mapping({
 FACTOR = Mapping({
     "id": _text("factor id", n=60), "name": _text("short name", n=120),
     "description": _text("what it is and why it matters"),
+    "explains_pain_up_to": Number(0, 10, "the highest hip pain (0-10) this factor can "
+                                  "plausibly explain; above it, pain stays unexplained "
+                                  "(left out: 0, it explains no pain)", integer=True),
     "advice": _text("extra advice", required=False),
     "source": Source("source", required=True),
+    "review": REVIEW,
 }, "a contributing factor")
 
 EXERCISE = Mapping({
@@ -171,6 +217,12 @@ EXERCISE = Mapping({
     "position": Choice(POSITIONS, "body position; standing = unsupported standing work",
                        required=True),
     "picture": Picture("picture file in knowledge/pictures/", max_length=80, required=True),
+    "hazards": ListOf(_text("hazard id", n=60), "what can make it unsafe (knowledge/"
+                      "hazards.yaml); [] for none", required=True),
+    "adaptations": AnyValue("hazard id -> how to do it without that hazard (e.g. on a bed)"),
+    "substitutes": ListOf(_text("exercise id", n=60), "safer exercises with the same aim, "
+                          "safest first, given when a precaution withholds this one"),
+    "review": REVIEW,
 }, "an exercise or habit")
 
 RED_FLAG = Mapping({
@@ -185,6 +237,7 @@ RED_FLAG = Mapping({
     "when_explained": Choice(("merge", "drop"), "merge: its answers join the flag that "
                              "explains it; drop: they are left out (default merge)"),
     "source": Source("source", required=True),
+    "review": REVIEW,
 }, "a red flag")
 
 # knowledge/red_flags.yaml's other top key: shown with every referral
@@ -197,20 +250,20 @@ CATALOGUE_EXTRAS = {"red_flags": {"call_emergency_now": CALL_EMERGENCY_NOW}}
 
 PRECAUTION = Mapping({
     "id": _text("precaution id", n=60), "name": _text("name", n=160),
-    "blocks": ListOf(_text("exercise id", n=60), "exercises it rules out", max_items=80),
-    "blocks_positions": ListOf(Choice(POSITIONS, "an exercise position"),
-                               "rules out every exercise done in these positions"),
+    "blocks_hazards": ListOf(_text("hazard id", n=60), "rules out these hazards "
+                             "(knowledge/hazards.yaml): an exercise carrying one is adapted "
+                             "or withheld and substituted"),
     "blocks_all_exercises": Boolean("rules out every exercise (habits stay)"),
-    "blocks_internal_rotation": Boolean("rules out every exercise that turns the thigh "
-                                        "inward (trains_internal_rotation: true)"),
     "instead": _text("what to do instead"),
     "source": Source("source", required=True), "note": _text("note", required=False),
+    "review": REVIEW,
 }, "a precaution: when some exercises must not be given")
 
 CAUTION = Mapping({
     "id": _text("caution id", n=60), "text": _text("caution text"),
     "applies_to": ListOf(_text("exercise id", n=60), "exercises", required=True, max_items=50),
     "source": Source("source", required=True),
+    "review": REVIEW,
 }, "a situational caution")
 
 THEN = {
@@ -245,9 +298,18 @@ RULE = Mapping({
     "rationale": _text("one-line rationale"),
     "source": Source("source", required=True),
     "enabled": Boolean("set false to switch the rule off"),
+    "review": REVIEW,
 }, "a rule")
 
+HAZARD = Mapping({
+    "id": _text("hazard id", n=60), "name": _text("name", n=160),
+    "description": _text("what it is and whom it endangers"),
+    "source": Source("source", required=True), "note": _text("note", required=False),
+    "review": REVIEW,
+}, "a hazard an exercise may carry")
+
 CATALOGUES = {  # file -> (top key, item schema)
+    "hazards.yaml": ("hazards", HAZARD),
     "factors.yaml": ("factors", FACTOR),
     "exercises.yaml": ("exercises", EXERCISE),
     "red_flags.yaml": ("red_flags", RED_FLAG),
@@ -277,6 +339,7 @@ class RuleSpec:
     file: str
     line: int | None
     evidence: str = ""
+    review: dict | None = None       # its own clinical review record, if any
 
     @property
     def concludes(self) -> str:
@@ -292,6 +355,7 @@ class KnowledgeBase:
     red_flags: dict
     cautions: dict
     precautions: dict = field(default_factory=dict)
+    hazards: dict = field(default_factory=dict)
     programme: dict = field(default_factory=dict)
     progress: dict = field(default_factory=dict)   # knowledge/progress.yaml (the check-in)
     rules: list = field(default_factory=list)
@@ -302,18 +366,30 @@ class KnowledgeBase:
         return next((r for r in self.rules if r.id == rule_id), None)
 
     def blocks(self) -> dict:
-        """Precaution id -> the exercise ids it rules out (by id, by position, or all)."""
+        """Precaution id -> the exercise ids it rules out: every exercise (habits
+        stay) under blocks_all_exercises, else each exercise carrying a hazard the
+        precaution rules out that the exercise cannot be adapted to avoid."""
         out = {}
         for pid, item in self.precautions.items():
-            ids = set(item.get("blocks") or [])
-            positions = set(item.get("blocks_positions") or [])
-            for xid, ex in self.exercises.items():
-                if ex.get("kind") == "exercise" and (
-                        item.get("blocks_all_exercises") or ex.get("position") in positions
-                        or (item.get("blocks_internal_rotation")
-                            and ex.get("trains_internal_rotation"))):
-                    ids.add(xid)
-            out[pid] = tuple(sorted(ids))
+            hazards = set(item.get("blocks_hazards") or ())
+            out[pid] = tuple(sorted(
+                xid for xid, ex in self.exercises.items() if ex.get("kind") == "exercise"
+                and (item.get("blocks_all_exercises")
+                     or (set(ex.get("hazards") or ()) & hazards)
+                     - set(ex.get("adaptations") or {}))))
+        return out
+
+    def adaptations(self) -> dict:
+        """Precaution id -> {exercise id: hazards it is adapted to avoid} for the
+        exercises it does not rule out but that carry a hazard it rules out."""
+        blocked = self.blocks()
+        out = {}
+        for pid, item in self.precautions.items():
+            hazards = set(item.get("blocks_hazards") or ())
+            out[pid] = {xid: tuple(sorted(set(ex.get("hazards") or ()) & hazards))
+                        for xid, ex in self.exercises.items()
+                        if ex.get("kind") == "exercise" and xid not in blocked[pid]
+                        and set(ex.get("hazards") or ()) & hazards}
         return out
 
 
@@ -396,8 +472,8 @@ def load(root: Path | str | None = None) -> KnowledgeBase:
     progress = _progress(reader, root)
     kb = KnowledgeBase(root, meta, catalogues["factors"], catalogues["exercises"],
                        catalogues["red_flags"], catalogues["cautions"],
-                       catalogues["precautions"], programme, progress, rules,
-                       [str(p) for p in rule_files],
+                       catalogues["precautions"], catalogues["hazards"], programme,
+                       progress, rules, [str(p) for p in rule_files],
                        reader.extras.get("call_emergency_now", {}))
     _cross_check(reader, kb, root)
     if reader.problems:
@@ -589,7 +665,9 @@ def _rules(reader: _Reader, path: Path, catalogues: dict) -> list:
             reader.add(doc, where + ("then", kind), f"unknown {kind.replace('_', ' ')} "
                        f"{then[kind]!r}; not in the knowledge catalogue", rid)
         try:
-            condition = cl.parse(raw["when"], set(catalogues["factors"]), ())
+            condition = cl.parse(raw["when"], {
+                fid: item.get("explains_pain_up_to", 0)
+                for fid, item in catalogues["factors"].items()}, ())
         except cl.ConditionError as exc:
             reader.add(doc, where + ("when",) + exc.path, exc.message, rid)
             continue
@@ -598,7 +676,7 @@ def _rules(reader: _Reader, path: Path, catalogues: dict) -> list:
         line, _ = doc.mark(where)
         out.append(RuleSpec(rid, raw["title"], kind, dict(then), condition, raw["when"],
                             raw["rationale"], raw["source"], str(path), line,
-                            then.get("evidence", "")))
+                            then.get("evidence", ""), raw.get("review")))
         _rule_semantics(reader, doc, where, out[-1])
     return out
 
@@ -638,13 +716,38 @@ def _rule_semantics(reader, doc, where, rule: RuleSpec):
 
 
 def _cross_check(reader: _Reader, kb: KnowledgeBase, root: Path):
+    def problem(filename, item, message):
+        line, col = item["_where"]
+        reader.problems.append(Problem(str(root / "knowledge" / filename), message,
+                                       line=line, column=col))
+
     for pid, item in kb.precautions.items():
-        for ex in item.get("blocks") or []:
-            if ex not in kb.exercises:
-                line, col = item["_where"]
-                reader.problems.append(Problem(str(root / "knowledge" / "precautions.yaml"),
-                                               f"precaution {pid!r} blocks unknown exercise "
-                                               f"{ex!r}", line=line, column=col))
+        for hazard in item.get("blocks_hazards") or []:
+            if hazard not in kb.hazards:
+                problem("precautions.yaml", item, f"precaution {pid!r} blocks unknown hazard "
+                        f"{hazard!r}; known: {', '.join(kb.hazards)}")
+    for xid, item in kb.exercises.items():
+        if item.get("_broken"):
+            continue
+        hazards = item.get("hazards") or []
+        for hazard in hazards:
+            if hazard not in kb.hazards:
+                problem("exercises.yaml", item, f"exercise {xid!r} has unknown hazard "
+                        f"{hazard!r}; known: {', '.join(kb.hazards)}")
+        adaptations = item.get("adaptations") or {}
+        if not isinstance(adaptations, dict) or not all(
+                isinstance(k, str) and isinstance(v, str) and v.strip()
+                for k, v in adaptations.items()):
+            problem("exercises.yaml", item, f"exercise {xid!r}: adaptations must map a "
+                    "hazard id to a sentence saying how to avoid it")
+        elif set(adaptations) - set(hazards):
+            problem("exercises.yaml", item, f"exercise {xid!r} adapts hazards it does not "
+                    f"carry: {sorted(set(adaptations) - set(hazards))}")
+        for sub in item.get("substitutes") or []:
+            target = kb.exercises.get(sub)
+            if target is None or target.get("kind") != "exercise" or sub == xid:
+                problem("exercises.yaml", item, f"exercise {xid!r}: substitute {sub!r} is "
+                        "not another exercise in knowledge/exercises.yaml")
     for cid, caution in kb.cautions.items():
         for ex in caution.get("applies_to", []):
             if ex not in kb.exercises:

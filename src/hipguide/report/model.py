@@ -10,7 +10,10 @@ SCHEMA_VERSION = "1.0"
 URGENCY_ORDER = {"emergency": 0, "same_day": 1, "urgent": 2, "soon": 3}
 URGENCY_WORDS = {"emergency": "emergency", "same_day": "same day", "urgent": "urgent",
                  "soon": "soon"}
-LIKELY = 0.6  # a factor's confidence from here up reads "likely", below it "possible"
+# A factor's confidence is a rank weight set by clinical judgement, not a
+# probability measured in any study: people see only the words "likely" (from
+# LIKELY up) or "possible", never a number or percentage.
+LIKELY = 0.6
 
 
 def likelihood(confidence: float) -> str:
@@ -73,6 +76,9 @@ class RecommendationFinding:
     picture: str = ""                # file name in knowledge/pictures/
     stage: str = ""                  # start_here | add_next | later (see plan.py)
     stage_reason: str = ""
+    hazards: list = field(default_factory=list)    # hazards it carries as given (after adapting)
+    adapted: list = field(default_factory=list)    # hazards a precaution made it avoid
+    substitute_for: list = field(default_factory=list)   # withheld exercises it replaces
 
 
 @dataclass
@@ -94,6 +100,8 @@ class PrecautionFinding:
     withheld: list                   # {id, name} of what a rule would have given, blocked here
     rules: list
     basis: list
+    blocks_hazards: list = field(default_factory=list)   # hazards it rules out
+    blocks_all_exercises: bool = False
 
 
 @dataclass
@@ -114,7 +122,10 @@ class Report:
     reassess: str = ""
     rules_fired: list = field(default_factory=list)   # every rule id that fired, sorted
     knowledge_version: str = ""
-    knowledge_reviewed: str = ""
+    knowledge_reviewed: str = ""     # date of a licensed clinician's review, else ""
+    review_status: str = ""          # "Not yet reviewed by a licensed clinician." or who/when
+    pain_rule: str = ""              # the one pain rule (ok reports)
+    safety_net: list = field(default_factory=list)   # stop and seek help if... (ok reports)
     errors: list = field(default_factory=list)
     # the intake's age, hip pain (0-10) and painful side, as answered (None: not given)
     person: dict = field(default_factory=dict)
@@ -136,4 +147,5 @@ class Report:
         data["plan"] = dict(data["plan"])
         data["person"] = dict(data["person"])
         data["warnings"] = [dict(w) for w in data["warnings"]]
+        data["safety_net"] = list(data["safety_net"])
         return data

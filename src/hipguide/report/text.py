@@ -61,8 +61,8 @@ def render_text(report: Report, explain: bool = False) -> str:
                      f"{n_ex} exercise(s), {n_hab} habit(s)")
     if report.status != "invalid":
         lines += _unanswered(report)
-        lines.append(f"Knowledge base {report.knowledge_version}, last reviewed "
-                     f"{report.knowledge_reviewed}")
+        lines += _wrap(f"Knowledge base {report.knowledge_version}. "
+                       f"{report.review_status}", "  ", "")
     if report.status == "ok":
         lines += ["", "Likely contributing factors (most likely first)"]
         if not report.factors:
@@ -77,6 +77,7 @@ def render_text(report: Report, explain: bool = False) -> str:
         lines += _precautions(report, explain)
         lines += _programme(report, explain)
         if report.status == "ok":
+            lines += _safety_net(report)
             lines += [""] + _wrap("When to reassess: " + report.reassess, "  ", "")
     lines += [""] + _wrap("Disclaimer: " + report.disclaimer, "  ", "")
     return "\n".join(lines) + "\n"
@@ -90,6 +91,15 @@ def _errors(report: Report) -> list[str]:
             where += f":{err['line']}" + (f":{err['column']}" if err.get("column") else "")
         field = f"{err['field']}: " if err.get("field") else ""
         lines += _wrap(f"{where}: {field}{err['message']}", "      ", "  - ")
+    return lines
+
+
+def _safety_net(report: Report) -> list[str]:
+    if not report.safety_net:
+        return []
+    lines = ["", "Stop and seek help"]
+    for item in report.safety_net:
+        lines += _wrap(item, "      ", "  ! ")
     return lines
 
 
@@ -146,7 +156,7 @@ def _programme(report: Report, explain: bool) -> list[str]:
             lines += _recommendation(i, rec, report, explain)
     if plan.get("side_note"):
         lines += [""] + _wrap("Which side: " + plan["side_note"], "  ", "")
-    lines += [""] + _wrap("Pain rule: " + plan["pain_rule"], "  ", "")
+    lines += [""] + _wrap("Pain rule: " + (report.pain_rule or plan["pain_rule"]), "  ", "")
     if stage["add_next"]:
         lines += ["", "Add next (weeks 3-6), when the start-here exercises pass their "
                       "'move on' test"]
