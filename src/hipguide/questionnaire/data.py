@@ -83,7 +83,8 @@ class Question:
     items: list = field(default_factory=list)
     set: dict = field(default_factory=dict)
     another: str | None = None
-    required: bool = False
+    required: bool = False     # Enter does not skip it (a warning sign, or must)
+    must: bool = False         # the contract needs it: "not sure" is not enough
 
 
 @dataclass
@@ -198,7 +199,7 @@ class _Checker:
                 self.problem(where + ("field",), f"{name} is asked twice")
         q = Question(qid, name, kind, " ".join(raw["text"].split()), spec,
                      help=" ".join(raw.get("help", "").split()),
-                     required=spec.required)
+                     required=spec.required, must=spec.required)
         ok = self._range(q, raw, where) and self._choices(q, raw, where)
         if ok and "default" in raw:
             try:
