@@ -48,7 +48,10 @@ def test_every_recommendation_addresses_a_concluded_factor_and_carries_the_discl
         assert rec.dose and rec.steps and rec.progression and rec.regression
         assert "health professional" in rec.disclaimer
     assert "clinician" in report.disclaimer
-    assert report.knowledge_version and report.knowledge_reviewed and report.reassess
+    assert report.knowledge_version and report.reassess
+    # no licensed clinician has reviewed the knowledge base: no review date is printed
+    assert report.knowledge_reviewed == ""
+    assert "not yet reviewed by a licensed clinician" in report.review_status.lower()
 
 
 def test_each_red_flag_refers_and_suppresses_every_exercise():

@@ -27,6 +27,7 @@ from .kb.facts import (
     Withheld,
 )
 from .kb.knowledge import KnowledgeBase
+from .kb.review import review_date, review_status
 from .plan import arrange
 from .report.model import (
     URGENCY_ORDER,
@@ -180,6 +181,7 @@ class Assessor:
                 basis(facts)))
 
         status = "refer" if red_flags else "ok"
+        programme = kb.programme
         urgency = red_flags[0].urgency if red_flags else ""
         return Report(
             id=report_id, source=source, status=status, urgency=urgency,
@@ -190,7 +192,10 @@ class Assessor:
             plan=plan.as_dict() if recs else {},
             rules_fired=sorted({f["rule"] for f in conclusions if not isinstance(f, Withheld)}),
             reassess=self.reassess,
-            knowledge_version=str(meta["version"]), knowledge_reviewed=str(meta["last_reviewed"]),
+            knowledge_version=str(meta["version"]), knowledge_reviewed=review_date(meta),
+            review_status=review_status(meta),
+            pain_rule=programme["pain_rule"] if status == "ok" else "",
+            safety_net=list(programme["safety_net"]) if status == "ok" else [],
             disclaimer=meta["disclaimer"])
 
 
@@ -198,5 +203,6 @@ def invalid_report(kb: KnowledgeBase | None, report_id: str, source: str, errors
     meta = kb.meta if kb else {}
     return Report(id=report_id, source=source, status="invalid", errors=errors,
                   knowledge_version=str(meta.get("version", "")),
-                  knowledge_reviewed=str(meta.get("last_reviewed", "")),
+                  knowledge_reviewed=review_date(meta) if meta else "",
+                  review_status=review_status(meta) if meta else "",
                   disclaimer=meta.get("disclaimer", ""))

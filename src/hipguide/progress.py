@@ -17,6 +17,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 
+from .kb.review import review_date, review_status
 from .plan import LATER, NEXT, STAGE_WEEKS, START
 from .report.model import URGENCY_ORDER, URGENCY_WORDS, Report
 
@@ -75,7 +76,8 @@ class Comparison:
     warnings: list = field(default_factory=list)
     errors: list = field(default_factory=list)   # {source, field, message, line, column}
     knowledge_version: str = ""
-    knowledge_reviewed: str = ""
+    knowledge_reviewed: str = ""   # a licensed clinician's review date, else ""
+    review_status: str = ""        # the report's sentence about clinical review
     disclaimer: str = ""        # always last
 
     def as_dict(self) -> dict:
@@ -161,6 +163,7 @@ def compare(before: dict, after: dict, before_report: Report, after_report: Repo
                      _side(before_report, before.get("id")), _side(after_report, after.get("id")),
                      weeks, knowledge_version=after_report.knowledge_version,
                      knowledge_reviewed=after_report.knowledge_reviewed,
+                     review_status=after_report.review_status,
                      disclaimer=after_report.disclaimer or kb.meta.get("disclaimer", ""))
     if before.get("id") and after.get("id") and before["id"] != after["id"]:
         out.warnings.append(f"the intakes have different ids ({before['id']!r} and "
@@ -289,7 +292,8 @@ def not_compared(pair_id: str, status: str, kb, errors: list, before: dict | Non
     meta = kb.meta
     return Comparison(pair_id, status, before or {}, after or {}, errors=errors,
                       knowledge_version=str(meta.get("version", "")),
-                      knowledge_reviewed=str(meta.get("last_reviewed", "")),
+                      knowledge_reviewed=review_date(meta),
+                      review_status=review_status(meta),
                       disclaimer=meta.get("disclaimer", ""))
 
 

@@ -59,10 +59,44 @@ def _text(desc, required=True, n=2000):
 
 _ID = r"^[a-z][a-z0-9_]*$"
 
+
+class ReviewDate(Text):
+    """A review's date: a real calendar date, YYYY-MM-DD."""
+
+    def allowed(self) -> str:
+        return "a date written YYYY-MM-DD, in quotes"
+
+    def check(self, value):
+        import datetime
+
+        super().check(value)
+        try:
+            datetime.date.fromisoformat(value)
+        except ValueError:
+            raise Invalid(f"review date {value!r} must be {self.allowed()}") from None
+        return value
+
+
+# One clinical review: who, in what role, when, of what, on what evidence.
+REVIEW = Mapping({
+    "reviewed_by": _text("the reviewer's name", n=200),
+    "role": _text("the reviewer's profession and licence, e.g. 'HCPC-registered "
+                  "physiotherapist'", n=200),
+    "date": ReviewDate("date of the review (YYYY-MM-DD)", max_length=10, required=True),
+    "scope": _text("what was reviewed: 'all', a rule id or file:id", n=200),
+    "evidence": _text("the sources checked and the outcome"),
+}, "a clinical review record")
+
 META = Mapping({
     "version": _text("knowledge base version"),
-    "last_reviewed": _text("date of the last clinical review"),
-    "reviewed_by": _text("who reviewed it"),
+    "reviewed_by": _text("who drafted and who reviewed it, in words"),
+    "review": Mapping({
+        "unreviewed_notice": _text("what reports say until a licensed clinician's review "
+                                   "is recorded", n=300),
+        "max_age_months": Number(1, 120, "a review older than this is due again",
+                                 integer=True, required=True),
+        "records": ListOf(REVIEW, "clinical review records", max_items=500),
+    }, "clinical review records and the notice shown without one", required=True),
     "reassess_after_weeks": Number(1, 52, "weeks before reassessment", integer=True,
                                    required=True),
     "reassess_advice": _text("when to reassess; may use {weeks}"),
@@ -87,7 +121,12 @@ PROGRAMME = Mapping({
                             required=True)}, "the add-next block", required=True),
     "families": AnyValue("family name -> exercise ids, easiest first", required=True),
     "later_only": ListOf(_text("exercise id", n=60), "exercises that never start a family"),
-    "pain_rule": _text("the pain rule shown with every programme"),
+    "pain_rule": _text("the one pain rule shown in every ok report and handout"),
+    "pain_rule_source": _text("the pain rule's source"),
+    "safety_net": ListOf(_text("a new symptom that means stop and seek help", n=400),
+                         "what means stop and seek help, shown in every ok report",
+                         required=True),
+    "safety_net_source": _text("the safety net's source"),
     "side_note": _text("extra sets for one side; may use {side} and {why}"),
     "source": Source("source", required=True), "note": _text("note", required=False),
 }, "knowledge/programme.yaml")
@@ -141,6 +180,7 @@ FACTOR = Mapping({
     "description": _text("what it is and why it matters"),
     "advice": _text("extra advice", required=False),
     "source": Source("source", required=True),
+    "review": REVIEW,
 }, "a contributing factor")
 
 EXERCISE = Mapping({
@@ -163,12 +203,14 @@ EXERCISE = Mapping({
     "position": Choice(POSITIONS, "body position; standing = unsupported standing work",
                        required=True),
     "picture": Picture("picture file in knowledge/pictures/", max_length=80, required=True),
+    "review": REVIEW,
 }, "an exercise or habit")
 
 RED_FLAG = Mapping({
     "id": _text("red flag id", n=60), "name": _text("name", n=120),
     "urgency": Choice(URGENCIES, "default urgency", required=True),
     "advice": _text("what to do"), "source": Source("source", required=True),
+    "review": REVIEW,
 }, "a red flag")
 
 PRECAUTION = Mapping({
@@ -181,12 +223,14 @@ PRECAUTION = Mapping({
                                         "inward (trains_internal_rotation: true)"),
     "instead": _text("what to do instead"),
     "source": Source("source", required=True), "note": _text("note", required=False),
+    "review": REVIEW,
 }, "a precaution: when some exercises must not be given")
 
 CAUTION = Mapping({
     "id": _text("caution id", n=60), "text": _text("caution text"),
     "applies_to": ListOf(_text("exercise id", n=60), "exercises", required=True, max_items=50),
     "source": Source("source", required=True),
+    "review": REVIEW,
 }, "a situational caution")
 
 THEN = {
@@ -221,6 +265,7 @@ RULE = Mapping({
     "rationale": _text("one-line rationale"),
     "source": Source("source", required=True),
     "enabled": Boolean("set false to switch the rule off"),
+    "review": REVIEW,
 }, "a rule")
 
 CATALOGUES = {  # file -> (top key, item schema)
@@ -253,6 +298,7 @@ class RuleSpec:
     file: str
     line: int | None
     evidence: str = ""
+    review: dict | None = None       # its own clinical review record, if any
 
     @property
     def concludes(self) -> str:
@@ -565,7 +611,7 @@ def _rules(reader: _Reader, path: Path, catalogues: dict) -> list:
         line, _ = doc.mark(where)
         out.append(RuleSpec(rid, raw["title"], kind, dict(then), condition, raw["when"],
                             raw["rationale"], raw["source"], str(path), line,
-                            then.get("evidence", "")))
+                            then.get("evidence", ""), raw.get("review")))
         _rule_semantics(reader, doc, where, out[-1])
     return out
 

@@ -313,8 +313,10 @@ def questionnaire_resource(form: Form, meta: dict | None = None) -> dict:
     }
     if meta.get("version"):
         resource["version"] = str(meta["version"])
-    if meta.get("last_reviewed"):
-        resource["date"] = str(meta["last_reviewed"])
+    from ..kb.review import review_date
+
+    if review_date(meta):   # only a licensed clinician's review is a date to publish
+        resource["date"] = review_date(meta)
     return resource
 
 

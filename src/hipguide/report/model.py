@@ -107,7 +107,10 @@ class Report:
     reassess: str = ""
     rules_fired: list = field(default_factory=list)   # every rule id that fired, sorted
     knowledge_version: str = ""
-    knowledge_reviewed: str = ""
+    knowledge_reviewed: str = ""     # date of a licensed clinician's review, else ""
+    review_status: str = ""          # "Not yet reviewed by a licensed clinician." or who/when
+    pain_rule: str = ""              # the one pain rule (ok reports)
+    safety_net: list = field(default_factory=list)   # stop and seek help if... (ok reports)
     errors: list = field(default_factory=list)
     disclaimer: str = ""             # always last
 
@@ -121,4 +124,5 @@ class Report:
             data[key] = [dict(item.__dict__) for item in data[key]]
         data["errors"] = [dict(e) for e in data["errors"]]
         data["plan"] = dict(data["plan"])
+        data["safety_net"] = list(data["safety_net"])
         return data

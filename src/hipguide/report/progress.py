@@ -101,8 +101,8 @@ def render_text(c: Comparison) -> str:
             if stage and stage.get("exercises") and (name == "Next stage" or c.decision != SEE):
                 lines += ["", f"{name} ({stage['label']})"]
                 lines += [f"  - {x['name']}" for x in stage["exercises"]]
-        lines += [""] + _wrap(f"Knowledge base {c.knowledge_version}, last reviewed "
-                              f"{c.knowledge_reviewed}", "", "")
+        lines += [""] + _wrap(f"Knowledge base {c.knowledge_version}. {c.review_status}",
+                              "", "")
     lines += [""] + _wrap("Disclaimer: " + c.disclaimer, "  ", "")
     return "\n".join(lines) + "\n"
 

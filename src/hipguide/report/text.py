@@ -51,8 +51,8 @@ def render_text(report: Report, explain: bool = False) -> str:
                      f"{n_ex} exercise(s), {n_hab} habit(s)")
     if report.status != "invalid":
         lines += _unanswered(report)
-        lines.append(f"Knowledge base {report.knowledge_version}, last reviewed "
-                     f"{report.knowledge_reviewed}")
+        lines += _wrap(f"Knowledge base {report.knowledge_version}. "
+                       f"{report.review_status}", "  ", "")
     if report.status == "ok":
         lines += ["", "Likely contributing factors (most likely first)"]
         if not report.factors:
@@ -67,9 +67,19 @@ def render_text(report: Report, explain: bool = False) -> str:
         lines += _precautions(report, explain)
         lines += _programme(report, explain)
         if report.status == "ok":
+            lines += _safety_net(report)
             lines += [""] + _wrap("When to reassess: " + report.reassess, "  ", "")
     lines += [""] + _wrap("Disclaimer: " + report.disclaimer, "  ", "")
     return "\n".join(lines) + "\n"
+
+
+def _safety_net(report: Report) -> list[str]:
+    if not report.safety_net:
+        return []
+    lines = ["", "Stop and seek help"]
+    for item in report.safety_net:
+        lines += _wrap(item, "      ", "  ! ")
+    return lines
 
 
 def _unanswered(report: Report) -> list[str]:
@@ -125,7 +135,7 @@ def _programme(report: Report, explain: bool) -> list[str]:
             lines += _recommendation(i, rec, report, explain)
     if plan.get("side_note"):
         lines += [""] + _wrap("Which side: " + plan["side_note"], "  ", "")
-    lines += [""] + _wrap("Pain rule: " + plan["pain_rule"], "  ", "")
+    lines += [""] + _wrap("Pain rule: " + (report.pain_rule or plan["pain_rule"]), "  ", "")
     if stage["add_next"]:
         lines += ["", "Add next (weeks 3-6), when the start-here exercises pass their "
                       "'move on' test"]
