@@ -5,11 +5,14 @@ in a pseudo-terminal): "not sure" to a warning sign and to a list, "about 3",
 
 from __future__ import annotations
 
+import os
 import re
+import subprocess
+from pathlib import Path
 
 import pytest
 import yaml
-from test_ask_pty import spawn, words
+from test_ask_pty import SCRIPT, spawn, words
 
 pexpect = pytest.importorskip("pexpect")
 
@@ -59,6 +62,8 @@ def test_plain_words_and_not_sure_are_understood_and_saved_as_such(tmp_path):
     seen = converse(child, REPLIES, until="Enter to save, or the number of an answer")
     log = child.before
     child.sendline("")
+    child.expect(words("Write your printable handout") + r".*: $", timeout=60)
+    child.sendline("n")
     child.expect(pexpect.EOF, timeout=60)
     child.close()
     assert child.exitstatus == 0
@@ -111,9 +116,61 @@ def test_months_and_hours_in_other_units(tmp_path):
     converse(child, replies, until="Enter to save, or the number of an answer")
     flat = " ".join(child.before.split())
     child.sendline("")
+    child.expect(words("Write your printable handout") + r".*: $", timeout=60)
+    child.sendline("n")
     child.expect(pexpect.EOF, timeout=60)
     child.close()
     data = yaml.safe_load((tmp_path / "me.yaml").read_text())
     assert data["sitting_hours"] == 1.5
     assert data["injuries"][0]["months_ago"] == 1.4
     assert "1.4 months ago" in flat
+
+
+def spawn_at(cols: int, rows: int, *args, cwd):
+    env = {k: v for k, v in os.environ.items() if k not in ("HIPGUIDE_KB", "COLUMNS")}
+    env["PYTHONUNBUFFERED"] = "1"
+    return pexpect.spawn(str(SCRIPT), ["ask", *args], cwd=str(cwd), env=env,
+                         encoding="utf-8", timeout=30, dimensions=(rows, cols))
+
+
+def test_an_80_column_terminal_no_line_too_long_and_the_session_ends_with_the_brief(
+        tmp_path):
+    child = spawn_at(80, 24, "--save", "me.yaml", cwd=tmp_path)
+    converse(child, REPLIES, until="Enter to save, or the number of an answer")
+    child.sendline("")
+    child.expect(words("Write your printable handout") + r".*: $", timeout=60)
+    out = child.before
+    child.sendline("")                                   # Enter: the default file name
+    child.expect(words("Handout written to me.html"))
+    child.expect(words("choose Print"))
+    child.expect(pexpect.EOF)
+    child.close()
+    assert child.exitstatus == 0
+    assert (tmp_path / "me.html").read_text().startswith("<!DOCTYPE html>")
+    lines = out.replace("\r", "").split("\n")
+    assert max(len(line) for line in lines) <= 80
+    # the last screen (24 rows) holds the whole plan in brief and the offer
+    last = lines[lines.index("-- Your plan in brief --"):]
+    assert len(last) <= 23, last
+    text = " ".join(last)
+    assert "Start with these exercises" in text and "Pain rule:" in text
+    assert "Stop and seek help" in text
+
+
+def test_the_report_wraps_to_columns_without_splitting_a_word(tmp_path):
+    repo = Path(__file__).parents[1]
+    env = {k: v for k, v in os.environ.items() if k != "HIPGUIDE_KB"}
+    reports = {}
+    for cols in ("80", "60", "200"):
+        done = subprocess.run([str(SCRIPT), "score", "examples/intakes", "-q"], cwd=repo,
+                              capture_output=True, text=True, env={**env, "COLUMNS": cols},
+                              timeout=120)
+        assert done.returncode in (0, 1), done.stderr
+        reports[cols] = done.stdout
+        lines = done.stdout.splitlines()
+        assert max(map(len, lines)) <= min(int(cols), 88), cols
+        for page in done.stdout.split("\n== ")[1:]:
+            body = page.split(" ==\n", 1)[1].lstrip("\n")
+            assert body.startswith("Your plan in brief") or body.startswith("INVALID"), page[:300]
+    # the same words in the same order at every width: no word was split
+    assert reports["80"].split() == reports["200"].split() == reports["60"].split()

@@ -92,6 +92,7 @@ def test_a_person_answers_in_a_terminal(tmp_path):
     see(child, "Answers saved in me.yaml")
     see(child, "Status: ok")
     see(child, "Disclaimer: This report offers general information only")
+    answer(child, "Write your printable handout", "n")
     child.expect(pexpect.EOF)
     child.close()
     assert child.exitstatus == 0
@@ -196,6 +197,7 @@ def test_a_person_goes_back_then_changes_an_answer_in_the_review(tmp_path):
     child.sendline("")                                       # Enter: save
     see(child, "Answers saved in me.yaml")
     see(child, "Disclaimer:")
+    answer(child, "Write your printable handout", "n")
     child.expect(pexpect.EOF)
     child.close()
     assert child.exitstatus == 0 and number
@@ -236,6 +238,7 @@ def test_end_of_input_at_the_review_in_a_terminal_keeps_the_answers_unsaved(tmp_
     review_number(child, "How old are you")
     child.sendline("")
     see(child, "Answers saved in me.yaml")
+    answer(child, "Write your printable handout", "n")
     child.expect(pexpect.EOF)
     child.close()
     assert child.exitstatus == 0

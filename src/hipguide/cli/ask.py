@@ -161,6 +161,8 @@ def _ask(fmt, save, resume, kb, handout=None):
     report = _report(qmod.ordered(session.answers), save, fmt, con, kb, builder)
     if handout_target is not None:
         failed = _write_handout(handout_target, handout, report, base, con) or failed
+    elif fmt == "text" and report.status == "ok" and not con.echo:
+        _end_with_brief(report, base, con, save, resume)
     if failed:
         click.echo(failed, err=True)
         sys.exit(EXIT_USAGE)
@@ -223,6 +225,56 @@ def _write_handout(target, path: str, report, kb, con) -> str | None:
         return f"hipguide: cannot write the handout {shown(path)}: {exc.strerror or exc}"
     con.say(f"Handout written to {shown(path)} (open it in a browser to print it).")
     return None
+
+
+HOW_TO_PRINT = ("To print it, open it in a web browser (double-click the file) and choose "
+                "Print (Ctrl+P, or Cmd+P on a Mac). Page 1 is the sheet for your fridge.")
+
+
+def _default_handout(save: str | None) -> str:
+    """hip-plan.html (or the saved file's name with .html), never an existing file."""
+    from pathlib import Path
+
+    stem = Path(save).with_suffix("") if save else Path("hip-plan")
+    path, n = Path(f"{stem}.html"), 2
+    while path.exists():
+        path, n = Path(f"{stem}-{n}.html"), n + 1
+    return str(path)
+
+
+def _end_with_brief(report, kb, con, save, resume):
+    """In a terminal: the plan in brief on the last screen, then the offer to
+    write the printable handout (Enter accepts the file name shown)."""
+    from ..report.text import render_brief
+
+    con.say()
+    con.say("-- Your plan in brief --")
+    con.out.write(render_brief(report))
+    con.say()
+    default = _default_handout(save)
+    while True:
+        try:
+            raw = con.line(f"  Write your printable handout (pictures, 6-week schedule)? "
+                           f"Enter for {shown(default)}, another file name, or n: ")
+        except EOFError:
+            return
+        if raw.lower() in ("n", "no", "not now", "skip"):
+            con.say("No handout written. You can make it later with: hipguide score "
+                    f"{shown(save)} --format html -o hip-plan.html" if save else
+                    "No handout written.")
+            return
+        path = raw or default
+        try:
+            target = _check_handout(path, [save, resume])
+        except click.BadParameter as exc:
+            con.say(f"cannot write {shown(path)}: {exc.format_message()}", "  ! ", "    ")
+            continue
+        failed = _write_handout(target, path, report, kb, con)
+        if failed:
+            con.say(failed, "  ! ", "    ")
+            continue
+        con.say(HOW_TO_PRINT, "  ")
+        return
 
 
 def _isatty(stream) -> bool:

@@ -27,6 +27,7 @@ from ..intake.contract import Boolean, Choice, Invalid
 from ..intake.yamlload import parse_documents
 from ..kb.evaluate import holds
 from ..report.safe_text import clip_message, shown
+from ..report.text import terminal_width
 from .data import SKIP, Question, Questionnaire, in_range, red_flags
 from .plain import is_none_of_these, is_unsure, read_number
 
@@ -100,7 +101,7 @@ class Console:
         self.before_first_read = before_first_read   # e.g. cli.firstscreen.Screen.reading
 
     def say(self, text: str = "", indent: str = "", rest: str | None = None):
-        lines = textwrap.wrap(text, WIDTH, initial_indent=indent,
+        lines = textwrap.wrap(text, terminal_width(), initial_indent=indent,
                               subsequent_indent=indent if rest is None else rest,
                               break_on_hyphens=False, break_long_words=False) \
             if text else [""]
