@@ -157,10 +157,10 @@ def test_back_through_operations_in_the_warning_signs(tmp_path):
 def test_going_back_to_undo_a_warning_sign_removes_the_red_flag(tmp_path):
     out = tmp_path / "a.yaml"
     # "y" to "pain after a fall" by mistake: the red-flag message comes after the
-    # warning signs; at the sitting question go back 13 questions to the fall
+    # warning signs; at the sitting question go back 14 questions to the fall
     # question, answer n, and Enter through the answers already given
     mistaken = RED_NO[:3] + ["y"] + RED_NO[4:]
-    answers = mistaken + ["<"] * 13 + ["n"] + [""] * 12 + VALID[len(RED_NO):]
+    answers = mistaken + ["<"] * 14 + ["n"] + [""] * 13 + VALID[len(RED_NO):]
     result = run(answers, "--save", str(out), "--format", "json")
     assert result.exit_code == 0, result.output
     err = flat(result.stderr)
@@ -264,11 +264,11 @@ def test_changing_a_warning_sign_in_the_review_flags_or_unflags_it(tmp_path):
 
 def test_a_red_flag_undone_in_the_review_asks_the_skipped_exercise_questions(tmp_path):
     out = tmp_path / "a.yaml"
-    answers = ["40", "2", "n", "y", "n", "n", "none"] + ["n"] * 8 + ["n", "7"]   # a fall
+    answers = ["40", "2", "n", "y", "n", "n", "none"] + ["n"] * 9 + ["n", "7"]   # a fall
     first = run(answers)
     assert FLAG in flat(first.stderr) and "feel stiff" not in flat(first.stderr)
     fall = row(first, "Did the pain start after a fall")
-    rest = ["", "n", "2"] + SPORT + ["n"] + ["n", "", "n", "1"] + ["", "n", "n"]
+    rest = ["", "n", "2"] + SPORT + ["n"] + ["", "n", "", "n", "1"] + ["", "n", "n"]
     result = run(answers + [fall, "n"] + rest + [""], "--save", str(out), "--format", "json")
     assert result.exit_code == 0, result.output
     assert NO_MORE_FLAG in flat(result.stderr)
@@ -305,7 +305,7 @@ def test_bad_review_answers_are_explained_and_asked_again(tmp_path):
     result = run(VALID + ["99", "two", "0", "<", "?", "-1", "²", ""], "--save", str(out))
     assert result.exit_code == 0, result.output
     err = flat(result.stderr)
-    assert "'99' is not on the list: type a number from 1 to 30" in err
+    assert "'99' is not on the list: type a number from 1 to 32" in err
     assert "'two' is not on the list" in err and "'²' is not on the list" in err
     assert "To change an answer, type its number; Enter saves." in err
     assert "Press Enter to save these answers" in err
@@ -332,9 +332,9 @@ def test_ctrl_c_at_the_review_keeps_every_answer_and_resume_shows_the_review(tmp
     result = run([], "--save", str(out), stdin=stdin)
     assert result.exit_code == 130
     answers, ids = partial_of(out)
-    assert answers == EXPECTED and len(ids) == 30
+    assert answers == EXPECTED and len(ids) == 32
     result = run([], "--resume", str(out) + ".partial")       # straight to the review
     assert result.exit_code == 0, result.output
-    assert "30 question(s) already answered" in flat(result.stderr)
+    assert "32 question(s) already answered" in flat(result.stderr)
     assert "y/n" not in asked(result) and "-- Your answers --" in result.stderr
     assert saved(out) == EXPECTED

@@ -174,3 +174,31 @@ def test_the_report_wraps_to_columns_without_splitting_a_word(tmp_path):
             assert body.startswith("Your plan in brief") or body.startswith("INVALID"), page[:300]
     # the same words in the same order at every width: no word was split
     assert reports["80"].split() == reports["200"].split() == reports["60"].split()
+
+
+def test_a_parent_answering_for_a_child_is_asked_about_your_child():
+    from click.testing import CliRunner
+
+    from hipguide.cli import main
+
+    result = CliRunner().invoke(main, ["ask"], input="12\n2\n1\nn\n")
+    text = " ".join(result.stderr.split())
+    assert "Who is answering these questions?" in text
+    assert "How bad is your child's hip pain today" in text
+    assert "Does your child walk with a limp?" in text
+    result = CliRunner().invoke(main, ["ask"], input="12\n1\n1\nn\n")
+    text = " ".join(result.stderr.split())
+    assert "How bad is your hip pain today" in text and "your child" not in text
+
+
+def test_low_back_and_groin_pain_are_asked_of_everyone():
+    from click.testing import CliRunner
+
+    from hipguide.cli import main
+
+    answers = ["40", "0"] + ["n"] * 3 + ["none"] + ["n"] * 4
+    result = CliRunner().invoke(main, ["ask"], input="".join(a + "\n" for a in answers))
+    assert "Do you have low back pain at the moment?" in " ".join(result.stderr.split())
+    answers = ["40", "0", "n", "n", "n", "n", "none"] + ["n"] * 9 + ["n", "4"] + [""] * 8
+    result = CliRunner().invoke(main, ["ask"], input="".join(a + "\n" for a in answers))
+    assert "pain in the groin" in " ".join(result.stderr.split())

@@ -19,7 +19,8 @@ SCRIPT = Path(sys.executable).parent / "hipguide"
 WARNING_SIGNS = [  # after age and hip pain; (question, answer meaning "no")
     ("turn your leg inwards", "n"), ("after a fall", "n"), ("unable to put weight", "n"),
     ("numbness, tingling", "n"), ("Has a doctor told you", "none"), ("newly weak", "n"),
-    ("saddle", "n"), ("bladder", "n"), ("fever", "n"), ("hot, red or swollen", "n"),
+    ("saddle", "n"), ("bladder", "n"), ("low back pain", "n"), ("fever", "n"),
+    ("hot, red or swollen", "n"),
     ("at night or at rest", "n"), ("lost weight", "n"), ("ever had cancer", "n"),
     ("operation on your hip", "n"),
 ]
@@ -80,6 +81,7 @@ def test_a_person_answers_in_a_terminal(tmp_path):
     answer(child, "How many months ago did it happen?", "30")
     answer(child, "Did it need an operation?", "n")
     answer(child, "Any other injury", "n")
+    answer(child, "pain in the groin", "")
     answer(child, "feel stiff", "y")
     answer(child, "Which hip hurts or feels stiffer?", "right")
     answer(child, "keeping your balance", "n")
@@ -170,7 +172,8 @@ def test_a_person_goes_back_then_changes_an_answer_in_the_review(tmp_path):
     answer(child, "stand up and move at least once an hour", "n")
     answer(child, "How active are you", "light")
     for question in ("pivoting, kicking", "coming back to sport", "repeat the same movement",
-                     "Any past injury", "feel stiff", "Which hip hurts", "keeping your balance",
+                     "Any past injury", "pain in the groin", "feel stiff", "Which hip hurts",
+                     "keeping your balance",
                      "posture", "pregnant", "osteoporosis", "steroid tablets"):
         answer(child, question, "")
     # the review: sitting was 6 hours, not 10; and a hip replacement was forgotten
@@ -222,7 +225,8 @@ def test_end_of_input_at_the_review_in_a_terminal_keeps_the_answers_unsaved(tmp_
         answer(child, sign, no)
     answer(child, "hours a day do you spend sitting", "2")
     for question in ("How active are you", "pivoting, kicking", "coming back to sport",
-                     "repeat the same movement", "Any past injury", "feel stiff",
+                     "repeat the same movement", "Any past injury", "pain in the groin",
+                     "feel stiff",
                      "keeping your balance", "posture", "pregnant", "steroid tablets"):
         answer(child, question, "")
     review_number(child, "How old are you")

@@ -96,6 +96,8 @@ class Console:
     When input is not a terminal, each answer is echoed so the transcript reads
     like a session. End of input raises EOFError; Ctrl-C, KeyboardInterrupt."""
 
+    reader = None   # "parent" when a parent answers for a child: questions say "your child"
+
     def __init__(self, stdin, out, echo: bool, before_first_read=None):
         self.stdin, self.out, self.echo = stdin, out, echo
         self.before_first_read = before_first_read   # e.g. cli.firstscreen.Screen.reading
@@ -211,7 +213,7 @@ def _scalar(raw: str):
 
 
 def ask_number(con: Console, q: Question):
-    con.say(q.text)
+    con.say(addressed(q.text, con.reader))
     kind = "whole number" if q.spec.integer else "number"
     below = f"under {q.below:g}" if q.below is not None else f"to {q.high:g}"
     hint = f"{kind} {q.low:g} {below}"
@@ -240,9 +242,37 @@ def parse_yes_no(raw: str) -> bool:
 
 
 def ask_yes_no(con: Console, q: Question):
-    con.say(q.text)
+    con.say(addressed(q.text, con.reader))
     return _loop(con, q, "y/n" if q.must else "y/n/not sure",
                  lambda raw: q.spec.check(parse_yes_no(raw)))
+
+
+_TO_CHILD = [  # (pattern, replacement), in order: "your" first, then "you" as subject
+    (r"\byour\b", "your child's"), (r"\bYour\b", "Your child's"),
+    (r"\bDo you\b", "Does your child"), (r"\bdo you\b", "does your child"),
+    (r"\bAre you\b", "Is your child"), (r"\bare you\b", "is your child"),
+    (r"\bHave you\b", "Has your child"), (r"\bhave you\b", "has your child"),
+    (r"\bDid you\b", "Did your child"), (r"\bdid you\b", "did your child"),
+    (r"\bWere you\b", "Was your child"), (r"\bwere you\b", "was your child"),
+    (r"\byou (have|use|sit|spend|play|take|stand|would|walk|fell|had|are|feel|get|can|"
+     r"change)\b",
+     "they \\1"),
+    (r"\byou\b", "your child"),
+]
+
+
+def addressed(text: str, reader) -> str:
+    """The question as said to its reader: unchanged, or to a parent answering
+    for a child ("Do you limp?" -> "Does your child limp?")."""
+    if reader != "parent":
+        return text
+    for pattern, replacement in _TO_CHILD:
+        text = re.sub(pattern, replacement, text)
+    first = text.find("your child")
+    if first != -1:   # named once; after that "their" ("...on their hip")
+        cut = first + len("your child")
+        text = text[:cut] + text[cut:].replace("your child's", "their")
+    return text
 
 
 def _extras(q: Question) -> list[str]:
@@ -296,7 +326,7 @@ def _pick(raw: str, q: Question, spec: Choice) -> str:
 
 
 def _list_choices(con: Console, q: Question):
-    con.say(q.text)
+    con.say(addressed(q.text, con.reader))
     entries = list(q.choices.values()) + _extras(q)
     for i, label in enumerate(entries, 1):
         con.say(label, f"    {i}. ", "       ")
@@ -515,9 +545,10 @@ class _Walk:
 
     def ask(self, section, q):
         """Ask q (its remembered answer as the default) and record the answer."""
+        self.con.reader = get(self.s.answers, "answered_by")
         if section is not self.header:
             self.con.say()
-            self.con.say(f"-- {section.title} --")
+            self.con.say(f"-- {addressed(section.title, self.con.reader)} --")
             self.header = section
         self.con.say()
         old = self.s.remembered.get(q.id, SKIP)
