@@ -196,7 +196,7 @@ def test_low_back_and_groin_pain_are_asked_of_everyone():
 
     from hipguide.cli import main
 
-    answers = ["40", "0"] + ["n"] * 3 + ["none"] + ["n"] * 4
+    answers = ["40", "0"] + ["n"] * 4 + ["none"] + ["n"] * 4
     result = CliRunner().invoke(main, ["ask"], input="".join(a + "\n" for a in answers))
     assert "Do you have low back pain at the moment?" in " ".join(result.stderr.split())
     answers = ["40", "0", "n", "n", "n", "n", "none"] + ["n"] * 9 + ["n", "4"] + [""] * 8
