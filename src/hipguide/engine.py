@@ -39,6 +39,7 @@ from .report.model import (
     WarningSignFinding,
     likelihood,
 )
+from .report.own_words import because
 
 CONCLUSIONS = (Factor, RedFlag, Recommendation, Caution, Unscreened, Precaution, Withheld)
 
@@ -174,11 +175,12 @@ class Assessor:
         precautions = []
         for pid, facts in sorted(by_kind[Precaution].items()):
             item = kb.precautions[pid]
+            evidence, fired_on = sorted({f["evidence"] for f in facts}), basis(facts)
             precautions.append(PrecautionFinding(
-                pid, item["name"], sorted({f["evidence"] for f in facts}), item["instead"],
+                pid, item["name"], evidence, item["instead"],
                 [{"id": x, "name": kb.exercises[x]["name"]} for x in sorted(withheld.get(pid, ()))],
                 sorted({f["rule"] for f in facts}),
-                basis(facts)))
+                fired_on, because(fired_on, evidence, (intake or {}).get("answered_by"))))
 
         status = "refer" if red_flags else "ok"
         programme = kb.programme

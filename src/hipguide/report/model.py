@@ -88,6 +88,7 @@ class PrecautionFinding:
     withheld: list                   # {id, name} of what a rule would have given, blocked here
     rules: list
     basis: list
+    because: str = ""                # why, in the person's own words (report/own_words.py)
 
 
 @dataclass

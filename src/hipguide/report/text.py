@@ -175,7 +175,7 @@ def _precautions(report: Report, explain: bool) -> list[str]:
         return []
     lines = ["", "Left out for your safety"]
     for p in report.precautions:
-        lines += _wrap(f"{p.name}: {'; '.join(p.evidence)}", "      ", "  - ")
+        lines += _wrap(f"{p.name}, {p.because or '; '.join(p.evidence)}", "      ", "  - ")
         if p.withheld:
             lines += _wrap("Not given: " + ", ".join(x["name"] for x in p.withheld), "      ")
         lines += _wrap("Instead: " + p.instead, "      ")
