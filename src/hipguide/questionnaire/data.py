@@ -63,7 +63,10 @@ SECTION = Mapping({
 QUESTIONNAIRE = Mapping({
     "red_flag_message": _text("what to say when a red flag is answered", required=True, n=1000),
     "sections": ListOf(SECTION, "sections in order", required=True, unique=False),
+    "follow_up": ListOf(_text("a question id", n=80), "the check-in's questions "
+                        "(`ask --follow-up`)", max_items=15),
 }, "knowledge/questionnaire.yaml")
+FOLLOW_UP_MOST = 15
 
 
 @dataclass
@@ -99,6 +102,7 @@ class Questionnaire:
     sections: list
     red_flag_message: str
     red_flag_rules: list = field(default_factory=list)   # RuleSpec from the knowledge base
+    follow_up: list = field(default_factory=list)        # question ids asked at a check-in
 
     def questions(self):
         for section in self.sections:
@@ -156,6 +160,12 @@ def load(root, kb=None) -> Questionnaire:
                 q.required = True
         sections.append(Section(raw["title"], raw.get("red_flags") is True, questions))
     qn = Questionnaire(sections, " ".join(doc.data["red_flag_message"].split()))
+    ids = {q.id for q in qn.questions()}
+    for i, qid in enumerate(doc.data.get("follow_up", [])):
+        if qid not in ids:
+            checker.problem(("follow_up", i), f"{qid!r} is not a question id")
+        else:
+            qn.follow_up.append(qid)
     _check_whole(checker, qn, kb)
     if reader.problems:
         raise KnowledgeError(reader.problems)
