@@ -346,10 +346,12 @@ def _end_with_brief(report, kb, con, save, resume):
     con.out.write(render_brief(report))
     con.say()
     default = _default_handout(save)
+    con.say("Write your printable handout (page 1: your plan with pictures and a 6-week "
+            "tick-box schedule)? Press Enter for the file name shown, type another name, "
+            "or n for no.")
     while True:
         try:
-            raw = con.line(f"  Write your printable handout (pictures, 6-week schedule)? "
-                           f"Enter for {shown(default)}, another file name, or n: ")
+            raw = con.line(f"  Handout file [{shown(default)}]: ")
         except EOFError:
             return
         if raw.lower() in ("n", "no", "not now", "skip"):

@@ -42,7 +42,7 @@ def render_brief(report: Report, width: int | None = None) -> str:
     """The compact plan in brief alone (the end of ``ask``)."""
     global _width
     _width = width or terminal_width()
-    return "\n".join(brief(report, compact=True)[1:]) + "\n"
+    return "\n".join(brief(report, compact=True)[2:]) + "\n"
 
 
 def render_text(report: Report, explain: bool = False, width: int | None = None) -> str:
@@ -238,7 +238,7 @@ def _times(plan: dict) -> str:
     low, high = plan["fewest_sessions_per_week"], plan["sessions_per_week"]
     if low == high:
         return "every day" if high >= 7 else f"{high} times a week"
-    return f"on {low} to {high} days a week (each dose below says which)"
+    return f"on {low} to {high} days a week (each exercise's dose says which)"
 
 
 def _recommendation(i: int, rec, report: Report, explain: bool) -> list[str]:
