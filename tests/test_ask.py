@@ -19,12 +19,12 @@ DISCLAIMER_START = "Disclaimer: This report offers general information only"
 
 # The answers of a desk worker with no warning signs, section by section.
 # age, hip pain, limited rotation; fall, weight, numbness; conditions; weakness, saddle,
-# bladder, fever, hot joint, night pain, weight loss, cancer; any operation
-RED_NO = ["38", "3", "y"] + ["n"] * 3 + ["none"] + ["n"] * 8 + ["n"]
+# bladder, low back pain, fever, hot joint, night pain, weight loss, cancer; any operation
+RED_NO = ["38", "3", "y"] + ["n"] * 3 + ["none"] + ["n"] * 9 + ["n"]
 DAY = ["9", "n", "n", "2"]             # sitting h, desk set up, hourly breaks, light
 SPORT = ["", "", ""]                   # pivoting sport, returning, repetitive: Enter = no
 INJURY = ["y", "knee", "left", "8", "n", "n"]   # one old knee injury, then "another?" no
-FEEL = ["y", "", "n", "1"]             # stiff, which side (Enter: skip), balance ok, posture
+FEEL = ["", "y", "", "n", "1"]   # groin (Enter: skip), stiff, which side (skip), balance, posture
 HEALTH = ["", "n"]                     # pregnancy: Enter skips; no long-term steroids
 VALID = RED_NO + DAY + SPORT + INJURY + FEEL + HEALTH
 EXPECTED = {
@@ -39,8 +39,9 @@ EXPECTED = {
                  "night_pain": False, "pain_after_fall": False, "cannot_bear_weight": False,
                  "fever_or_unwell": False, "hot_swollen_joint": False,
                  "unexplained_weight_loss": False, "history_of_cancer": False,
-                 "bowel_or_bladder_change": False, "saddle_numbness": False},
-    "conditions": [],
+                 "bowel_or_bladder_change": False, "saddle_numbness": False,
+                 "back_pain": False},
+    "conditions": [], "surgeries": [],
 }
 
 
@@ -97,7 +98,8 @@ def test_saved_answers_score_unchanged_to_the_same_report(tmp_path):
 
 
 @pytest.mark.parametrize(("bad", "message"), [
-    ("ten", "expected a whole number from 0 to 10, got 'ten' (text)"),
+    ("lots", "could not read 'lots' as a number"),
+    ("3 weeks", "this question needs the answer as a plain number, not in weeks"),
     ("11", "11 is out of range; expected a whole number from 0 to 10"),
     ("3.5", "expected a whole number from 0 to 10, got 3.5"),
     (".nan", "expected a whole number from 0 to 10, got nan"),
@@ -118,15 +120,15 @@ def test_every_kind_of_bad_answer_is_re_asked_never_a_zero(tmp_path):
     answers = (
         ["1.5", "38"]                                # whole years only
         + ["?", "3"]                                 # help line, then the answer
-        + ["maybe", "n"] + ["n"] * 3 + ["2"]         # yes/no accepts y/n only; a diagnosis
-        + ["n"] * 9                                  # the other warning signs, operations
-        + ["9,5", "25", ".inf", "9.5"]               # decimal comma, out of range, inf
+        + ["sometimes", "n"] + ["n"] * 3 + ["2"]     # yes/no/not sure only; a diagnosis
+        + ["n"] * 10                                 # the other warning signs, operations
+        + ["25", ".inf", "9,5"]                      # out of range, inf, decimal comma
         + ["", "yes"]                                # Enter skips an optional question
         + ["7", "sedentry", "Moderate"]              # not on the list; did-you-mean; name
         + ["", "", ""]
         + ["", "3"]                                  # impact days (Enter), rest days (moderate)
         + ["y", "elbow", "lower back", "x", "", "-2", "8", "n", "n"]
-        + ["", "", "", "1,1", "1,,4", "1, knee_valgus"]
+        + ["", "", "", "", "1,,4", "1, knee_valgus, 1"]
         + HEALTH
     )
     result = run(answers, "--save", str(out))
@@ -134,17 +136,16 @@ def test_every_kind_of_bad_answer_is_re_asked_never_a_zero(tmp_path):
     err = flat(result.stderr)
     for message in [
         "A whole number. 0 = no pain at all",                         # '?' help
-        "please answer y (yes) or n (no), not 'maybe'",
-        "use a point for decimals: 9.5",
+        "please answer y (yes), n (no) or 'not sure', not 'sometimes'",
+        "Understood: 9.5 hours.",
         "25 is out of range; expected a number from 0 to 24",
         "expected a number from 0 to 24, got inf",
-        "7 is not on the list; choose 1 to 4 or a name",
-        "'sedentry' is not allowed (did you mean 'sedentary'?)",
+        "7 is not on the list; choose 1 to 6",
+        "'sedentry' is not on the list (did you mean 'mostly sitting, little or no exercise'?)",
         "expected a whole number from 1 to 110, got 1.5",
-        "'elbow' is not allowed",
+        "'elbow' is not on the list",
         "-2 is out of range",
-        "'anterior_pelvic_tilt' is listed twice",
-        "separate the numbers or names with single commas",
+        "separate the numbers with single commas",
     ]:
         assert message in err, message
     assert "Traceback" not in result.output
@@ -171,7 +172,7 @@ def test_conditional_questions_are_skipped_when_their_condition_is_false():
 def test_red_flag_says_see_a_clinician_skips_exercise_questions_and_still_reports(tmp_path):
     out = tmp_path / "flag.yaml"
     # a fall ("y"; a month ago) and cannot bear weight
-    answers = ["40", "2", "n", "y", "1", "y", "n", "none"] + ["n"] * 8 + ["n", "7"]
+    answers = ["40", "2", "n", "y", "1", "y", "n", "none"] + ["n"] * 9 + ["n", "7"]
     result = run(answers, "--save", str(out))
     assert result.exit_code == 0, result.output
     assert "see a doctor or physiotherapist before you start any hip exercises" in \
@@ -185,10 +186,10 @@ def test_red_flag_says_see_a_clinician_skips_exercise_questions_and_still_report
 
 
 def test_severe_pain_and_recent_operation_are_red_flags():
-    result = run(["40", "8", "n"] + ["n"] * 3 + ["none"] + ["n"] * 9 + ["5"], "--format",
+    result = run(["40", "8", "n"] + ["n"] * 3 + ["none"] + ["n"] * 10 + ["5"], "--format",
                  "json")
     assert json.loads(result.stdout)[0]["status"] == "refer"
-    answers = (["40", "1", "n"] + ["n"] * 3 + ["none"] + ["n"] * 8
+    answers = (["40", "1", "n"] + ["n"] * 3 + ["none"] + ["n"] * 9
                + ["y", "hip", "", "", "right", "0.5", "n", "6"])
     result = run(answers, "--format", "json")
     report = json.loads(result.stdout)[0]
@@ -201,7 +202,8 @@ def test_severe_pain_and_recent_operation_are_red_flags():
 # cancer without hip pain is not either
 SIGNS = [("limited rotation", False), ("fall", True), ("weight", True), ("numbness", True),
          # fever with no hip pain, limp or stiffness is not a hip referral (issue 19)
-         ("weakness", True), ("saddle", True), ("bladder", True), ("fever", False),
+         ("weakness", True), ("saddle", True), ("bladder", True), ("back pain", False),
+         ("fever", False),
          ("hot joint", True), ("night pain", True), ("weight loss", True), ("cancer", False)]
 
 
@@ -210,8 +212,6 @@ def test_each_warning_sign_question_leads_to_refer_when_it_is_one(which):
     signs = ["n"] * len(SIGNS)
     signs[which] = "y"
     answers = ["40", "0"] + signs[:4] + ["none"] + signs[4:]
-    if SIGNS[which][0] == "bladder":
-        answers.insert(answers.index("y") + 1, "n")         # then: back pain? no
     if SIGNS[which][0] == "fall":
         answers.insert(answers.index("y") + 1, "1")         # then: how long ago? a month
     result = run(answers + ["n", "5"] + [""] * 20, "--format", "json")
@@ -303,7 +303,7 @@ def test_interrupt_without_save_says_nothing_was_saved():
 def test_resume_from_any_intake_file_asks_only_what_is_missing(tmp_path):
     intake = tmp_path / "given.yaml"
     intake.write_text("sitting_hours: 10\nsymptoms: {hip_pain: 2}\n")
-    answers = ["38", "n"] + ["n"] * 3 + ["none"] + ["n"] * 9 + ["", "", ""] + SPORT + ["n"]
+    answers = ["38", "n"] + ["n"] * 3 + ["none"] + ["n"] * 10 + ["", "", ""] + SPORT + ["n"]
     result = run(answers + FEEL + HEALTH, "--resume", str(intake), "--format", "json")
     assert result.exit_code == 0, result.output
     assert "How bad is your hip pain" not in asked(result)
@@ -395,7 +395,7 @@ def test_a_negative_choice_number_is_explained_as_typed():
     answers = RED_NO + ["9", "n", "n", "-1", "2"] + SPORT + ["n"] + FEEL + HEALTH
     result = run(answers)
     assert result.exit_code == 0, result.output
-    assert "'-1' is not allowed" in flat(result.stderr)
+    assert "'-1' is not on the list" in flat(result.stderr)
 
 
 def test_handout_option_writes_the_printable_handout_for_the_answers(tmp_path):
@@ -404,7 +404,7 @@ def test_handout_option_writes_the_printable_handout_for_the_answers(tmp_path):
     begun, out, page = tmp_path / "begun.yaml", tmp_path / "me.yaml", tmp_path / "me.html"
     shutil.copy(Path(__file__).parents[1] / "examples" / "intakes" / "office_worker.yaml",
                 begun)
-    result = run(["", "n"] + [""] * 12, "--resume", str(begun), "--save", str(out),
+    result = run(["none", "n", "n"] + [""] * 12, "--resume", str(begun), "--save", str(out),
                  "--handout", str(page))
     assert result.exit_code == 0, result.output
     html = page.read_text()

@@ -135,9 +135,10 @@ def test_every_sheet_of_every_page_ends_with_the_disclaimer(tmp_path):
     for page, report in zip(doc.pages, reports, strict=True):
         assert page.attrs["data-id"] == report["id"]
         kinds = [classes for classes, _, _ in page.sheets]
-        # an ok page with a programme has the schedule on a sheet of its own
-        expected = [("sheet", "main")] + ([("sheet", "schedule")] if report["status"] == "ok"
-                                          and report["recommendations"] else [])
+        # an ok page with a programme opens with the fridge sheet (the whole
+        # programme and its schedule on one page), then the details
+        expected = ([("sheet", "fridge")] if report["status"] == "ok"
+                    and report["recommendations"] else []) + [("sheet", "main")]
         assert kinds == expected, (report["id"], kinds)
         for _, sheet_text, footer in page.sheets:
             assert " ".join(" ".join(footer).split()) == "Important: " + disclaimer
@@ -181,21 +182,22 @@ def test_ok_page_starts_with_a_pictured_programme_and_the_pain_rule():
         for line in [rec["dose"], rec["progression_test"], rec["regression"], *rec["steps"]]:
             assert " ".join(line.split()) in flat, line
         assert "How much" in flat and "Move on" in flat and "If it hurts" in flat
-        assert META["recommendation_disclaimer"] in flat
         own = [c for c in rec["cautions"] if c in flat]
         shared = [c for c in rec["cautions"] if c not in own]
         assert not shared or all(c in text for c in shared)   # said once, in the box
-    # add next: picture, name, purpose and dose, compact (no steps)
+    assert text.count(META["recommendation_disclaimer"]) == 1   # the professional check, once
+    # add next: name, purpose and dose, compact (no steps, no picture: it is not for now)
     nexts = chunks(html, "next")
     assert list(nexts) == plan["add_next"]
     for xid, chunk in nexts.items():
-        assert embedded(chunk) == [picture_bytes(recs[xid]["picture"])]
+        assert embedded(chunk) == []
         assert recs[xid]["name"] in unescape(chunk) and "How much:" in chunk
         assert "<ol" not in chunk
     # later: names only, after add next
     later = text[text.index("Later, optional"):]
     assert all(recs[x]["name"] in later for x in plan["later"])
-    assert len(page.imgs) == len(plan["start_here"]) + len(plan["add_next"])
+    start_ex = [x for x in plan["start_here"] if recs[x]["kind"] == "exercise"]
+    assert len(page.imgs) == len(start_ex) + len(plan["start_here"])   # page 1, then details
     # factors: a word, not a number
     for factor in report["factors"]:
         assert f"{factor['name']} ({factor['likelihood']})" in text
@@ -207,7 +209,7 @@ def test_schedule_has_a_box_per_session_for_six_weeks_and_the_check_in_date():
     _, result, html = handout(EXAMPLES / "returning_footballer.yaml")
     assert result.returncode == 0
     recs = {r["id"]: r for r in report["recommendations"]}
-    schedule = html[html.index('<div class="sheet schedule">'):]
+    schedule = html[html.index('<div class="sheet fridge">'):html.index('<div class="sheet main">')]
     rows = re.findall(r'<tr data-item="([a-z0-9_]+)" data-per-week="(\d)" '
                       r'data-first-week="(\d)">(.*?)</tr>', schedule, re.S)
     expected = report["plan"]["start_here"] + [
@@ -224,10 +226,9 @@ def test_schedule_has_a_box_per_session_for_six_weeks_and_the_check_in_date():
     assert "Week 6" in schedule and "Week 7" not in schedule
     due = datetime.date.today() + datetime.timedelta(weeks=META["reassess_after_weeks"])
     assert f"Check again on or about {due.day} {due:%B %Y}" in schedule
-    assert "hipguide progress BEFORE AFTER" in schedule
-    # its own sheet when printed (landscape), after the programme
-    assert re.search(r"\.sheet\.schedule \{ page: schedule; break-before: page;", html)
-    assert "@page schedule { size: A4 landscape;" in html
+    assert "hipguide ask --follow-up" in schedule
+    # the fridge sheet is page 1; the details start on a page of their own
+    assert re.search(r"\.sheet\.fridge \+ \.sheet\.main \{ break-before: page;", html)
     side = " ".join(report["plan"]["side_note"].split())
     assert side and side in " ".join(unescape(re.sub(r"<[^>]+>", " ", html)).split())
 
@@ -296,7 +297,7 @@ def test_hostile_intake_id_is_escaped():
     (page,) = doc.pages
     assert page.attrs["data-id"] == HOSTILE  # an attribute value, not markup
     assert f"Your hip exercise plan: {HOSTILE}" in page_text(page)
-    assert f"Your 6-week schedule: {HOSTILE}" in page_text(page)
+    assert f"Your hip plan on one page: {HOSTILE}" in page_text(page)
     assert "&lt;script&gt;" in result.stdout and "<script" not in result.stdout
     assert "<img src=x" not in result.stdout
 
@@ -429,7 +430,9 @@ def test_every_example_handout_renders_in_headless_chromium(tmp_path, intake):
     for part, report in zip(html.split('<section class="page"')[1:], reports, strict=True):
         plan = report["plan"]
         if report["status"] == "ok" and plan:
-            assert part.count("<img ") == len(plan["start_here"]) + len(plan["add_next"])
+            kinds = {r["id"]: r["kind"] for r in report["recommendations"]}
+            start_ex = [x for x in plan["start_here"] if kinds[x] == "exercise"]
+            assert part.count("<img ") == len(start_ex) + len(plan["start_here"])
             assert part.count('<table class="schedule-table">') == 1
             assert part.count('<footer class="disclaimer">') == 2
         else:
@@ -456,7 +459,10 @@ def test_every_example_handout_renders_in_headless_chromium(tmp_path, intake):
 
 
 @pytest.mark.skipif(NO_BROWSER, reason="no Chromium or Chrome installed")
-def test_printed_handout_puts_the_schedule_on_its_own_landscape_sheet(tmp_path):
+def test_a_three_exercise_plan_prints_on_at_most_three_a4_pages(tmp_path):
+    (report,) = report_of(EXAMPLES / "office_worker.yaml")
+    kinds = {r["id"]: r["kind"] for r in report["recommendations"]}
+    assert sum(kinds[x] == "exercise" for x in report["plan"]["start_here"]) == 3
     page = tmp_path / "handout.html"
     run("score", EXAMPLES / "office_worker.yaml", EXAMPLES / "fall_red_flag.yaml",
         "--format", "html", "-o", page, "-q")
@@ -466,9 +472,6 @@ def test_printed_handout_puts_the_schedule_on_its_own_landscape_sheet(tmp_path):
     assert data.startswith(b"%PDF")
     boxes = [tuple(round(float(v)) for v in box.split()) for box in
              re.findall(rb"/MediaBox\s*\[\s*([\d.\s]+?)\s*\]", data)]
-    portrait, landscape = (0, 0, 595, 842), (0, 0, 842, 595)
-    assert set(boxes) == {portrait, landscape}, boxes
-    # the office worker's programme (portrait sheets), its schedule (one landscape
-    # sheet), then the referral on a new sheet
-    assert boxes.count(landscape) == 1
-    assert 2 <= boxes.index(landscape) and boxes[-1] == portrait
+    assert set(boxes) == {(0, 0, 595, 842)}, boxes          # A4 portrait, the fridge sheet too
+    # the office worker's three-exercise plan, then the referral (one page)
+    assert len(boxes) <= 3 + 1, len(boxes)

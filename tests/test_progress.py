@@ -104,7 +104,12 @@ def test_some_improvement_keeps_going_at_six_weeks(tmp_path):
     # stiffness gone but pain the same: better, not clearly better
     _, c = check(tmp_path, intake(), intake(symptoms={"stiffness": False}))
     assert c["decision"] == "keep_going"
-    assert c["reasons"] == ["Stiffness is better: yes before, no now."]
+    # hip pain (5/10) is the main complaint: unchanged, so better elsewhere is no "well done"
+    assert c["main_complaint"] == "symptoms.hip_pain"
+    assert c["reasons"] == [
+        "Hip pain (0-10) was your main complaint and has not improved yet: 5/10 before, 5/10 "
+        "now. Other changes are good, but the plan is judged by this one.",
+        "Stiffness is better: yes before, no now."]
     # ... but at 12 weeks, still not clearly better: see a clinician
     _, c = check(tmp_path, intake(), intake(symptoms={"stiffness": False}), "-w", "12")
     assert c["decision"] == "see_clinician"

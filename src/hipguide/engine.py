@@ -40,6 +40,7 @@ from .report.model import (
     WarningSignFinding,
     likelihood,
 )
+from .report.own_words import because as precaution_because
 
 CONCLUSIONS = (Factor, RedFlag, Recommendation, Caution, Unscreened, Precaution, Withheld,
                Adapt)
@@ -216,11 +217,13 @@ class Assessor:
         precautions = []
         for pid, facts in sorted(by_kind[Precaution].items()):
             item = kb.precautions[pid]
+            evidence, fired_on = sorted({f["evidence"] for f in facts}), basis(facts)
             precautions.append(PrecautionFinding(
-                pid, item["name"], sorted({f["evidence"] for f in facts}), item["instead"],
+                pid, item["name"], evidence, item["instead"],
                 [{"id": x, "name": kb.exercises[x]["name"]} for x in sorted(withheld.get(pid, ()))],
                 sorted({f["rule"] for f in facts}),
-                basis(facts),
+                fired_on,
+                precaution_because(fired_on, evidence, (intake or {}).get("answered_by")),
                 blocks_hazards=list(item.get("blocks_hazards") or ()),
                 blocks_all_exercises=bool(item.get("blocks_all_exercises"))))
 

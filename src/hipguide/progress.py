@@ -71,6 +71,7 @@ class Comparison:
     ongoing_red_flags: list = field(default_factory=list)
     resolved_red_flags: list = field(default_factory=list)
     unchecked_warning_signs: list = field(default_factory=list)   # not answered in AFTER
+    main_complaint: str = ""    # the field weighed most (see main_complaint), "" for none
     current_stage: dict = field(default_factory=dict)   # {stage, label, weeks, exercises}
     next_stage: dict = field(default_factory=dict)
     warnings: list = field(default_factory=list)
@@ -203,6 +204,21 @@ def _change_text(template: str, change: FieldChange, kind: str) -> str:
                            after=shown_value(kind, change.after))
 
 
+def main_complaint(symptoms: list, limits: dict):
+    """The symptom the person came with, which the verdict weighs most: hip pain
+    when it was at least ``pain_main`` before; else the first symptom present
+    before (stiffness, limited rotation, balance problems); else any hip pain."""
+    pain, others = symptoms[0], symptoms[1:]
+    if pain.before is not None and pain.before >= limits.get("pain_main", 4):
+        return pain
+    for change in others:
+        if change.before is True:
+            return change
+    if pain.before:
+        return pain
+    return None
+
+
 def _verdict(out: Comparison, after_report: Report, limits: dict, reasons: dict,
              progress: dict, weeks: int):
     advice, titles = progress["advice"], progress["verdicts"]
@@ -241,6 +257,11 @@ def _verdict(out: Comparison, after_report: Report, limits: dict, reasons: dict,
     settled = pain.result == SAME and pain.before is not None and \
         max(pain.before, pain.after) <= limits["pain_settled"]
     clearly = pain.result == IMPROVED or (settled and bool(better)) or no_symptoms
+    main = main_complaint(symptoms, limits)
+    out.main_complaint = main.field if main else ""
+    main_unchanged = main is not None and main.result != IMPROVED and not no_symptoms
+    if main_unchanged:          # better elsewhere is not "well done" while this is not
+        clearly = False
     # 3. no symptom better after review_weeks
     if weeks >= limits["review_weeks"] and not better and not no_symptoms:
         out.reasons = [reasons["not_better"].format(weeks=weeks_said)]
@@ -254,6 +275,8 @@ def _verdict(out: Comparison, after_report: Report, limits: dict, reasons: dict,
         return
     out.reasons = [reasons["no_symptoms"]] if no_symptoms else \
         [say(f, "better") for f in better]
+    if main_unchanged and main.result != NOT_COMPARABLE:
+        out.reasons.insert(0, say(main, "main_unchanged"))
     if pain.result == NOT_COMPARABLE:
         out.reasons.append(reasons["pain_missing"])
     slipped = [f for f in habits if f.result == WORSE]

@@ -49,8 +49,15 @@ ASKED = re.compile(r"^# asked: *(.*)$", re.MULTILINE)
 @click.option("--handout", metavar="FILE.html", type=click.Path(dir_okay=False), default=None,
               help="Also write the printable handout for your answers (as `hipguide score "
                    "--format html`: pictures, a 6-week schedule) to FILE.html.")
+@click.option("--follow-up", "follow_up", metavar="BEFORE.yaml",
+              type=click.Path(exists=True, dir_okay=False), default=None,
+              help="The check-in after some weeks: ask only what can change (pain, "
+                   "stiffness, turning, sitting, activity and every warning sign again; at "
+                   "most 15 questions), each with the answer in BEFORE.yaml as its default; "
+                   "save the new answers with --save AFTER.yaml (the other answers carried "
+                   "over), then compare the two as `hipguide progress` does.")
 @KB_OPTION
-def ask(fmt, save, resume, kb, handout):
+def ask(fmt, save, resume, kb, handout, follow_up):
     """Answer questions in the terminal, then see the same report as `hipguide score`.
 
     Warning-sign questions come first; if any is answered yes, you are told to see a
@@ -65,7 +72,10 @@ def ask(fmt, save, resume, kb, handout):
     problem, 130 interrupted.
     """
     try:
-        _ask(fmt, save, resume, kb, handout)
+        if follow_up:
+            _follow_up(follow_up, save, resume, kb, fmt)
+        else:
+            _ask(fmt, save, resume, kb, handout)
     except KeyboardInterrupt as exc:
         word = "stopped" if interrupted_code(exc) == EXIT_INTERRUPTED else "terminated"
         click.echo(f"\nhipguide: {word}.", err=True)
@@ -161,9 +171,95 @@ def _ask(fmt, save, resume, kb, handout=None):
     report = _report(qmod.ordered(session.answers), save, fmt, con, kb, builder)
     if handout_target is not None:
         failed = _write_handout(handout_target, handout, report, base, con) or failed
+    elif fmt == "text" and report.status == "ok" and not con.echo:
+        _end_with_brief(report, base, con, save, resume)
     if failed:
         click.echo(failed, err=True)
         sys.exit(EXIT_USAGE)
+
+
+def _follow_up(before: str, save, resume, kb, fmt):
+    """``ask --follow-up BEFORE --save AFTER``: the check-in's questions, each with
+    BEFORE's answer as its default; AFTER is BEFORE with those answers replaced;
+    then the comparison, as ``hipguide progress BEFORE AFTER`` prints it."""
+    import copy
+    from dataclasses import replace
+    from pathlib import Path
+
+    from ..kb.knowledge import KnowledgeError
+    from ..questionnaire import data as qdata
+    from ..questionnaire import dialogue as qmod
+
+    if resume:
+        raise click.UsageError("--follow-up starts a new check-in; it cannot be combined "
+                               "with --resume")
+    if not save:
+        raise click.UsageError("--follow-up needs --save AFTER.yaml: the check-in's answers "
+                               "are kept there and compared with BEFORE")
+    if Path(save).resolve() == Path(before).resolve():
+        raise click.BadParameter("AFTER must be a new file, not BEFORE itself (nothing is "
+                                 "overwritten)", param_hint="--save")
+    _check_options(save, None, None)
+    base = load_knowledge_or_exit(kb)
+    try:
+        qn = qdata.load(Path(kb) if kb else base.root, base)
+    except KnowledgeError as exc:
+        exit_with_kb_problems(exc.problems, "the questionnaire", "nothing was asked")
+    earlier = _resumed(before, qn).answers
+    by_id = {q.id: q for q in qn.questions()}
+    questions = []
+    for qid in qn.follow_up:
+        q = by_id[qid]
+        old = qmod.get(earlier, q.field)
+        questions.append(replace(q, ask_if=None, default=old))
+    check_in = qdata.Questionnaire(
+        [qdata.Section("Check-in: what has changed", True, questions)],
+        qn.red_flag_message, qn.red_flag_rules)
+    answers = copy.deepcopy(earlier)
+    for q in questions:
+        qmod.delete(answers, q.field)
+    session = qmod.Session(answers=answers)
+    partial = save + PARTIAL_SUFFIX
+    con = qmod.Console(sys.stdin, sys.stderr, echo=not _isatty(sys.stdin))
+    con.say(f"Check-in: {len(questions)} short questions about what may have changed since "
+            f"{shown(before)}. Press Enter to keep the answer from last time, shown in "
+            "[brackets]; type 'not sure' if you do not know, ? for help, < to go back. "
+            "Everything else is carried over.")
+
+    def progress():
+        try:
+            _write(partial, session, check_in, marker=True)
+        except OSError:
+            pass
+
+    try:
+        qmod.walk(check_in, con, session, progress)
+        qmod.review(check_in, con, session, progress)
+    except (KeyboardInterrupt, EOFError) as exc:
+        if isinstance(exc, KeyboardInterrupt):
+            raise
+        click.echo(f"\nhipguide: input ended before the check-in was saved; the answers so "
+                   f"far are in {shown(partial)}.", err=True)
+        sys.exit(EXIT_INVALID)
+    try:
+        _write(save, session, check_in, marker=False)
+    except OSError as exc:
+        click.echo(f"hipguide: cannot write {shown(save)}: {exc.strerror or exc}", err=True)
+        sys.exit(EXIT_USAGE)
+    Path(partial).unlink(missing_ok=True)
+    con.say()
+    con.say(f"Check-in saved in {shown(save)}. Compared with {shown(before)}:")
+    con.say()
+    from .progress import progress as progress_command
+
+    fmt = fmt if fmt in ("text", "json") else "text"
+    try:
+        click.get_current_context().invoke(progress_command, before=before, after=save,
+                                           weeks=None, fmt=fmt, output=None, quiet=True,
+                                           kb=kb)
+    except SystemExit as done:
+        if done.code not in (0, None):
+            sys.exit(done.code)
 
 
 def _check_options(save, resume, handout):
@@ -223,6 +319,58 @@ def _write_handout(target, path: str, report, kb, con) -> str | None:
         return f"hipguide: cannot write the handout {shown(path)}: {exc.strerror or exc}"
     con.say(f"Handout written to {shown(path)} (open it in a browser to print it).")
     return None
+
+
+HOW_TO_PRINT = ("To print it, open it in a web browser (double-click the file) and choose "
+                "Print (Ctrl+P, or Cmd+P on a Mac). Page 1 is the sheet for your fridge.")
+
+
+def _default_handout(save: str | None) -> str:
+    """hip-plan.html (or the saved file's name with .html), never an existing file."""
+    from pathlib import Path
+
+    stem = Path(save).with_suffix("") if save else Path("hip-plan")
+    path, n = Path(f"{stem}.html"), 2
+    while path.exists():
+        path, n = Path(f"{stem}-{n}.html"), n + 1
+    return str(path)
+
+
+def _end_with_brief(report, kb, con, save, resume):
+    """In a terminal: the plan in brief on the last screen, then the offer to
+    write the printable handout (Enter accepts the file name shown)."""
+    from ..report.text import render_brief
+
+    con.say()
+    con.say("-- Your plan in brief --")
+    con.out.write(render_brief(report))
+    con.say()
+    default = _default_handout(save)
+    con.say("Write your printable handout (page 1: your plan with pictures and a 6-week "
+            "tick-box schedule)? Press Enter for the file name shown, type another name, "
+            "or n for no.")
+    while True:
+        try:
+            raw = con.line(f"  Handout file [{shown(default)}]: ")
+        except EOFError:
+            return
+        if raw.lower() in ("n", "no", "not now", "skip"):
+            con.say("No handout written. You can make it later with: hipguide score "
+                    f"{shown(save)} --format html -o hip-plan.html" if save else
+                    "No handout written.")
+            return
+        path = raw or default
+        try:
+            target = _check_handout(path, [save, resume])
+        except click.BadParameter as exc:
+            con.say(f"cannot write {shown(path)}: {exc.format_message()}", "  ! ", "    ")
+            continue
+        failed = _write_handout(target, path, report, kb, con)
+        if failed:
+            con.say(failed, "  ! ", "    ")
+            continue
+        con.say(HOW_TO_PRINT, "  ")
+        return
 
 
 def _isatty(stream) -> bool:

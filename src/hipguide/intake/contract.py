@@ -19,6 +19,7 @@ CONDITIONS = ("arthritis", "nerve_compression")
 SURGERY_KINDS = ("replacement", "resurfacing", "arthroscopy", "fracture_fixation", "other",
                  "unknown")
 APPROACHES = ("posterior", "anterior", "lateral", "unknown")
+ANSWERED_BY = ("self", "parent")
 PREGNANCY = ("not_pregnant", "pregnant", "recently_gave_birth")
 
 
@@ -315,6 +316,7 @@ SYMPTOMS = Mapping({
     "knee_pain": Boolean("knee pain (in a child or teenager it can come from the hip)",
                          default=None),
     "back_pain": Boolean("low back pain now", default=None),
+    "groin_pain": Boolean("pain in the groin now", default=None),
     "fever_or_unwell": Boolean("fever, chills or feeling generally unwell", default=None),
     "hot_swollen_joint": Boolean("the hip or groin is hot, red or swollen", default=None),
     "unexplained_weight_loss": Boolean("weight loss without trying", default=None),
@@ -329,6 +331,8 @@ SCHEMA = Mapping({
     "id": Text("intake id; default: file stem, plus #N for the Nth document"),
     "age": Number(1, 110, "age in whole years (under 18: hip symptoms need a doctor)",
                   integer=True),
+    "answered_by": Choice(ANSWERED_BY, "who gave the answers: the person (self), or a "
+                          "parent or carer for a child (parent)"),
     "sitting_hours": Number(0, 24, "hours seated per day", required=True),
     "activity_level": Choice(ACTIVITY_LEVELS, "usual activity level"),
     "ergonomic_workstation": Boolean("desk set up ergonomically", default=None),

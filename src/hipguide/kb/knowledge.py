@@ -151,7 +151,7 @@ PROGRESS_REASONS = {"new_red_flag": ("name", "urgency"), "red_flag": ("name", "u
                     "worse": _CHANGE, "better": _CHANGE, "habit_worse": _CHANGE,
                     "not_better": ("weeks",), "still_not_better": ("weeks",),
                     "no_symptoms": (), "too_early": ("weeks",), "too_early_to_move": ("weeks",),
-                    "pain_missing": ()}
+                    "pain_missing": (), "main_unchanged": _CHANGE}
 PROGRESS_LABELS = ("hip_pain", "stiffness", "limited_rotation", "balance_problems",
                    "sitting_hours", "standing_breaks_hourly", "activity_level", "warning_signs")
 PROGRESS_VERDICTS = ("see_clinician", "move_on", "keep_going")
@@ -174,6 +174,8 @@ PROGRESS = Mapping({
         "still_not_better_weeks": _weeks("not clearly better after this many weeks: see a "
                                          "clinician"),
         "earliest_move_on_weeks": _weeks("never move on before this many weeks"),
+        "pain_main": Number(1, 10, "hip pain (before) from which pain is the main complaint",
+                            integer=True, required=True),
     }, "the thresholds", required=True),
     "labels": Mapping({k: _text(f"what people see for {k}", n=80) for k in PROGRESS_LABELS},
                       "field names people see", required=True),

@@ -63,7 +63,10 @@ SECTION = Mapping({
 QUESTIONNAIRE = Mapping({
     "red_flag_message": _text("what to say when a red flag is answered", required=True, n=1000),
     "sections": ListOf(SECTION, "sections in order", required=True, unique=False),
+    "follow_up": ListOf(_text("a question id", n=80), "the check-in's questions "
+                        "(`ask --follow-up`)", max_items=15),
 }, "knowledge/questionnaire.yaml")
+FOLLOW_UP_MOST = 15
 
 
 @dataclass
@@ -83,7 +86,8 @@ class Question:
     items: list = field(default_factory=list)
     set: dict = field(default_factory=dict)
     another: str | None = None
-    required: bool = False
+    required: bool = False     # Enter does not skip it (a warning sign, or must)
+    must: bool = False         # the contract needs it: "not sure" is not enough
 
 
 @dataclass
@@ -98,6 +102,7 @@ class Questionnaire:
     sections: list
     red_flag_message: str
     red_flag_rules: list = field(default_factory=list)   # RuleSpec from the knowledge base
+    follow_up: list = field(default_factory=list)        # question ids asked at a check-in
 
     def questions(self):
         for section in self.sections:
@@ -155,6 +160,12 @@ def load(root, kb=None) -> Questionnaire:
                 q.required = True
         sections.append(Section(raw["title"], raw.get("red_flags") is True, questions))
     qn = Questionnaire(sections, " ".join(doc.data["red_flag_message"].split()))
+    ids = {q.id for q in qn.questions()}
+    for i, qid in enumerate(doc.data.get("follow_up", [])):
+        if qid not in ids:
+            checker.problem(("follow_up", i), f"{qid!r} is not a question id")
+        else:
+            qn.follow_up.append(qid)
     _check_whole(checker, qn, kb)
     if reader.problems:
         raise KnowledgeError(reader.problems)
@@ -198,7 +209,7 @@ class _Checker:
                 self.problem(where + ("field",), f"{name} is asked twice")
         q = Question(qid, name, kind, " ".join(raw["text"].split()), spec,
                      help=" ".join(raw.get("help", "").split()),
-                     required=spec.required)
+                     required=spec.required, must=spec.required)
         ok = self._range(q, raw, where) and self._choices(q, raw, where)
         if ok and "default" in raw:
             try:

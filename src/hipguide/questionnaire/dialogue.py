@@ -17,6 +17,7 @@ lists the answers and lets the person change one.
 from __future__ import annotations
 
 import copy
+import difflib
 import re
 import textwrap
 from dataclasses import dataclass, field, replace
@@ -26,12 +27,17 @@ from ..intake.contract import Boolean, Choice, Invalid
 from ..intake.yamlload import parse_documents
 from ..kb.evaluate import holds
 from ..report.safe_text import clip_message, shown
+from ..report.text import terminal_width
 from .data import SKIP, Question, Questionnaire, in_range, red_flags
+from .plain import is_none_of_these, is_unsure, read_number
 
 WIDTH = 88
-YES = ("y", "yes", "true")
-NO = ("n", "no", "false")
+YES = ("y", "yes", "true", "yeah", "yep", "ja", "oui")
+NO = ("n", "no", "false", "nope", "nah")
 NONE_WORDS = ("none", "n", "no", "nothing", "-")
+NOT_SURE = "not sure"
+NONE_OF_THESE = "none of these"
+UNSURE_HELP = "If you do not know, type: not sure (it is left unanswered, never taken as 'no')."
 BACK_WORDS = ("<", "back")
 BACK_HELP = "Type < to go back to the previous question."
 
@@ -90,12 +96,14 @@ class Console:
     When input is not a terminal, each answer is echoed so the transcript reads
     like a session. End of input raises EOFError; Ctrl-C, KeyboardInterrupt."""
 
+    reader = None   # "parent" when a parent answers for a child: questions say "your child"
+
     def __init__(self, stdin, out, echo: bool, before_first_read=None):
         self.stdin, self.out, self.echo = stdin, out, echo
         self.before_first_read = before_first_read   # e.g. cli.firstscreen.Screen.reading
 
     def say(self, text: str = "", indent: str = "", rest: str | None = None):
-        lines = textwrap.wrap(text, WIDTH, initial_indent=indent,
+        lines = textwrap.wrap(text, terminal_width(), initial_indent=indent,
                               subsequent_indent=indent if rest is None else rest,
                               break_on_hyphens=False, break_long_words=False) \
             if text else [""]
@@ -138,13 +146,16 @@ class Console:
 _SURROGATE = re.compile("[\ud800-\udfff]")
 
 
-def _show(value) -> str:
+def _show(value, q: Question | None = None) -> str:
     if value is SKIP:
         return ""
     if isinstance(value, bool):
         return "y" if value else "n"
+    labels = q.choices if q is not None else {}
     if isinstance(value, list):
-        return ", ".join(value) or "none"
+        return ", ".join(labels.get(v, v.replace("_", " ")) for v in value) or NONE_OF_THESE
+    if isinstance(value, str):
+        return labels.get(value, value.replace("_", " "))
     return f"{value:g}" if isinstance(value, float) else str(value)
 
 
@@ -153,7 +164,7 @@ def _loop(con: Console, q: Question, hint: str, parse):
     optional question; '?' shows the help line."""
     default = q.default
     if default is not SKIP:
-        tail = f" [{_show(default)}]"
+        tail = f" [{_show(default, q)}]"
     elif q.required:
         tail = ""
     else:
@@ -165,6 +176,8 @@ def _loop(con: Console, q: Question, hint: str, parse):
             raise Back
         if raw == "?":
             con.say(q.help or "No more help for this question; " + hint, "  ? ", "    ")
+            if not q.must:
+                con.say(UNSURE_HELP, "  ? ", "    ")
             con.say(BACK_HELP, "  ? ", "    ")
             continue
         if raw == "":
@@ -172,8 +185,17 @@ def _loop(con: Console, q: Question, hint: str, parse):
                 return default
             if not q.required:
                 return SKIP
-            con.say("An answer is needed here (type ? for help).", "  ! ", "    ")
+            con.say("An answer is needed here" + (": your best guess" if q.must else
+                    ", or type 'not sure'") + " (? for help).", "  ! ", "    ")
             continue
+        if is_unsure(raw) and not (q.type == "choice" and "unknown" in q.choices):
+            if q.must:
+                con.say("This one is needed to build your plan: please give your best guess "
+                        "(? for help).", "  ! ", "    ")
+                continue
+            con.say("Noted as not sure: left unanswered" + (
+                ", which is not the same as 'no'." if q.required else "."), "  = ", "    ")
+            return SKIP
         try:
             return parse(raw)
         except Invalid as exc:
@@ -191,17 +213,20 @@ def _scalar(raw: str):
 
 
 def ask_number(con: Console, q: Question):
-    con.say(q.text)
+    con.say(addressed(q.text, con.reader))
     kind = "whole number" if q.spec.integer else "number"
     below = f"under {q.below:g}" if q.below is not None else f"to {q.high:g}"
     hint = f"{kind} {q.low:g} {below}"
 
     def parse(raw):
         value = _scalar(raw)
-        if isinstance(value, str) and re.fullmatch(r"[-+]?\d+,\d+", raw):
-            raise Invalid(f"use a point for decimals: {raw.replace(',', '.')}")
+        understood = None
+        if isinstance(value, str):     # words: "about 3", "7,5", "6 weeks", "a year ago"
+            value, understood = read_number(raw, q.field)
         value = q.spec.check(value)
         in_range(q, value)
+        if understood is not None:
+            con.say(f"Understood: {understood}.", "  = ", "    ")
         return value
 
     return _loop(con, q, hint, parse)
@@ -213,56 +238,140 @@ def parse_yes_no(raw: str) -> bool:
         return True
     if word in NO:
         return False
-    raise Invalid(f"please answer y (yes) or n (no), not {raw!r}; ? shows help")
+    raise Invalid(f"please answer y (yes), n (no) or 'not sure', not {raw!r}; ? shows help")
 
 
 def ask_yes_no(con: Console, q: Question):
-    con.say(q.text)
-    return _loop(con, q, "y/n", lambda raw: q.spec.check(parse_yes_no(raw)))
+    con.say(addressed(q.text, con.reader))
+    return _loop(con, q, "y/n" if q.must else "y/n/not sure",
+                 lambda raw: q.spec.check(parse_yes_no(raw)))
+
+
+_TO_CHILD = [  # (pattern, replacement), in order: "your" first, then "you" as subject
+    (r"\byour\b", "your child's"), (r"\bYour\b", "Your child's"),
+    (r"\bDo you\b", "Does your child"), (r"\bdo you\b", "does your child"),
+    (r"\bAre you\b", "Is your child"), (r"\bare you\b", "is your child"),
+    (r"\bHave you\b", "Has your child"), (r"\bhave you\b", "has your child"),
+    (r"\bDid you\b", "Did your child"), (r"\bdid you\b", "did your child"),
+    (r"\bWere you\b", "Was your child"), (r"\bwere you\b", "was your child"),
+    (r"\byou (have|use|sit|spend|play|take|stand|would|walk|fell|had|are|feel|get|can|"
+     r"change)\b",
+     "they \\1"),
+    (r"\byou\b", "your child"),
+]
+
+
+def addressed(text: str, reader) -> str:
+    """The question as said to its reader: unchanged, or to a parent answering
+    for a child ("Do you limp?" -> "Does your child limp?")."""
+    if reader != "parent":
+        return text
+    for pattern, replacement in _TO_CHILD:
+        text = re.sub(pattern, replacement, text)
+    first = text.find("your child")
+    if first != -1:   # named once; after that "their" ("...on their hip")
+        cut = first + len("your child")
+        text = text[:cut] + text[cut:].replace("your child's", "their")
+    return text
+
+
+def _extras(q: Question) -> list[str]:
+    """The entries every list offers after its own choices: "none of these" and
+    "not sure" (not for a list that must be answered, nor where a choice already
+    means "not sure")."""
+    if q.must:
+        return []
+    extras = [NONE_OF_THESE]
+    if "unknown" not in q.choices:
+        extras.append(NOT_SURE)
+    return extras
+
+
+def _key(text: str) -> str:
+    return re.sub(r"[\s_-]+", " ", text.strip().lower())
 
 
 def _pick(raw: str, q: Question, spec: Choice) -> str:
+    """One choice from its number, its words, the start of its words (unique) or
+    its id; any case."""
     names = list(q.choices)
+    extras = _extras(q)
     if raw.isdigit():
         n = int(raw)
-        if not 1 <= n <= len(names):
-            raise Invalid(f"{n} is not on the list; choose 1 to {len(names)} or a name")
-        return names[n - 1]
-    name = raw.strip().lower()
-    for key, label in q.choices.items():  # "lower back" or the shown explanation work too
-        if re.sub(r"[\s-]+", "_", name) in (key, re.sub(r"[\s-]+", "_", label.lower())):
-            name = key
-    value = spec.check(name)
-    if value not in names:
-        raise Invalid(f"{value!r} is not one of: {', '.join(names)}")
-    return value
+        if 1 <= n <= len(names):
+            return names[n - 1]
+        if len(names) < n <= len(names) + len(extras):
+            return extras[n - len(names) - 1]
+        raise Invalid(f"{n} is not on the list; choose 1 to {len(names) + len(extras)}")
+    typed = _key(raw)
+    if is_unsure(raw) and "unknown" in q.choices:
+        return "unknown"
+    for key, label in q.choices.items():
+        if typed in (_key(key), _key(label)):
+            return key
+    starts = [key for key, label in q.choices.items()
+              if _key(label).startswith(typed) or _key(key).startswith(typed)
+              or any(w == typed for w in _key(label).split())]
+    if len(typed) >= 2 and len(starts) == 1:
+        return starts[0]
+    labels = [_key(label) for label in q.choices.values()]
+    hint = difflib.get_close_matches(typed, labels + [_key(k) for k in names], n=1)
+    more = ""
+    if hint:
+        key = names[labels.index(hint[0])] if hint[0] in labels else \
+            names[[_key(k) for k in names].index(hint[0])]
+        more = f" (did you mean {q.choices[key]!r}?)"
+    raise Invalid(f"{shown(clip_message(raw))!r} is not on the list{more}; type its number "
+                  f"(1 to {len(names) + len(extras)}) or its words")
 
 
 def _list_choices(con: Console, q: Question):
-    con.say(q.text)
-    for i, (name, label) in enumerate(q.choices.items(), 1):
-        shown = name if label == name.replace("_", " ") else f"{name} - {label}"
-        con.say(f"{i}. {shown}", "    ")
+    con.say(addressed(q.text, con.reader))
+    entries = list(q.choices.values()) + _extras(q)
+    for i, label in enumerate(entries, 1):
+        con.say(label, f"    {i}. ", "       ")
 
 
 def ask_choice(con: Console, q: Question):
     _list_choices(con, q)
-    return _loop(con, q, f"choose 1-{len(q.choices)} or a name",
-                 lambda raw: _pick(raw, q, q.spec))
+
+    def parse(raw):
+        if is_none_of_these(raw) and _extras(q):
+            return SKIP
+        value = _pick(raw, q, q.spec)
+        if value in (NONE_OF_THESE, NOT_SURE):
+            if value == NOT_SURE:
+                con.say("Noted as not sure: left unanswered.", "  = ", "    ")
+            return SKIP
+        return value
+
+    n = len(q.choices) + len(_extras(q))
+    return _loop(con, q, f"choose 1-{n}", parse)
 
 
 def ask_multi_choice(con: Console, q: Question):
     _list_choices(con, q)
 
     def parse(raw):
-        if raw.lower() in NONE_WORDS:
+        if is_none_of_these(raw) or raw.lower() in NONE_WORDS:
             return q.spec.check([])
-        parts = [p for p in re.split(r"[,;]", raw)]
+        parts = [p for p in re.split(r"[,;]|\band\b", raw)]
         if any(not p.strip() for p in parts):
-            raise Invalid("separate the numbers or names with single commas, e.g. 1,3")
-        return q.spec.check([_pick(p, q, q.spec.item) for p in parts])
+            raise Invalid("separate the numbers with single commas, e.g. 1,3")
+        picked = [_pick(p.strip(), q, q.spec.item) for p in parts]
+        if NOT_SURE in picked:
+            if len(picked) > 1:
+                raise Invalid("'not sure' goes on its own; or choose the ones you are sure of")
+            con.say("Noted as not sure: left unanswered.", "  = ", "    ")
+            return SKIP
+        if NONE_OF_THESE in picked:
+            if len(picked) > 1:
+                raise Invalid("'none of these' goes on its own")
+            return q.spec.check([])
+        return q.spec.check(list(dict.fromkeys(picked)))
 
-    return _loop(con, q, "numbers or names, comma-separated, or 'none'", parse)
+    n = len(q.choices) + len(_extras(q))
+    return _loop(con, q, f"numbers 1-{n}, e.g. 1,3", parse)
 
 
 def ask_injuries(con: Console, q: Question, so_far: list, keep=None, memory=None,
@@ -323,9 +432,9 @@ def ask_injuries(con: Console, q: Question, so_far: list, keep=None, memory=None
                     raise
                 reopen()
                 continue
-            if not more:
+            if more is SKIP or not more:
                 del memory[n:]
-                return injuries
+                return SKIP if more is SKIP and not injuries else injuries  # "not sure"
             current, at = {}, 0
             remember(n)
             continue
@@ -436,9 +545,10 @@ class _Walk:
 
     def ask(self, section, q):
         """Ask q (its remembered answer as the default) and record the answer."""
+        self.con.reader = get(self.s.answers, "answered_by")
         if section is not self.header:
             self.con.say()
-            self.con.say(f"-- {section.title} --")
+            self.con.say(f"-- {addressed(section.title, self.con.reader)} --")
             self.header = section
         self.con.say()
         old = self.s.remembered.get(q.id, SKIP)
@@ -451,12 +561,16 @@ class _Walk:
             memory = [dict(i) for i in memory or []]
             so_far = get(self.s.answers, q.field)
             try:
-                ask_injuries(self.con, q, so_far if isinstance(so_far, list) else [],
-                             self.keeper(q), memory, fresh)
+                given = ask_injuries(self.con, q, so_far if isinstance(so_far, list) else [],
+                                     self.keeper(q), memory, fresh)
             except Back:             # left at its first question: keep what was typed
                 if memory or not fresh:
                     self.s.remembered[q.id] = memory
                 raise
+            if given is SKIP:
+                delete(self.s.answers, q.field)     # not sure: not answered
+            else:
+                put(self.s.answers, q.field, given)  # [] is a plain "no"
         else:
             value = ASK[q.type](self.con, q if old is SKIP else replace(q, default=old))
             if value is not SKIP:
@@ -593,17 +707,17 @@ def _short(text: str, width: int = 56) -> str:
 def _answer(q: Question, value) -> str:
     """An answer in plain words, for the review."""
     if q.type == "injuries":
+        if value is SKIP:
+            return "not sure"
         if not isinstance(value, list) or not value:
             return "none"
         return "; ".join(_entry(q, item) for item in value)
     if value is SKIP:
-        return "(skipped)"
+        return "not sure / not answered"
     if isinstance(value, bool):
         return "yes" if value else "no"
-    if isinstance(value, list):
-        return ", ".join(v.replace("_", " ") for v in value) or "none"
-    if isinstance(value, str):
-        return value.replace("_", " ")
+    if isinstance(value, (list, str)):
+        return _show(value, q)
     return f"{value:g}" if isinstance(value, float) else str(value)
 
 

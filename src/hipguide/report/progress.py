@@ -14,14 +14,16 @@ import textwrap
 from ..progress import COMPARED, FIELDS, INVALID, SEE, UNMATCHED, Comparison, shown_value
 from .model import URGENCY_WORDS
 from .safe_text import json_text, shown
-from .text import WIDTH
+from .text import terminal_width
 
 FORMATS = ("text", "json", "jsonl", "html")
 _KINDS = {".".join(path): kind for _key, path, kind in FIELDS}
 
 
 def _wrap(text: str, indent: str = "  ", first: str | None = None) -> list[str]:
-    return textwrap.wrap(text, WIDTH, initial_indent=first if first is not None else indent,
+    return textwrap.wrap(text, terminal_width(), break_long_words=False,
+                         break_on_hyphens=False,
+                         initial_indent=first if first is not None else indent,
                          subsequent_indent=indent) or [first or indent]
 
 

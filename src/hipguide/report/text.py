@@ -5,16 +5,32 @@ Every report ends with the disclaimer.
 
 from __future__ import annotations
 
+import shutil
 import textwrap
 
 from .model import URGENCY_WORDS, Report
 
-WIDTH = 88
+WIDTH = 88          # the widest a report line gets, even on a wide terminal
+NARROWEST = 40
+_width = WIDTH      # this render's width (see terminal_width)
+
+
+def terminal_width() -> int:
+    """The real terminal's width (COLUMNS first, then the terminal on standard
+    output), at most WIDTH; WIDTH when output is not a terminal."""
+    columns = shutil.get_terminal_size((WIDTH, 24)).columns
+    return max(NARROWEST, min(columns, WIDTH))
 
 
 def _wrap(text: str, indent: str, first: str | None = None) -> list[str]:
-    return textwrap.wrap(text, WIDTH, initial_indent=first if first is not None else indent,
-                         subsequent_indent=indent) or [first or indent]
+    """Wrapped lines; a word is never split (a hyphenated one neither)."""
+    return textwrap.wrap(text, _width, initial_indent=first if first is not None else indent,
+                         subsequent_indent=indent, break_long_words=False,
+                         break_on_hyphens=False) or [first or indent]
+
+
+def _heading(text: str) -> list[str]:
+    return _wrap(text, "  ", "")
 
 
 def _names(ids, report: Report) -> str:
@@ -22,10 +38,20 @@ def _names(ids, report: Report) -> str:
     return ", ".join(names.get(i, i) for i in ids)
 
 
-def render_text(report: Report, explain: bool = False) -> str:
-    lines = [f"== {report.id} ({report.source}) =="]
+def render_brief(report: Report, width: int | None = None) -> str:
+    """The compact plan in brief alone (the end of ``ask``)."""
+    global _width
+    _width = width or terminal_width()
+    return "\n".join(brief(report, compact=True)[2:]) + "\n"
+
+
+def render_text(report: Report, explain: bool = False, width: int | None = None) -> str:
+    global _width
+    _width = width or terminal_width()
+    lines = _wrap(f"== {report.id} ({report.source}) ==", "   ", "")
     for warning in report.warnings:
         lines += _wrap(f"Note: {warning['message']}", "  ", "")
+    lines += brief(report)
     if report.status == "invalid":
         lines.append(f"INVALID: not assessed ({len(report.errors)} problem"
                      f"{'s' if len(report.errors) != 1 else ''})")
@@ -33,11 +59,9 @@ def render_text(report: Report, explain: bool = False) -> str:
     elif report.status == "refer":
         # one timeframe: only the headline names one (each flag's own urgency is in
         # the data formats); the emergency triggers can only be faster
-        lines.append(f"SEE A CLINICIAN ({URGENCY_WORDS[report.urgency].upper()}): warning "
-                     "signs found, so no exercises are suggested.")
-        lines += _wrap(report.referral, "  ", "  ")
-        if report.call_emergency_now:
-            lines += _wrap(report.call_emergency_now, "  ", "  ")
+        lines += ["", "Details"]
+        lines += _wrap(f"SEE A CLINICIAN ({URGENCY_WORDS[report.urgency].upper()}): warning "
+                       "signs found, so no exercises are suggested.", "  ", "")
         if report.errors:
             lines += [""] + _wrap(
                 f"Some answers could not be read ({len(report.errors)} problem"
@@ -55,10 +79,8 @@ def render_text(report: Report, explain: bool = False) -> str:
             if explain:
                 lines += _explain(flag.rules, flag.basis)
     else:
-        n_ex = sum(r.kind == "exercise" for r in report.recommendations)
-        n_hab = len(report.recommendations) - n_ex
-        lines.append(f"Status: ok - {len(report.factors)} contributing factor(s), "
-                     f"{n_ex} exercise(s), {n_hab} habit(s)")
+        lines += ["", "Details"]
+        lines += _wrap("Status: ok - " + _counts(report), "  ", "")
     if report.status != "invalid":
         lines += _unanswered(report)
         lines += _wrap(f"Knowledge base {report.knowledge_version}. "
@@ -77,10 +99,78 @@ def render_text(report: Report, explain: bool = False) -> str:
         lines += _precautions(report, explain)
         lines += _programme(report, explain)
         if report.status == "ok":
-            lines += _safety_net(report)
             lines += [""] + _wrap("When to reassess: " + report.reassess, "  ", "")
     lines += [""] + _wrap("Disclaimer: " + report.disclaimer, "  ", "")
     return "\n".join(lines) + "\n"
+
+
+def _plural(n: int, word: str) -> str:
+    return f"{n} {word}{'' if n == 1 else 's'}"
+
+
+def _counts(report: Report) -> str:
+    """What the plan holds, counted as the person reads it: what to start with,
+    then what comes later."""
+    recs = report.recommendations
+    start = [r for r in recs if r.stage == "start_here"]
+    n_ex = sum(r.kind == "exercise" for r in start)
+    n_hab = sum(r.kind == "habit" for r in start)
+    later = sum(r.kind == "exercise" for r in recs if r.stage != "start_here")
+    text = (f"{_plural(len(report.factors), 'contributing factor')}; start with "
+            f"{_plural(n_ex, 'exercise')} and {_plural(n_hab, 'habit')}")
+    if later:
+        text += f"; {_plural(later, 'more exercise')} for later"
+    return text
+
+
+def brief(report: Report, compact: bool = False) -> list[str]:
+    """"Your plan in brief": what to do first, how often, the one pain rule, and
+    when to stop and seek help -- the part a person needs first. ``compact``
+    (the last screen of ``ask``, 24 rows) gives the pain rule's first sentence
+    and points to the stop-and-seek-help list."""
+    if report.status == "invalid":
+        return []
+    lines = ["", "Your plan in brief"]
+    if report.status == "refer":
+        lines += _wrap(f"See a doctor or physiotherapist ({URGENCY_WORDS[report.urgency]}) "
+                       "before any hip exercise. " + report.referral, "  ", "  ")
+        if report.call_emergency_now:
+            lines += _wrap(report.call_emergency_now, "  ", "  ")
+        for flag in report.red_flags:
+            if not flag.merged_into:
+                lines += _wrap(f"{flag.name}. {flag.because}".rstrip(". ") + ".",
+                               "    ", "  ! ")
+        return lines
+    start = [r for r in report.recommendations if r.stage == "start_here"]
+    exercises = [r for r in start if r.kind == "exercise"]
+    habits = [r for r in start if r.kind == "habit"]
+    if exercises:
+        lines.append("  Start with these exercises (weeks 1-2):")
+        for i, rec in enumerate(exercises, 1):
+            lines += _wrap(rec.name, "       ", f"    {i}. ")
+    if habits:
+        lines += _wrap("Habits to start now: " + "; ".join(r.name for r in habits) + ".",
+                       "    ", "  ")
+    if not exercises and not habits:
+        lines.append("  No exercises or habits are suggested from these answers.")
+    plan = report.plan
+    if exercises and plan:
+        lines += _wrap(f"How often: about {plan['minutes']} minutes a session, "
+                       f"{_times(plan)}.", "    ", "  ")
+    pain_rule = report.pain_rule or plan.get("pain_rule", "")
+    if pain_rule and exercises:
+        if compact:
+            pain_rule = pain_rule.split(". ")[0].rstrip(".") + "."
+        lines += _wrap("Pain rule: " + pain_rule, "    ", "  ")
+    if report.safety_net and compact:
+        lines += _wrap(f"Stop and seek help: the {len(report.safety_net)} signs listed under "
+                       "'Your plan in brief' at the top of your report (and on the handout).",
+                       "    ", "  ")
+    elif report.safety_net:
+        lines.append("  Stop and seek help:")
+        for item in report.safety_net:
+            lines += _wrap(item, "      ", "    ! ")
+    return lines
 
 
 def _errors(report: Report) -> list[str]:
@@ -91,15 +181,6 @@ def _errors(report: Report) -> list[str]:
             where += f":{err['line']}" + (f":{err['column']}" if err.get("column") else "")
         field = f"{err['field']}: " if err.get("field") else ""
         lines += _wrap(f"{where}: {field}{err['message']}", "      ", "  - ")
-    return lines
-
-
-def _safety_net(report: Report) -> list[str]:
-    if not report.safety_net:
-        return []
-    lines = ["", "Stop and seek help"]
-    for item in report.safety_net:
-        lines += _wrap(item, "      ", "  ! ")
     return lines
 
 
@@ -117,7 +198,7 @@ def _precautions(report: Report, explain: bool) -> list[str]:
         return []
     lines = ["", "Left out for your safety"]
     for p in report.precautions:
-        lines += _wrap(f"{p.name}: {'; '.join(p.evidence)}", "      ", "  - ")
+        lines += _wrap(f"{p.name}, {p.because or '; '.join(p.evidence)}", "      ", "  - ")
         if p.withheld:
             lines += _wrap("Not given: " + ", ".join(x["name"] for x in p.withheld), "      ")
         lines += _wrap("Instead: " + p.instead, "      ")
@@ -142,9 +223,12 @@ def _programme(report: Report, explain: bool) -> list[str]:
              for s in ("start_here", "add_next", "later")}
     start_ex = [r for r in stage["start_here"] if r.kind == "exercise"]
     lines = [""]
+    for line in dict.fromkeys(r.disclaimer for r in report.recommendations if r.disclaimer):
+        lines += _wrap(line, "  ", "")        # the professional check, said once
+    lines.append("")
     if start_ex:
-        lines += _wrap(f"Start here (weeks 1-2): {len(start_ex)} exercise(s), about "
-                       f"{plan['minutes']} minutes a session, {_times(plan)}", "  ", "")
+        lines += _heading(f"Start here (weeks 1-2): {_plural(len(start_ex), 'exercise')}, "
+                          f"about {plan['minutes']} minutes a session, {_times(plan)}")
     else:
         lines.append("Start here (weeks 1-2)")
     for i, rec in enumerate(start_ex, 1):
@@ -156,10 +240,9 @@ def _programme(report: Report, explain: bool) -> list[str]:
             lines += _recommendation(i, rec, report, explain)
     if plan.get("side_note"):
         lines += [""] + _wrap("Which side: " + plan["side_note"], "  ", "")
-    lines += [""] + _wrap("Pain rule: " + (report.pain_rule or plan["pain_rule"]), "  ", "")
     if stage["add_next"]:
-        lines += ["", "Add next (weeks 3-6), when the start-here exercises pass their "
-                      "'move on' test"]
+        lines += [""] + _heading("Add next (weeks 3-6), when the start-here exercises pass "
+                                 "their 'move on' test")
         for rec in stage["add_next"]:
             lines += _wrap(f"{rec.name}: {rec.purpose} Dose: {rec.dose}", "      ", "  - ")
             if explain:
@@ -178,7 +261,7 @@ def _times(plan: dict) -> str:
     low, high = plan["fewest_sessions_per_week"], plan["sessions_per_week"]
     if low == high:
         return "every day" if high >= 7 else f"{high} times a week"
-    return f"{low} to {high} times a week (each dose says how often)"
+    return f"on {low} to {high} days a week (each exercise's dose says which)"
 
 
 def _recommendation(i: int, rec, report: Report, explain: bool) -> list[str]:
@@ -200,5 +283,4 @@ def _recommendation(i: int, rec, report: Report, explain: bool) -> list[str]:
         lines += _explain(rec.rules, rec.basis)
         if rec.stage_reason:
             lines += _wrap(f"stage: {rec.stage_reason}", "        ", "      ")
-    lines += _wrap(rec.disclaimer, "      ")
     return lines
