@@ -171,7 +171,17 @@ def _check_options(save, resume, handout):
     file can be written (exit 2 otherwise); the handout's checked target."""
     from pathlib import Path
 
+    from ..report.output import distinct_outputs
+
+    for option, value in (("--save", save), ("--handout", handout)):
+        if value is not None and not value.strip():
+            raise click.BadParameter("expected a file name, got an empty one",
+                                     param_hint=option)
     partial = save + PARTIAL_SUFFIX if save else None
+    clash = distinct_outputs({"--save": save, "--save's unfinished-answers file": partial,
+                              "--handout": handout})
+    if clash:
+        raise click.UsageError(clash)
     if save is not None:
         _check_save(save)
     if partial and Path(partial).exists() and partial != resume:
