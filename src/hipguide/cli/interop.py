@@ -42,7 +42,7 @@ def _write(output, text: str):
         with open_output(output) as stream:
             stream.write(text)
     except OSError as exc:
-        name = output.path if isinstance(output, Target) and output.path else output
+        name = output.path if isinstance(output, Target) else output
         click.echo(f"hipguide: cannot write {shown(name or 'standard output')}: "
                    f"{exc.strerror or exc}", err=True)
         sys.exit(EXIT_USAGE)

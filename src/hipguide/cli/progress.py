@@ -116,7 +116,7 @@ def progress(before, after, weeks, fmt, output, quiet, kb):
         quiet_broken_pipe()
         sys.exit(EXIT_INVALID)
     except OSError as exc:
-        click.echo(f"hipguide: cannot write {shown(output or 'output')}: "
+        click.echo(f"hipguide: cannot write {shown(output or 'standard output')}: "
                    f"{exc.strerror or exc}", err=True)
         sys.exit(EXIT_USAGE)
     if batch and not quiet:

@@ -115,7 +115,7 @@ def score(paths, fmt, output, explain, quiet, summary, jobs, unscreened, kb):
         quiet_broken_pipe()
         sys.exit(EXIT_INVALID)
     except OSError as exc:
-        click.echo(f"hipguide: cannot write {shown(output or 'output')}: "
+        click.echo(f"hipguide: cannot write {shown(output or 'standard output')}: "
                    f"{exc.strerror or exc}", err=True)
         sys.exit(EXIT_USAGE)
     total = sum(tally.status.values())

@@ -241,7 +241,8 @@ def open_output(target: Target | str | None):
         return
     if target.kind == "inplace":
         fd = os.open(target.path, os.O_WRONLY | os.O_NOCTTY | getattr(os, "O_CLOEXEC", 0))
-        with os.fdopen(fd, "w", encoding="utf-8", newline="") as handle:
+        with os.fdopen(fd, "w", encoding="utf-8", errors="backslashreplace",
+                       newline="") as handle:
             yield handle
         return
     directory = os.path.dirname(target.path) or "."
@@ -252,7 +253,8 @@ def open_output(target: Target | str | None):
             with contextlib.suppress(OSError):
                 os.fchown(fd, *target.owner)
         os.fchmod(fd, target.mode)
-        with os.fdopen(fd, "w", encoding="utf-8", newline="") as handle:
+        with os.fdopen(fd, "w", encoding="utf-8", errors="backslashreplace",
+                       newline="") as handle:
             yield handle
             handle.flush()
             os.fsync(handle.fileno())
