@@ -149,15 +149,28 @@ def for_parent(record: Record, report: Report) -> tuple[Record, Report]:
 def _chunks(files: Iterator, size: int) -> Iterator[list]:
     """Lists of items with about ``size`` documents each.  Files are sent by name;
     standard input, and any file of SPLIT_BYTES or more (it may hold thousands of
-    documents), is read here and split at its document boundaries, so its
-    documents spread over the workers and no result message grows with it."""
+    documents), is read here and split at its document boundaries (a CSV sheet
+    or FHIR Bundle: into its records), so its documents spread over the workers
+    and no result message grows with it."""
     chunk: list = []
     for name, path in files:
-        if path is not None and (not is_yaml(name) or not _large(path)):
-            chunk.append(("file", name, path))  # FHIR and CSV files go whole
+        if path is not None and not _large(path):
+            chunk.append(("file", name, path))
             if len(chunk) >= size:
                 yield chunk
                 chunk = []
+            continue
+        if path is not None and not is_yaml(name):
+            # a large sheet (or FHIR Bundle) is read here, its records sent a few
+            # at a time: no result message, and no worker, holds the whole file
+            records = file_records(name, path)
+            while True:
+                piece = list(itertools.islice(records, size))
+                if not piece:
+                    break
+                if chunk:
+                    yield chunk
+                chunk = [("records", piece)]
             continue
         units, problem = file_units(name, path)
         if problem is not None:

@@ -19,7 +19,9 @@ from __future__ import annotations
 import csv
 import difflib
 import io
+import itertools
 import re
+from collections.abc import Iterator
 from pathlib import Path
 
 from ..problems import Problem
@@ -139,52 +141,92 @@ def _stem(name: str) -> str:
     return "stdin" if name == "<stdin>" else Path(name).stem
 
 
-def records_from_text(text: str, name: str) -> list:
-    """The intake records of one CSV file's text, one per non-blank row."""
+def records_from_text(text: str, name: str) -> Iterator:
+    """The intake records of one CSV file's text, one per non-blank row, streamed
+    (a sheet of 1,000,000 rows is never a list).  Blank lines before the header
+    are skipped; every problem names the physical line it is on (a quoted cell
+    may span lines), and a row the CSV reader cannot read costs only that row."""
     from .reading import Record
 
     def whole(message, line=1, where=""):
         return [Record(_stem(name), name, 1, problems=[Problem(name, message, where, line)])]
 
     if not text.strip():
-        return whole("empty file: expected a header row of intake fields, then one row "
-                     "per intake")
-    first = text.splitlines()[0]
+        yield from whole("empty file: expected a header row of intake fields, then one row "
+                         "per intake")
+        return
+    first = next(line for line in text.splitlines() if line.strip())
     delimiter = _delimiter(first)
     if delimiter is None:
-        return whole("the header mixes ',' and ';': separate the columns with one of them")
-    try:
-        rows = list(csv.reader(io.StringIO(text, newline=""), delimiter=delimiter,
-                               strict=True))
-    except csv.Error as exc:
-        return whole(f"not a readable CSV sheet: {exc}")
-    header = [h.strip() for h in rows[0]]
+        yield from whole("the header mixes ',' and ';': separate the columns with one of them")
+        return
+    reader = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter, strict=True)
+    rows = _rows(reader, name)
+    header_line = 1
+    for kind, line, row in rows:   # the header: the first row that is not blank
+        if kind == "error":
+            yield from whole(row, line)
+            return
+        if any(cell.strip() for cell in row):
+            header, header_line = [h.strip() for h in row], line
+            break
+    else:  # pragma: no cover - text.strip() was not empty
+        return
     specs, problems = [], []
     seen = {}
     for i, head in enumerate(header):
         where = f"{head or '(empty)'} (column {_letter(i)})"
         found = _column_spec(head) if head else None
         if not head:
-            problems.append(Problem(name, "a column with no name in the header", where, 1))
+            problems.append(Problem(name, "a column with no name in the header", where,
+                                    header_line))
         elif found is None:
-            problems.append(Problem(name, _unknown_column(head), where, 1))
+            problems.append(Problem(name, _unknown_column(head), where, header_line))
         elif head in seen:
             problems.append(Problem(name, f"column {head!r} is also column "
-                                          f"{_letter(seen[head])}; keep one", where, 1))
+                                          f"{_letter(seen[head])}; keep one", where,
+                                    header_line))
         seen.setdefault(head, i)
         specs.append(found)
     for field_name, spec in schema.SCHEMA.fields.items():
         if spec.required and field_name not in seen:
             problems.append(Problem(name, f"no {field_name!r} column; every intake needs "
-                                          f"{field_name} ({spec.allowed()})", "", 1))
+                                          f"{field_name} ({spec.allowed()})", "",
+                                    header_line))
     if problems:
-        return [Record(_stem(name), name, 1, problems=problems)]
-    body = [(n, row) for n, row in enumerate(rows[1:], 2) if any(c.strip() for c in row)]
-    if not body:
-        return whole("no intake rows below the header", 2)
-    many = len(body) > 1
-    return [_row(row, n, header, specs, name, f"{_stem(name)}#{n}" if many else _stem(name))
-            for n, row in body]
+        yield Record(_stem(name), name, 1, problems=problems)
+        return
+    body = ((kind, n, row) for kind, n, row in rows
+            if kind == "error" or any(c.strip() for c in row))
+    head = list(itertools.islice(body, 2))
+    if not head:
+        yield from whole("no intake rows below the header", header_line + 1)
+        return
+    many = len(head) > 1
+    for kind, n, row in itertools.chain(head, body):
+        rid = f"{_stem(name)}#{n}" if many else _stem(name)
+        if kind == "error":
+            yield Record(rid, name, n, problems=[Problem(name, row, "", n)])
+        else:
+            yield _row(row, n, header, specs, name, rid)
+
+
+def _rows(reader, name: str) -> Iterator[tuple]:
+    """("row", line, cells) per CSV record, ``line`` the physical line it starts
+    on; ("error", line, message) for a record the reader cannot read (the
+    reader goes on with the next line)."""
+    start = 1
+    while True:
+        try:
+            row = next(reader)
+        except StopIteration:
+            return
+        except csv.Error as exc:
+            yield "error", start, f"not a readable CSV sheet at this row: {exc}"
+            start = reader.line_num + 1
+            continue
+        yield "row", start, row
+        start = reader.line_num + 1
 
 
 def _row(row: list, number: int, header: list, specs: list, name: str, default_id: str):
@@ -202,6 +244,8 @@ def _row(row: list, number: int, header: list, specs: list, name: str, default_i
         text = row[i].strip() if i < len(row) else ""
         if not text:
             continue
+        if header[i] == "id":   # an id keeps its own spaces (as in YAML); see write
+            text = _unescaped(row[i])
         path, spec = found
         try:
             value = _cell(spec, text)
@@ -302,8 +346,23 @@ def write(intakes: list, stream, ids: list | None = None) -> None:
                     value = (value or {}).get(part)
             if head == "id" and ids is not None:
                 value = ids[k]
-            row.append(_text(value))
+            row.append(_escaped(_text(value)) if head == "id" else _text(value))
         writer.writerow(row)
+
+
+_FORMULA = ("=", "+", "-", "@", "\t", "\r")
+
+
+def _escaped(text: str) -> str:
+    """An id a spreadsheet would run as a formula (=, +, -, @) gets a leading '
+    (OWASP's advice); ``_unescaped`` takes it off again when the sheet is read
+    (an id that itself starts with ' before such a character gets one more)."""
+    return "'" + text if text.lstrip("'").startswith(_FORMULA) else text
+
+
+def _unescaped(text: str) -> str:
+    return text[1:] if text.startswith("'") and text.lstrip("'").startswith(_FORMULA) \
+        else text
 
 
 def template() -> str:

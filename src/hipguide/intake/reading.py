@@ -180,7 +180,7 @@ def _json_records(text: str, name: str) -> list[Record]:
     return read(text, name)
 
 
-def _csv_records(text: str, name: str) -> list[Record]:
+def _csv_records(text: str, name: str) -> Iterator[Record]:
     from .csvsheet import records_from_text as read
 
     return read(text, name)
