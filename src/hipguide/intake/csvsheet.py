@@ -25,6 +25,7 @@ from collections.abc import Iterator
 from pathlib import Path
 
 from ..problems import Problem
+from ..report.safe_text import look_alikes
 from . import contract as schema
 from .contract import Boolean, Choice, Invalid, ListOf, Mapping, Number, Text
 
@@ -93,7 +94,7 @@ def _unknown_column(header: str) -> str:
         suggestion = hint[0]
         if re.search(r"\.[0-9]+\.", header):
             suggestion = suggestion.replace(".1.", "." + header.split(".")[1] + ".")
-        more = f"did you mean {suggestion!r}? "
+        more = f"did you mean {suggestion!r}?{look_alikes(header)} "
     numbered = [c for c in generic if ".N." in c]
     limit = next((s.max_items for s in schema.SCHEMA.fields.values() if _is_repeated(s)), 0)
     return (f"unknown column {header!r}; {more}columns are intake fields (`hipguide schema "

@@ -33,6 +33,7 @@ from dataclasses import dataclass
 import yaml
 
 from ..intake import contract as schema
+from ..report.safe_text import look_alikes
 
 OPS = {
     "==": operator.eq, "!=": operator.ne, "<": operator.lt, "<=": operator.le,
@@ -262,7 +263,7 @@ def _subject(name: str, text: str, path: tuple):
         import difflib
 
         hint = difflib.get_close_matches(field, list(fields), n=1)
-        more = f" (did you mean {hint[0]!r}?)" if hint else ""
+        more = f" (did you mean {hint[0]!r}?{look_alikes(field)})" if hint else ""
         prefix = "" if kind == "intake" else kind + "."
         raise ConditionError(f"unknown field {prefix + field!r}{more}", path)
     return kind, field, fields[field]

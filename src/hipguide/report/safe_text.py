@@ -64,6 +64,19 @@ def clip_message(message: str) -> str:
                        message)
 
 
+def look_alikes(text: str, limit: int = 3) -> str:
+    """'' for plain ASCII; else a note naming the non-ASCII characters of text
+    by code point (a Cyrillic 'і' looks like 'i' beside a "did you mean")."""
+    if text.isascii():
+        return ""
+    import unicodedata
+
+    found = [f"U+{ord(c):04X} {unicodedata.name(c, 'unnamed character')} at character {i + 1}"
+             for i, c in enumerate(text) if not c.isascii()]
+    more = f" and {len(found) - limit} more" if len(found) > limit else ""
+    return f" ({'; '.join(found[:limit])}{more}: not the plain letter it looks like)"
+
+
 _FORMULA = ("=", "+", "-", "@", "\t", "\r")
 
 
