@@ -211,8 +211,11 @@ def _lost(item, why: str) -> list:
     if item[0] == "file":
         name = item[1]
         return [Record(_stem(name), name, 1, problems=[Problem(name, message)])]
-    if item[0] == "records":
-        return list(item[1])
+    if item[0] == "records":   # never assessed here: that is what killed the worker
+        return [record if record.problems else
+                Record(record.id, record.source, record.document,
+                       problems=[Problem(record.source, message)])
+                for record in item[1]]
     _, name, units, many = item
     return [Record(default_id(name, unit.index, many), name, unit.index, problems=[
         Problem(name, message, line=unit.line + 1, document=unit.index if many else None)])
