@@ -100,3 +100,14 @@ def test_progress_refuses_to_compare_a_file_with_itself(tmp_path):
     for other in (intake, tmp_path / "link.yaml", tmp_path / "." / "a.yaml"):
         _refused(run("progress", intake, other), "same file")
     _refused(run("progress", tmp_path, tmp_path / "."), "same file")
+
+
+def test_empty_arguments_and_option_values_are_refused(tmp_path):
+    intake = tmp_path / "a.yaml"
+    intake.write_text(GOOD)
+    for args in (["score", ""], ["validate", " "], ["progress", "", intake],
+                 ["score", intake, "--output="], ["convert", intake, "--to", "csv", "-o", ""],
+                 ["ask", "--handout="]):
+        proc = run(*args, stdin="")
+        _refused(proc, "empty")
+        assert proc.stdout == ""

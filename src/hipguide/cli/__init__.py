@@ -48,6 +48,7 @@ def run():
 
     handle_termination()
     _guard_streams()
+    _refuse_empty_arguments(sys.argv[1:])
     try:
         code = _main_flushed()
     except KeyboardInterrupt as exc:
@@ -92,6 +93,25 @@ def _main_flushed() -> int:
         click.echo(str(code), err=True)
         return EXIT_INVALID
     return code
+
+
+def _refuse_empty_arguments(args: list) -> None:
+    """An empty argument or option value (``--handout ''``, ``score ''``) is never
+    meant: '' would silently be ignored or read as the current folder.  Exit 2."""
+    for i, arg in enumerate(args):
+        option = None
+        if arg.startswith("--") and "=" in arg and not arg.partition("=")[2].strip():
+            option = arg.partition("=")[0]
+        elif not arg.strip():
+            before = args[i - 1] if i else ""
+            option = before if before.startswith("-") and before != "-" else "an argument"
+        if option == "an argument":
+            click.echo("hipguide: an empty argument ('') is not allowed; give a file name "
+                       "or a value.", err=True)
+            sys.exit(EXIT_USAGE)
+        if option:
+            click.echo(f"hipguide: {option}: expected a value, got an empty one.", err=True)
+            sys.exit(EXIT_USAGE)
 
 
 class _ClosedStream:
