@@ -117,3 +117,32 @@ def test_a_signal_ends_a_parallel_run_with_no_stray_process_or_part_file(
     assert "Traceback" not in err
     assert not [pid for pid in workers if alive(pid)]
     assert sorted(p.name for p in tmp_path.iterdir()) == ["in"]
+
+
+KILL_ON_CRASH_ID = """
+    import os, signal
+    import hipguide.engine as engine
+    PARENT = os.getpid()
+    _assess = engine.Assessor.assess
+    def assess(self, intake, rid=None, *args, **kwargs):
+        if rid == "crash" and os.getpid() != PARENT:
+            os.kill(os.getpid(), signal.SIGKILL)
+        return _assess(self, intake, rid, *args, **kwargs)
+    engine.Assessor.assess = assess
+"""
+
+
+def test_a_sheet_row_that_kills_its_worker_costs_only_itself(tmp_path):
+    sheet = tmp_path / "week.csv"
+    rows = [f"p{i},{i % 24}" for i in range(600)]
+    rows[300] = "crash,5"
+    sheet.write_text("id,sitting_hours\n" + "\n".join(rows) + "\n")   # large: sent in pieces
+    proc = subprocess.run([hipguide_exe(), "score", str(sheet), "--format", "jsonl",
+                           "--jobs", "2"], capture_output=True, text=True,
+                          env=env_with(tmp_path, KILL_ON_CRASH_ID), timeout=120)
+    assert proc.returncode == 1, proc.stderr
+    reports = [json.loads(line) for line in proc.stdout.splitlines()]
+    assert [r["id"] for r in reports] == [row.split(",")[0] for row in rows]
+    bad = [r for r in reports if r["status"] != "ok"]
+    assert [r["id"] for r in bad] == ["crash"]
+    assert "not scored" in bad[0]["errors"][0]["message"]

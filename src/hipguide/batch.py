@@ -170,8 +170,8 @@ def _chunks(files: Iterator, size: int) -> Iterator[list]:
                     break
                 if chunk:
                     yield chunk
-                chunk = [("records", piece)]
-            continue
+                chunk = [("records", [record]) for record in piece]   # one item each, so
+            continue                                  # a worker's death costs one row
         units, problem = file_units(name, path)
         if problem is not None:
             chunk.append(("records", [Record(_stem(name), name, 1, problems=[problem])]))
