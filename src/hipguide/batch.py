@@ -4,20 +4,19 @@ The single place that turns records into reports for ``score``: invalid
 records become 'invalid' reports, and an unexpected error in one intake is
 reported with its id while the rest go on.
 
-``score_paths`` also runs batches on several worker processes.  experta
-engines cannot be pickled, so each worker builds (or, with the 'fork' start
-method, inherits) its own Assessor once, in the pool initializer, and reuses it
-for every intake.  Workers get *file names* in chunks and do the reading,
-parsing, validation and assessment; the parent only lists the files, renders
-and writes.  Results come back per chunk and are yielded in input order, with
-a bounded number of chunks in flight, so memory stays flat however large the
-batch and the output starts long before the batch ends.
+``score_paths`` also runs batches on several worker processes (workers.py).
+experta engines cannot be pickled, so each worker is forked and inherits the
+parent's Assessor, and reuses it for every intake.  Workers get *file names*
+in chunks and do the reading, parsing, validation and assessment; the parent
+only lists the files, renders and writes.  Results come back per chunk and
+are yielded in input order, with a bounded number of chunks in flight, so
+memory stays flat however large the batch and the output starts long before
+the batch ends.
 """
 
 from __future__ import annotations
 
 import itertools
-import multiprocessing
 import os
 from collections import deque
 from collections.abc import Iterable, Iterator
@@ -111,43 +110,6 @@ def score_paths(worker: Assessor, paths: Iterable[str], jobs: int | None = None,
 
 # --- worker processes -------------------------------------------------------
 
-_WORKER: Assessor | None = None
-_PARENT: int | None = None
-
-
-def _die_with_parent() -> None:
-    """Ask Linux to kill this worker when the parent dies (even by SIGKILL), so no
-    worker outlives it holding a pipe open; elsewhere _score_chunk checks getppid."""
-    import ctypes
-    import signal
-    import sys
-
-    if not sys.platform.startswith("linux"):
-        return
-    try:
-        libc = ctypes.CDLL(None, use_errno=True)
-        libc.prctl(1, signal.SIGKILL, 0, 0, 0)   # PR_SET_PDEATHSIG
-    except (OSError, AttributeError):  # pragma: no cover - no prctl
-        pass
-
-
-def _init_worker(kb, parent: int, policy: dict) -> None:
-    import signal
-
-    global _WORKER, _PARENT
-    signal.signal(signal.SIGINT, signal.SIG_IGN)  # the parent handles Ctrl-C
-    signal.signal(signal.SIGTERM, signal.SIG_DFL)
-    _PARENT = parent
-    _die_with_parent()
-    if os.getppid() != parent:  # the parent died before prctl took effect
-        os._exit(1)
-    from .api import assessor
-
-    _WORKER = assessor(kb)  # inherited already built under 'fork'; built once otherwise
-    _WORKER.policy = policy
-    freeze_long_lived()
-
-
 def freeze_long_lived() -> None:
     """Move everything alive now (the knowledge base, the compiled network) out of
     the cyclic garbage collector's sight: each intake allocates thousands of
@@ -159,13 +121,11 @@ def freeze_long_lived() -> None:
     gc.freeze()
 
 
-def _score_chunk(items: list) -> list:
-    if _PARENT is not None and os.getppid() != _PARENT:
-        os._exit(1)  # orphaned: nobody reads the results
+def _score_chunk(worker: Assessor, items: list) -> list:
     out = []
     for item in items:
         for record in _item_records(item):
-            out.append(for_parent(record, report_for(_WORKER, record)))
+            out.append(for_parent(record, report_for(worker, record)))
     return out
 
 
@@ -191,25 +151,29 @@ def for_parent(record: Record, report: Report) -> tuple[Record, Report]:
 def _chunks(files: Iterator, size: int) -> Iterator[list]:
     """Lists of items with about ``size`` documents each.  Files are sent by name;
     standard input, and any file of SPLIT_BYTES or more (it may hold thousands of
-    documents), is read here and split at its document boundaries, so its
-    documents spread over the workers and no result message grows with it."""
+    documents), is read here and split at its document boundaries (a CSV sheet
+    or FHIR Bundle: into its records), so its documents spread over the workers
+    and no result message grows with it."""
     chunk: list = []
     for name, path in files:
-        if path is not None and is_bulk(name) and _large(path):
-            # a bulk file (JSON Lines, Parquet, gzip) is read here as a stream, and
-            # its records go to the workers ``size`` at a time
-            records = file_records(name, path)
-            while piece := list(itertools.islice(records, size)):
-                if chunk:
-                    yield chunk
-                chunk = [("records", piece)]
-            continue
-        if path is not None and (not is_yaml(name) or not _large(path)):
-            chunk.append(("file", name, path))  # FHIR and CSV files go whole
+        if path is not None and not _large(path):
+            chunk.append(("file", name, path))
             if len(chunk) >= size:
                 yield chunk
                 chunk = []
             continue
+        if path is not None and not is_yaml(name):
+            # a large sheet (or FHIR Bundle) is read here, its records sent a few
+            # at a time: no result message, and no worker, holds the whole file
+            records = file_records(name, path)
+            while True:
+                piece = list(itertools.islice(records, size))
+                if not piece:
+                    break
+                if chunk:
+                    yield chunk
+                chunk = [("records", [record]) for record in piece]   # one item each, so
+            continue                                  # a worker's death costs one row
         units, problem = file_units(name, path)
         if problem is not None:
             chunk.append(("records", [Record(_stem(name), name, 1, problems=[problem])]))
@@ -243,53 +207,17 @@ def _large(path: Path) -> bool:
     return _size(path) >= SPLIT_BYTES
 
 
-def _context():
-    methods = multiprocessing.get_all_start_methods()
-    return multiprocessing.get_context("fork" if "fork" in methods else None)
-
-
-class _Pool:
-    """A process pool that can be rebuilt after a worker died."""
-
-    def __init__(self, jobs: int, kb, policy: dict):
-        self.jobs, self.kb, self.policy = jobs, kb, policy
-        self.pool = None
-        self.rebuild()
-
-    def rebuild(self):
-        from concurrent.futures import ProcessPoolExecutor
-
-        if self.pool is not None:
-            self.pool.shutdown(wait=True, cancel_futures=True)
-        self.pool = ProcessPoolExecutor(self.jobs, mp_context=_context(),
-                                        initializer=_init_worker, initargs=(self.kb, os.getpid(),
-                                                                       self.policy))
-
-    def submit(self, chunk):
-        """A future of the chunk's results; when the pool is already broken, a
-        future that says so (handled where results are collected)."""
-        from concurrent.futures import Future
-        from concurrent.futures.process import BrokenProcessPool
-
-        try:
-            return self.pool.submit(_score_chunk, chunk)
-        except BrokenProcessPool as exc:
-            failed: Future = Future()
-            failed.set_exception(exc)
-            return failed
-
-    def shutdown(self):
-        self.pool.shutdown(wait=True, cancel_futures=True)
-
-
 def _lost(item, why: str) -> list:
     """Records for the documents of an item whose worker died on it."""
     message = f"not scored: {why}"
     if item[0] == "file":
         name = item[1]
         return [Record(_stem(name), name, 1, problems=[Problem(name, message)])]
-    if item[0] == "records":
-        return list(item[1])
+    if item[0] == "records":   # never assessed here: that is what killed the worker
+        return [record if record.problems else
+                Record(record.id, record.source, record.document,
+                       problems=[Problem(record.source, message)])
+                for record in item[1]]
     _, name, units, many = item
     return [Record(default_id(name, unit.index, many), name, unit.index, problems=[
         Problem(name, message, line=unit.line + 1, document=unit.index if many else None)])
@@ -300,42 +228,75 @@ WORKER_DIED = ("the worker process scoring it died (it crashed or was killed), a
                "again when it was scored alone")
 
 
+class _Chunk:
+    """A chunk of work in input order; ``parts`` fill in as workers report back.
+    Normally one task; after its worker died, one task per item."""
+
+    def __init__(self, items: list):
+        self.items = items
+        self.parts: list = [None]
+
+    def done(self) -> bool:
+        return all(part is not None for part in self.parts)
+
+
 def _parallel(worker: Assessor, files: Iterator, jobs: int, kb, notify) -> Iterator:
-    from concurrent.futures.process import BrokenProcessPool
+    """Score on ``jobs`` forked workers (see workers.py: a worker killed at any
+    moment costs at most a rescoring, never a hang).  A chunk whose worker died
+    is scored again one item at a time; an item whose worker dies again is
+    reported as not scored.  ``kb`` is unused: workers inherit ``worker``."""
+    from . import workers
 
-    from . import api
-
-    # a forked worker inherits the parent's compiled engine through the cache
-    api._ASSESSORS.setdefault(str(kb) if kb is not None else None, worker)
     chunks = _chunks(iter(files), CHUNK_FILES)
-    first = list(itertools.islice(chunks, jobs * IN_FLIGHT_PER_JOB))
+    limit = jobs * IN_FLIGHT_PER_JOB
+    first = list(itertools.islice(chunks, limit))
     if not first:
         return
-    # never more workers than there is work for (with 'fork' they all start at once)
-    pool = _Pool(min(jobs, len(first)), kb, dict(worker.policy))
-    pending: deque = deque((chunk, pool.submit(chunk)) for chunk in first)
+    if not workers.available():  # pragma: no cover - no fork: score here
+        for chunk in itertools.chain(first, chunks):
+            yield from _score_chunk(worker, chunk)
+        return
+    window: deque = deque()    # chunks not yet yielded, in input order
+    todo: deque = deque()      # (chunk, part, items, alone) waiting for a worker
+    for items in first:
+        chunk = _Chunk(items)
+        window.append(chunk)
+        todo.append((chunk, 0, items, False))
+    # never more workers than there is work for
+    pool = workers.Pool(min(jobs, len(first)), lambda items: _score_chunk(worker, items))
     try:
-        while pending:
-            chunk, future = pending.popleft()
-            try:
-                done = future.result()
-            except BrokenProcessPool:
-                notify("a worker process died; the files it was scoring are scored again, "
-                       "one at a time")
-                pool.rebuild()
-                done = []
-                for item in chunk:   # one at a time: only the culprit is lost
-                    try:
-                        done += pool.submit([item]).result()
-                    except BrokenProcessPool:
-                        pool.rebuild()
-                        done += [(record, report_for(worker, record))
-                                 for record in _lost(item, WORKER_DIED)]
-                pending = deque((c, pool.submit(c)) for c, _ in pending)
-            for chunk in itertools.islice(chunks, 1):
-                pending.append((chunk, pool.submit(chunk)))
-            yield from done
+        while window:
+            events = []
+            for idle in pool.idle():
+                if not todo:
+                    break
+                task = todo.popleft()
+                events += pool.send(idle, task, task[2])
+            while window and window[0].done():
+                for part in window.popleft().parts:
+                    yield from part
+                for items in itertools.islice(chunks, 1):
+                    chunk = _Chunk(items)
+                    window.append(chunk)
+                    todo.append((chunk, 0, items, False))
+            if not window:
+                break
+            if not events and not (todo and pool.idle()):
+                events = pool.wait()
+            for what, task, result in events:
+                if task is None:
+                    continue   # an idle worker died: nothing was lost
+                chunk, part, items, alone = task
+                if what == "done":
+                    chunk.parts[part] = result
+                elif alone:
+                    chunk.parts[part] = [(record, report_for(worker, record))
+                                         for record in _lost(items[0], WORKER_DIED)]
+                else:
+                    notify("a worker process died; the files it was scoring are scored "
+                           "again, one at a time")
+                    chunk.parts = [None] * len(items)
+                    todo.extendleft(reversed([(chunk, i, [item], True)
+                                              for i, item in enumerate(items)]))
     finally:
-        for _, future in pending:
-            future.cancel()
-        pool.shutdown()
+        pool.close()

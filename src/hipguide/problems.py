@@ -22,10 +22,12 @@ class Problem:
     rule: str | None = None
 
     def __post_init__(self):
-        from .report.safe_text import clip_message
+        from .report.safe_text import FIELD_CHARS, clip, clip_message
 
-        # a huge bad value is quoted in the message only in part
+        # a huge bad value (or key, or FHIR linkId) is quoted only in part
         object.__setattr__(self, "message", clip_message(self.message))
+        if len(self.field) > FIELD_CHARS:
+            object.__setattr__(self, "field", clip(self.field, FIELD_CHARS))
 
     def where(self) -> str:
         """``file:line:col`` in the style of compilers and yamllint."""

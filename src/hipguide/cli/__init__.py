@@ -9,6 +9,7 @@ Exit codes: 0 every intake valid; 1 some intake invalid; 2 usage error;
 
 from __future__ import annotations
 
+import contextlib
 import sys
 
 import click
@@ -39,13 +40,17 @@ def main():
 
 
 def run():
-    """Console-script entry point: like ``main()``, but Ctrl-C anywhere exits 130
-    and an unexpected error is one line on stderr (exit 4), never a traceback."""
+    """Console-script entry point: like ``main()``, but Ctrl-C anywhere exits 130,
+    a standard output that cannot be written (a full disk, a closed descriptor)
+    is one line on stderr (exit 2), and an unexpected error is one line on stderr
+    (exit 4), never a traceback."""
     from .common import handle_termination, interrupted_code, interrupted_word, quiet_broken_pipe
 
     handle_termination()
+    _guard_streams()
+    _refuse_empty_arguments(sys.argv[1:])
     try:
-        code = main.main(standalone_mode=False)
+        code = _main_flushed()
     except KeyboardInterrupt as exc:
         click.echo(f"\nhipguide: {interrupted_word(exc)}.", err=True)
         sys.exit(interrupted_code(exc))
@@ -58,11 +63,81 @@ def run():
     except BrokenPipeError:
         quiet_broken_pipe()
         sys.exit(EXIT_INVALID)
+    except OSError as exc:   # standard output could not be written
+        from ..report.safe_text import shown
+
+        what = f"cannot write {shown(exc.filename)}" if exc.filename else \
+            "cannot write standard output"
+        with contextlib.suppress(OSError, ValueError):
+            click.echo(f"hipguide: {what}: {exc.strerror or exc}", err=True)
+        quiet_broken_pipe()   # what is still buffered goes nowhere, quietly
+        sys.exit(EXIT_USAGE)
     except Exception as exc:  # noqa: BLE001 - the last line of defence
         click.echo(f"hipguide: internal error ({type(exc).__name__}: {exc}); please report it.",
                    err=True)
         sys.exit(EXIT_INTERNAL)
-    sys.exit(code if isinstance(code, int) else EXIT_OK)
+    sys.exit(code)
+
+
+def _main_flushed() -> int:
+    """Run the command and flush standard output inside the guard (a full disk is
+    often only seen at the last flush, after the command returned)."""
+    try:
+        code = main.main(standalone_mode=False)
+    except SystemExit as exc:
+        code = exc.code
+    sys.stdout.flush()
+    if code is None:
+        return EXIT_OK
+    if not isinstance(code, int):
+        click.echo(str(code), err=True)
+        return EXIT_INVALID
+    return code
+
+
+def _refuse_empty_arguments(args: list) -> None:
+    """An empty argument or option value (``--handout ''``, ``score ''``) is never
+    meant: '' would silently be ignored or read as the current folder.  Exit 2."""
+    for i, arg in enumerate(args):
+        option = None
+        if arg.startswith("--") and "=" in arg and not arg.partition("=")[2].strip():
+            option = arg.partition("=")[0]
+        elif not arg.strip():
+            before = args[i - 1] if i else ""
+            option = before if before.startswith("-") and before != "-" else "an argument"
+        if option == "an argument":
+            click.echo("hipguide: an empty argument ('') is not allowed; give a file name "
+                       "or a value.", err=True)
+            sys.exit(EXIT_USAGE)
+        if option:
+            click.echo(f"hipguide: {option}: expected a value, got an empty one.", err=True)
+            sys.exit(EXIT_USAGE)
+
+
+class _ClosedStream:
+    """Standard output when its descriptor was closed (``hipguide schema >&-``):
+    every write fails with one clear error instead of vanishing."""
+
+    def write(self, text):
+        import errno
+
+        raise OSError(errno.EBADF, "standard output is closed")
+
+    def flush(self):
+        pass
+
+    def isatty(self):
+        return False
+
+
+def _guard_streams() -> None:
+    """A lone surrogate from outside never raises on output; a closed standard
+    output says so on the first write."""
+    if sys.stdout is None:
+        sys.stdout = _ClosedStream()
+    for stream in (sys.stdout, sys.stderr):
+        with contextlib.suppress(AttributeError, ValueError):
+            stream.reconfigure(errors="backslashreplace")
 
 
 from .ask import ask  # noqa: E402

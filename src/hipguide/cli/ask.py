@@ -128,13 +128,17 @@ def _ask(fmt, save, resume, kb, handout=None):
         con.say(f"Continuing from {shown(resume)}: {len(session.asked)} question(s) already "
                 "answered.")
 
+    told = []
+
     def progress():
         if partial:
             try:
                 _write(partial, session, qn, marker=True)
-            except OSError as exc:   # e.g. the disk filled up: say so, keep asking
-                click.echo(f"hipguide: cannot keep the answers in {shown(partial)}: "
-                           f"{exc.strerror or exc}", err=True)
+            except OSError as exc:   # e.g. the disk filled up: say so once, keep asking
+                if not told:
+                    told.append(exc)
+                    click.echo(f"hipguide: cannot keep the answers in {shown(partial)}: "
+                               f"{exc.strerror or exc}", err=True)
 
     try:
         qmod.walk(qn, con, session, progress)
@@ -147,9 +151,13 @@ def _ask(fmt, save, resume, kb, handout=None):
             try:
                 _write(partial, session, qn, marker=True)
             except OSError:
-                pass  # the answers before the last one are in it already
+                pass  # the answers before the last one may be in it already
+        if partial and Path(partial).is_file():
             click.echo(f"\nhipguide: {how}. Your answers so far are kept in {shown(partial)}; "
                        f"continue with: hipguide ask --resume {shown(partial)}", err=True)
+        elif partial:
+            click.echo(f"\nhipguide: {how}; your answers could not be written to "
+                       f"{shown(partial)}, here they are:\n{_answers_text(session)}", err=True)
         else:
             click.echo(f"\nhipguide: {how}; nothing was saved (use --save FILE to keep "
                        "your answers).", err=True)
@@ -160,8 +168,9 @@ def _ask(fmt, save, resume, kb, handout=None):
         try:
             _write(save, session, qn, marker=False)
         except OSError as exc:
-            failed = f"hipguide: cannot write {save}: {exc.strerror or exc}; your answers " \
-                     f"are kept in {partial}"
+            failed = f"hipguide: cannot write {shown(save)}: {exc.strerror or exc}; " + (
+                f"your answers are kept in {shown(partial)}" if Path(partial).is_file() else
+                f"they could not be kept in any file, here they are:\n{_answers_text(session)}")
         else:
             Path(partial).unlink(missing_ok=True)
             if resume and resume != save and _is_partial(resume):
@@ -267,7 +276,17 @@ def _check_options(save, resume, handout):
     file can be written (exit 2 otherwise); the handout's checked target."""
     from pathlib import Path
 
+    from ..report.output import distinct_outputs
+
+    for option, value in (("--save", save), ("--handout", handout)):
+        if value is not None and not value.strip():
+            raise click.BadParameter("expected a file name, got an empty one",
+                                     param_hint=option)
     partial = save + PARTIAL_SUFFIX if save else None
+    clash = distinct_outputs({"--save": save, "--save's unfinished-answers file": partial,
+                              "--handout": handout})
+    if clash:
+        raise click.UsageError(clash)
     if save is not None:
         _check_save(save)
     if partial and Path(partial).exists() and partial != resume:
@@ -378,6 +397,15 @@ def _isatty(stream) -> bool:
         return stream.isatty()
     except (AttributeError, ValueError):
         return False
+
+
+def _answers_text(session) -> str:
+    """The answers as the YAML a saved file would hold (to copy when no file could)."""
+    import yaml
+
+    from ..questionnaire.dialogue import ordered
+
+    return yaml.safe_dump(ordered(session.answers), sort_keys=False, allow_unicode=True)
 
 
 def _is_partial(path: str) -> bool:

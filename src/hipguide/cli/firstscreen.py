@@ -24,6 +24,38 @@ import os
 
 CACHE_FILE = "ask-first-screen.json"
 KEEP = 16          # first screens remembered (one per knowledge base and --save name)
+MAX_CACHE_BYTES = 1 << 20   # 16 screens of a few KB each; a larger file is not ours
+MAX_KB_FILE_BYTES = 16 << 20
+
+
+def read_regular(path: str, limit: int) -> bytes | None:
+    """The bytes of path if it is a regular file of at most ``limit`` bytes, else
+    None.  Opened without following a symbolic link or blocking (a FIFO, a link
+    to /dev/zero or a device is never read), and checked on the open descriptor."""
+    import stat
+
+    flags = os.O_RDONLY | getattr(os, "O_NOFOLLOW", 0) | getattr(os, "O_NONBLOCK", 0) | \
+        getattr(os, "O_CLOEXEC", 0) | getattr(os, "O_NOCTTY", 0)
+    try:
+        fd = os.open(path, flags)
+    except OSError:
+        return None
+    try:
+        info = os.fstat(fd)
+        if not stat.S_ISREG(info.st_mode) or info.st_size > limit:
+            return None
+        chunks, size = [], 0
+        while size <= limit:
+            chunk = os.read(fd, limit + 1 - size)
+            if not chunk:
+                break
+            chunks.append(chunk)
+            size += len(chunk)
+        return None if size > limit else b"".join(chunks)
+    except OSError:
+        return None
+    finally:
+        os.close(fd)
 
 
 def kb_root(kb) -> str:
@@ -59,8 +91,10 @@ def key(kb, save: str | None) -> str | None:
                 for name in sorted(files):
                     path = os.path.join(folder, name)
                     digest.update(b"\0" + os.fsencode(os.path.relpath(path, root)) + b"\0")
-                    with open(path, "rb") as handle:
-                        digest.update(handle.read())
+                    data = read_regular(path, MAX_KB_FILE_BYTES)
+                    if data is None:   # not a plain file: no cached screen for this base
+                        return None
+                    digest.update(data)
     except (OSError, ValueError):
         return None
     return digest.hexdigest()
@@ -69,10 +103,12 @@ def key(kb, save: str | None) -> str | None:
 def _load(path: str) -> dict:
     import json
 
+    raw = read_regular(path, MAX_CACHE_BYTES)
+    if raw is None:
+        return {}
     try:
-        with open(path, encoding="utf-8") as handle:
-            data = json.load(handle)
-    except (OSError, ValueError):
+        data = json.loads(raw.decode("utf-8"))
+    except (ValueError, RecursionError):
         return {}
     return data if isinstance(data, dict) else {}
 
@@ -98,9 +134,11 @@ def remember(screen_key: str | None, text: str) -> None:
         data = {k: v for k, v in _load(path).items() if k != screen_key}
         data[screen_key] = text
         data = dict(list(data.items())[-KEEP:])
-        temp = os.path.join(os.path.dirname(path), f".{CACHE_FILE}.{os.getpid()}")
+        import tempfile
+
+        fd, temp = tempfile.mkstemp(prefix=f".{CACHE_FILE}.", dir=os.path.dirname(path))
         try:
-            with open(temp, "w", encoding="utf-8") as handle:
+            with os.fdopen(fd, "w", encoding="utf-8", errors="backslashreplace") as handle:
                 json.dump(data, handle)
             os.replace(temp, path)
         finally:

@@ -34,13 +34,17 @@ def _load_questionnaire(kb):
 
 
 def _write(output, text: str):
-    from ..report.output import open_output
+    """Write text to a path or checked Target (atomically); exit 2 when it cannot."""
+    from ..report.output import Target, open_output
+    from ..report.safe_text import shown
 
     try:
         with open_output(output) as stream:
             stream.write(text)
     except OSError as exc:
-        click.echo(f"hipguide: cannot write {output}: {exc.strerror or exc}", err=True)
+        name = output.path if isinstance(output, Target) else output
+        click.echo(f"hipguide: cannot write {shown(name or 'standard output')}: "
+                   f"{exc.strerror or exc}", err=True)
         sys.exit(EXIT_USAGE)
 
 
@@ -136,7 +140,14 @@ def convert(paths, target, output, kb):
     """
     from ..intake import fhir as fhir_read
     from ..intake.reading import records
+    from ..report.output import OutputError, check_output
+    from ..report.safe_text import shown
 
+    try:  # before reading: never replace an input with its own conversion
+        output = check_output(output, paths)
+    except OutputError as exc:
+        click.echo(f"hipguide: --output {shown(output)}: {exc}", err=True)
+        sys.exit(EXIT_USAGE)
     fhir_read.use_kb(kb)
     if target in ("jsonl", "parquet"):
         _convert_streamed(paths, target, output)

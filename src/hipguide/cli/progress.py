@@ -65,6 +65,9 @@ def progress(before, after, weeks, fmt, output, quiet, kb):
 
     if before == "-" and after == "-":
         _usage("BEFORE and AFTER cannot both be standard input (-)")
+    if _same_file(before, after):
+        _usage(f"BEFORE and AFTER are the same file ({shown(before)}); give the intake "
+               "from before and the one from after")
     dirs = [p != "-" and Path(p).is_dir() for p in (before, after)]
     if dirs[0] != dirs[1]:
         which = "BEFORE" if dirs[0] else "AFTER"
@@ -113,7 +116,7 @@ def progress(before, after, weeks, fmt, output, quiet, kb):
         quiet_broken_pipe()
         sys.exit(EXIT_INVALID)
     except OSError as exc:
-        click.echo(f"hipguide: cannot write {shown(output or 'output')}: "
+        click.echo(f"hipguide: cannot write {shown(output or 'standard output')}: "
                    f"{exc.strerror or exc}", err=True)
         sys.exit(EXIT_USAGE)
     if batch and not quiet:
@@ -123,6 +126,20 @@ def progress(before, after, weeks, fmt, output, quiet, kb):
     if counts.get("invalid") or counts.get("unmatched") or not pairs:
         sys.exit(EXIT_INVALID)
     sys.exit(EXIT_OK)
+
+
+def _same_file(one: str, other: str) -> bool:
+    """Whether two paths name one file or folder (a link to it included)."""
+    import os
+
+    if "-" in (one, other):
+        return False
+    if os.path.realpath(one) == os.path.realpath(other):
+        return True
+    try:
+        return os.path.samefile(one, other)
+    except OSError:
+        return False
 
 
 def _usage(message: str):

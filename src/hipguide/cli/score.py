@@ -203,7 +203,7 @@ def score(paths, fmt, only, output, explain, quiet, summary, jobs, unscreened, d
         quiet_broken_pipe()
         sys.exit(EXIT_INVALID)
     except OSError as exc:
-        click.echo(f"hipguide: cannot write {shown(output or 'output')}: "
+        click.echo(f"hipguide: cannot write {shown(output or 'standard output')}: "
                    f"{exc.strerror or exc}", err=True)
         sys.exit(EXIT_USAGE)
     total = sum(tally.status.values())

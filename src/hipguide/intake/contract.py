@@ -10,6 +10,8 @@ import difflib
 import math
 from dataclasses import dataclass
 
+from ..report.safe_text import look_alikes
+
 ACTIVITY_LEVELS = ("sedentary", "light", "moderate", "active")
 POSTURES = ("anterior_pelvic_tilt", "posterior_pelvic_tilt", "lateral_pelvic_tilt",
             "knee_valgus", "sway_back")
@@ -109,7 +111,7 @@ class Choice:
             raise Invalid(f"expected {self.allowed()}; got {_shown(value)}")
         if value not in self.choices:
             hint = difflib.get_close_matches(value, self.choices, n=1)
-            more = f" (did you mean {hint[0]!r}?)" if hint else ""
+            more = f" (did you mean {hint[0]!r}?){look_alikes(value)}" if hint else ""
             raise Invalid(f"{value!r} is not allowed{more}; expected {self.allowed()}")
         return value
 
@@ -223,7 +225,7 @@ class Mapping:
         for key in value:
             if key not in self.fields:
                 hint = difflib.get_close_matches(key, list(self.fields), n=1, cutoff=0.6)
-                more = f"did you mean {hint[0]!r}? " if hint else ""
+                more = f"did you mean {hint[0]!r}?{look_alikes(key)} " if hint else ""
                 problems.append(Invalid(
                     f"unknown key {key!r}; {more}allowed keys: {', '.join(self.fields)}",
                     (key,), key=True))

@@ -21,10 +21,13 @@ from __future__ import annotations
 import csv
 import difflib
 import io
+import itertools
 import re
+from collections.abc import Iterator
 from pathlib import Path
 
 from ..problems import Problem
+from ..report.safe_text import look_alikes
 from . import contract as schema
 from .contract import Boolean, Choice, Invalid, ListOf, Mapping, Number, Text
 
@@ -98,7 +101,7 @@ def _unknown_column(header: str) -> str:
         suggestion = hint[0]
         if re.search(r"\.[0-9]+\.", header):
             suggestion = suggestion.replace(".1.", "." + header.split(".")[1] + ".")
-        more = f"did you mean {suggestion!r}? "
+        more = f"did you mean {suggestion!r}?{look_alikes(header)} "
     numbered = [c for c in generic if ".N." in c]
     limit = next((s.max_items for s in schema.SCHEMA.fields.values() if _is_repeated(s)), 0)
     return (f"unknown column {header!r}; {more}columns are intake fields (`hipguide schema "
@@ -158,44 +161,58 @@ def _stem(name: str) -> str:
     return "stdin" if name == "<stdin>" else Path(name.removesuffix(".gz")).stem
 
 
-def records_from_text(text: str, name: str) -> list:
-    """The intake records of one CSV file's text, one per non-blank row."""
+def records_from_text(text: str, name: str) -> Iterator:
+    """The intake records of one CSV file's text, one per non-blank row, streamed
+    (a sheet of 1,000,000 rows is never a list).  Blank lines before the header
+    are skipped; every problem names the physical line it is on (a quoted cell
+    may span lines), and a row the CSV reader cannot read costs only that row.
+    A broken header spoils every row, but each row's readable cells are still
+    read for warning signs (fail safe): the first row lists the header's
+    problems, the others point to them."""
     from .reading import Record
 
     def whole(message, line=1, where=""):
         return [Record(_stem(name), name, 1, problems=[Problem(name, message, where, line)])]
 
     if not text.strip():
-        return whole("empty file: expected a header row of intake fields, then one row "
-                     "per intake")
-    first = text.splitlines()[0]
+        yield from whole("empty file: expected a header row of intake fields, then one row "
+                         "per intake")
+        return
+    first = next(line for line in text.splitlines() if line.strip())
     delimiter = _delimiter(first)
     if delimiter is None:
-        return whole("the header mixes ',' and ';' (or tabs): separate the columns with "
-                     "one of them")
-    rows = list(_rows(text, delimiter))
-    if isinstance(rows[0][1], str):
-        return whole(f"not a readable CSV sheet: {rows[0][1]}")
-    header = [h.strip() for h in rows[0][1]]
-    specs, problems = check_header(header, name)
-    body = [(n, row) for n, row in rows[1:] if isinstance(row, str) or any(c.strip() for c in row)]
-    if problems and not body:
-        return [Record(_stem(name), name, 1, problems=problems)]
-    if not body:
-        return whole("no intake rows below the header", 2)
-    many = len(body) > 1
-    # a broken header spoils every row, but each row's readable cells are still
-    # read for warning signs (fail safe): one record per row; the first lists the
-    # header's problems, the others point to them
+        yield from whole("the header mixes ',' and ';' (or tabs): separate the columns with "
+                         "one of them")
+        return
+    rows = _rows(text, delimiter)
+    for line, row in rows:   # the header: the first row that is not blank
+        if isinstance(row, str):
+            yield from whole(f"not a readable CSV sheet: {row}", line)
+            return
+        if any(cell.strip() for cell in row):
+            header, header_line = [h.strip() for h in row], line
+            break
+    else:  # pragma: no cover - text.strip() was not empty
+        return
+    specs, problems = check_header(header, name, header_line)
+    body = ((n, row) for n, row in rows if isinstance(row, str) or any(c.strip() for c in row))
+    head = list(itertools.islice(body, 2))
+    if problems and not head:
+        yield Record(_stem(name), name, 1, problems=problems)
+        return
+    if not head:
+        yield from whole("no intake rows below the header", header_line + 1)
+        return
+    many = len(head) > 1
     again = [Problem(name, f"the header row has {len(problems)} problem(s), "
-                           f"listed with row {body[0][0]}", "", 1)] if problems else []
-    return [row_record(row, n, header, specs, name,
-                       f"{_stem(name)}#{n}" if many else _stem(name), delimiter,
-                       problems if k == 0 else again)
-            for k, (n, row) in enumerate(body)]
+                           f"listed with row {head[0][0]}", "", header_line)] if problems else []
+    for k, (n, row) in enumerate(itertools.chain(head, body)):
+        yield row_record(row, n, header, specs, name,
+                         f"{_stem(name)}#{n}" if many else _stem(name), delimiter,
+                         problems if k == 0 else again)
 
 
-def check_header(header: list, name: str) -> tuple[list, list]:
+def check_header(header: list, name: str, line: int = 1) -> tuple[list, list]:
     """(per column: (intake path, field type) or None, problems) of a header
     row; a problem here stops the whole sheet, since every row would be read
     wrongly."""
@@ -205,12 +222,12 @@ def check_header(header: list, name: str) -> tuple[list, list]:
         where = f"{head or '(empty)'} (column {_letter(i)})"
         found = _column_spec(head) if head else None
         if not head:
-            problems.append(Problem(name, "a column with no name in the header", where, 1))
+            problems.append(Problem(name, "a column with no name in the header", where, line))
         elif found is None:
-            problems.append(Problem(name, _unknown_column(head), where, 1))
+            problems.append(Problem(name, _unknown_column(head), where, line))
         elif head in seen:
             problems.append(Problem(name, f"column {head!r} is also column "
-                                          f"{_letter(seen[head])}; keep one", where, 1))
+                                          f"{_letter(seen[head])}; keep one", where, line))
             found = None   # which of the two is meant is unknown: neither is read
             specs[seen[head]] = None
         seen.setdefault(head, i)
@@ -218,7 +235,7 @@ def check_header(header: list, name: str) -> tuple[list, list]:
     for field_name, spec in schema.SCHEMA.fields.items():
         if spec.required and field_name not in seen:
             problems.append(Problem(name, f"no {field_name!r} column; every intake needs "
-                                          f"{field_name} ({spec.allowed()})", "", 1))
+                                          f"{field_name} ({spec.allowed()})", "", line))
     return specs, problems
 
 
@@ -265,6 +282,8 @@ def row_record(row, number: int, header: list, specs: list, name: str, default_i
         text = row[i].strip() if i < len(row) else ""
         if not text or found is None:
             continue
+        if header[i] == "id":   # an id keeps its own spaces (as in YAML); see write
+            text = _unescaped(row[i])
         path, spec = found
         try:
             value = _cell(spec, text, delimiter)
@@ -372,8 +391,23 @@ def write(intakes: list, stream, ids: list | None = None) -> None:
                     value = (value or {}).get(part)
             if head == "id" and ids is not None:
                 value = ids[k]
-            row.append(_text(value))
+            row.append(_escaped(_text(value)) if head == "id" else _text(value))
         writer.writerow(row)
+
+
+_FORMULA = ("=", "+", "-", "@", "\t", "\r")
+
+
+def _escaped(text: str) -> str:
+    """An id a spreadsheet would run as a formula (=, +, -, @) gets a leading '
+    (OWASP's advice); ``_unescaped`` takes it off again when the sheet is read
+    (an id that itself starts with ' before such a character gets one more)."""
+    return "'" + text if text.lstrip("'").startswith(_FORMULA) else text
+
+
+def _unescaped(text: str) -> str:
+    return text[1:] if text.startswith("'") and text.lstrip("'").startswith(_FORMULA) \
+        else text
 
 
 def template() -> str:

@@ -16,6 +16,7 @@ from pathlib import Path
 
 from ..problems import Problem, format_path
 from ..questionnaire import fhir
+from ..report.safe_text import look_alikes
 from . import contract as schema
 from .jsonload import JsonError, loads
 
@@ -150,7 +151,7 @@ def _unknown_keys(data: dict, allowed: tuple) -> str | None:
     for key in data:
         if key not in allowed:
             hint = difflib.get_close_matches(key, allowed, n=1)
-            more = f"did you mean {hint[0]!r}? " if hint else ""
+            more = f"did you mean {hint[0]!r}?{look_alikes(key)} " if hint else ""
             return f"unknown element {key!r}; {more}allowed: {', '.join(allowed)}"
     if data.get("modifierExtension"):
         return "modifierExtension is not understood by hipguide, so the data cannot be used"
@@ -339,7 +340,7 @@ class _Reader:
 
     def _unknown(self, link: str, place: str, choices: list):
         hint = difflib.get_close_matches(link, choices, n=1, cutoff=0.6)
-        more = f"did you mean {hint[0]!r}? " if hint else ""
+        more = f"did you mean {hint[0]!r}?{look_alikes(link)} " if hint else ""
         self._bad(place, f"unknown linkId {link!r}; {more}the questionnaire's linkIds are the "
                   "intake fields (`hipguide questionnaire --format fhir` lists them)")
 
@@ -560,7 +561,7 @@ class _Reader:
         if code not in slot.question.choices and code not in slot.specials():
             values = list(slot.question.choices) + list(slot.specials())
             hint = difflib.get_close_matches(code, values, n=1)
-            more = f" (did you mean {hint[0]!r}?)" if hint else ""
+            more = f" (did you mean {hint[0]!r}?){look_alikes(code)}" if hint else ""
             raise _Bad(place, f"code {code!r} is not an answer here{more}; expected one of: "
                        f"{', '.join(values)}")
         return code

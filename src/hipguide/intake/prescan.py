@@ -14,8 +14,12 @@ document is parsed on its own: a syntax error in one document costs only that
 document, a file of 50,000 documents is parsed one document at a time, and the
 parent process can hand a large file's documents to several workers.  (YAML
 forbids ``---``/``...`` at the start of a line inside a document's content, so
-the split is the parser's own.)  ``stream_units`` makes the same cut while
-reading a file line by line, for files too large to read whole.
+the split is the parser's own.)  ``stream_units`` makes the same cut on a
+file's bytes, read a line at a time (``byte_lines``: every YAML line break,
+``\n``, ``\r\n``, ``\r``, NEL, LS and PS, ends a line), decoding each
+document on its own: every file and standard input is read this way, so
+memory holds one document whatever the size, and a NUL or undecodable byte
+costs only its document.
 """
 
 from __future__ import annotations
@@ -137,19 +141,60 @@ def _has_directive(piece: str) -> bool:
     return any(row.startswith("%") for row in piece.splitlines())
 
 
-_LINE_MARKER = re.compile(rb"(---|\.\.\.)(?:[ \t\r\n]|$)")
+_LINE_MARKER = re.compile(rb"(---|\.\.\.)(?:[ \t\r\n]|\xc2\x85|\xe2\x80[\xa8\xa9]|$)")
+# a YAML line break in UTF-8: LF, CRLF, CR, NEL (U+0085), LS (U+2028), PS (U+2029)
+_BREAK_BYTES = re.compile(rb"\r\n|\r|\n|\xc2\x85|\xe2\x80[\xa8\xa9]")
+READ_BYTES = 1 << 16
+
+
+def byte_lines(chunks: Iterable[bytes], cap: int) -> Iterator[bytes]:
+    """The lines of a byte stream given in chunks, each with its line break (any
+    of YAML's).  A line longer than ``cap`` bytes is cut to ``cap`` (the rest is
+    skipped), so memory stays bounded even when a file has no line breaks."""
+    buffer = b""
+    skipping = False
+    for chunk in chunks:
+        buffer += chunk
+        start = 0
+        for match in _BREAK_BYTES.finditer(buffer):
+            if match.group() == b"\r" and match.end() == len(buffer):
+                break        # perhaps the first half of \r\n: wait for the next chunk
+            if skipping:
+                skipping = False      # the end of a line already cut
+            else:
+                yield buffer[start:match.end()]
+            start = match.end()
+        buffer = buffer[start:]
+        if len(buffer) > cap:
+            if not skipping:
+                yield buffer[:cap]
+                skipping = True
+            buffer = buffer[-2:]     # (a break may straddle chunks)
+    if buffer and not skipping:
+        yield buffer
+
+
+def file_chunks(handle) -> Iterator[bytes]:
+    """A binary file's bytes, READ_BYTES at a time."""
+    while True:
+        chunk = handle.read(READ_BYTES)
+        if not chunk:
+            return
+        yield chunk
+
+
+def _breaks(data: bytes) -> int:
+    return len(_BREAK_BYTES.findall(data))
 
 
 def stream_units(lines: Iterable[bytes], max_chars: int,
                  max_documents: int = MAX_DOCUMENTS) -> Iterator[Unit]:
-    """``split_units`` for a stream read one line (``\n``) at a time, so that memory
-    holds one document, not the file.  A document longer than ``max_chars`` is
-    cut just past the limit (so the parser's size check refuses it) and the
-    rest of it skipped.  Each document is decoded on its own: one that is not
-    UTF-8 text, or holds NUL bytes, carries that ``problem`` and costs only
-    itself.
-    Only ``\n`` ends a line here: the whole-text split also knows ``\r``, NEL,
-    LS and PS."""
+    """``split_units`` for a stream read one line (``byte_lines``) at a time, so
+    that memory holds one document, not the file.  A document longer than
+    ``max_chars`` is cut just past the limit (so the parser's size check refuses
+    it) and the rest of it skipped.  Each document is decoded on its own: one
+    that is not UTF-8 text, or holds NUL bytes, carries that ``problem`` and
+    costs only itself."""
     index = 0
     line = 0              # the 0-based line the pending piece starts on
     count = 0             # lines read so far
@@ -164,14 +209,14 @@ def stream_units(lines: Iterable[bytes], max_chars: int,
         problem = None
         if b"\x00" in data:
             problem = ("binary data (NUL bytes): not a text document",
-                       line + data[:data.index(b"\x00")].count(b"\n"))
+                       line + _breaks(data[:data.index(b"\x00")]))
         try:
             text = data.decode("utf-8")
         except UnicodeDecodeError as exc:
             text = data.decode("utf-8", "replace")
             problem = problem or (f"not UTF-8 text: byte 0x{data[exc.start]:02x} cannot be "
                                   "decoded; save the file as UTF-8",
-                                  line + data[:exc.start].count(b"\n"))
+                                  line + _breaks(data[:exc.start]))
         if problem is None and not text.startswith("---") and _CONTENT.search(text) is None:
             return None   # comments/directives only: they go with the next document
         index += 1

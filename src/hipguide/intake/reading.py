@@ -26,7 +26,7 @@ from pathlib import Path
 
 from ..problems import Problem, format_path
 from . import contract as schema
-from .prescan import Unit, split_units, stream_units
+from .prescan import READ_BYTES, Unit, byte_lines, file_chunks, split_units, stream_units
 from .yamlload import Document, parse_units
 
 MAX_FILE_BYTES = 1_000_000        # one intake document
@@ -209,7 +209,7 @@ def _json_records(text: str, name: str) -> list[Record]:
     return read(text, name)
 
 
-def _csv_records(text: str, name: str) -> list[Record]:
+def _csv_records(text: str, name: str) -> Iterator[Record]:
     from .csvsheet import records_from_text as read
 
     return read(text, name)
@@ -300,35 +300,50 @@ def noted(records: Iterable[Record], encoding: str | None, name: str) -> Iterato
         yield record
 
 
+# byte order marks of UTF-16 and UTF-32: such a file is read whole and decoded
+# (``decode``), not split as UTF-8 bytes
+_WIDE_BOMS = (b"\xff\xfe", b"\xfe\xff", b"\x00\x00\xfe\xff")
+
+
 def file_units(name: str, path: Path | None) -> tuple[Iterator[Unit] | None, Problem | None]:
     """A YAML file's (or standard input's) documents, one at a time, or the one
-    problem that stops it being read.  Up to MAX_STREAM_BYTES the text is read
-    whole and split (``split_units``); a larger file is read line by line
-    (``stream_units``), up to MAX_YAML_STREAM_BYTES."""
+    problem that stops it being read.  Every size is read the same way: a line
+    at a time (``prescan.byte_lines``), each document decoded on its own
+    (``stream_units``), up to MAX_YAML_STREAM_BYTES, so the whole-file and
+    streamed paths cannot differ.  (A UTF-16/32 file is decoded whole.)"""
     if path is None:
         if sys.stdin is None:
             return None, Problem(name, "standard input is closed: nothing to read")
         try:
-            data = sys.stdin.buffer.read(MAX_STREAM_BYTES + 1)
+            head = sys.stdin.buffer.read(READ_BYTES)
         except (OSError, ValueError) as exc:
             return None, Problem(name, f"cannot read: {getattr(exc, 'strerror', None) or exc}")
-        if len(data) > MAX_STREAM_BYTES:
-            return _streamed(name, _joined(data, sys.stdin.buffer)), None
-        text, problem = decode(name, data)
-        return (split_units(text) if problem is None else None), problem
+        if head.startswith(_WIDE_BOMS):
+            try:
+                data = head + sys.stdin.buffer.read(MAX_STREAM_BYTES + 1 - len(head))
+            except (OSError, ValueError) as exc:
+                return None, Problem(name, "cannot read: "
+                                     f"{getattr(exc, 'strerror', None) or exc}")
+            if len(data) > MAX_STREAM_BYTES:
+                return None, Problem(name, f"input is over the {MAX_STREAM_BYTES:,}-byte "
+                                           "limit for one intake file; not read")
+            text, problem = decode(name, data)
+            return (split_units(text) if problem is None else None), problem
+        return _streamed(name, itertools.chain([head], file_chunks(sys.stdin.buffer))), None
     try:
         info = path.stat()
     except OSError:
         info = None   # read_text says why
-    if info is not None and stat.S_ISREG(info.st_mode) and \
-            MAX_STREAM_BYTES < info.st_size <= MAX_YAML_STREAM_BYTES:
+    if info is not None and stat.S_ISREG(info.st_mode) and info.st_size <= MAX_YAML_STREAM_BYTES:
         try:
             handle = path.open("rb")
         except OSError as exc:
             return None, Problem(name, "permission denied: the file cannot be read"
                                  if isinstance(exc, PermissionError) else
                                  f"cannot read: {exc.strerror or exc}")
-        return _streamed(name, _closing_lines(handle)), None
+        if not handle.peek(4)[:4].startswith(_WIDE_BOMS):
+            return _streamed(name, _closing_chunks(handle)), None
+        handle.close()
     text, problem = read_text(name, path, MAX_YAML_STREAM_BYTES
                               if info is not None and info.st_size > MAX_STREAM_BYTES
                               else MAX_STREAM_BYTES)
@@ -349,36 +364,21 @@ class _Units:
         return next(self.units)
 
 
-def _closing_lines(handle) -> Iterator[bytes]:
+def _closing_chunks(handle) -> Iterator[bytes]:
     with handle:
-        yield from handle
+        yield from file_chunks(handle)
 
 
-def _joined(first: bytes, rest) -> Iterator[bytes]:
-    """The lines of ``first`` followed by those of the stream ``rest``."""
-    tail = b""
-    for line in first.splitlines(keepends=True):
-        if line.endswith(b"\n"):
-            yield line
-        else:
-            tail = line
-    for line in rest:
-        if tail:
-            line, tail = tail + line, b""
-        yield line
-    if tail:
-        yield tail
-
-
-def _streamed(name: str, lines: Iterator[bytes]) -> Iterator[Unit]:
-    """stream_units over lines, stopped at MAX_YAML_STREAM_BYTES (a file that grew
-    while it was read, or an endless standard input): one last Unit says so."""
+def _streamed(name: str, chunks: Iterator[bytes]) -> Iterator[Unit]:
+    """stream_units over the lines of chunks, stopped at MAX_YAML_STREAM_BYTES (a
+    file that grew while it was read, or an endless standard input): one last
+    Unit says so."""
     read = 0
     over = False
 
     def capped():
         nonlocal read, over
-        for line in lines:
+        for line in byte_lines(chunks, MAX_FILE_BYTES + 2):
             read += len(line)
             if read > MAX_YAML_STREAM_BYTES:
                 over = True

@@ -35,6 +35,7 @@ from dataclasses import dataclass
 import yaml
 
 from ..intake import contract as schema
+from ..report.safe_text import look_alikes
 
 OPS = {
     "==": operator.eq, "!=": operator.ne, "<": operator.lt, "<=": operator.le,
@@ -72,7 +73,12 @@ FIELD_KINDS = ("intake", "symptoms", "injury", "surgery", "policy")
 # subjects tested as "some fact of this kind exists" (op 'any')
 CONCLUDED_KINDS = ("factor", "unscreened")
 
-_LEAF = re.compile(r"^\s*([a-z_][a-z0-9_.]*)\s*(==|!=|<=|>=|<|>|\bin\b|\bhas\b)\s*(.+?)\s*$")
+# linear-time: no two quantifiers can share a character (the value is stripped
+# in Python), and leaves are at most MAX_LEAF_CHARS long before any is matched
+_LEAF = re.compile(r"^\s*([a-z_][a-z0-9_.]*)\s*(==|!=|<=|>=|<|>|\bin\b|\bhas\b)\s*(\S.*)$")
+MAX_LEAF_CHARS = 500       # one leaf, e.g. 'symptoms.hip_pain in [4, 5, 6, 7]'
+MAX_LEAVES = 500           # leaves in one rule's 'when'
+MAX_LITERAL = 10 ** 9      # any number in a condition (intake fields have their own ranges)
 _BARE = re.compile(r"^\s*([a-z_][a-z0-9_.]*)\s*$")
 _DERIVED = re.compile(r"^\s*factor\s+([a-z_][a-z0-9_]*)\s*$")
 _UNANSWERED = re.compile(r"^\s*([a-z_][a-z0-9_.]*)\s+unanswered\s*$")
@@ -121,7 +127,11 @@ class Not:
 
 
 def parse(when, factor_ids, path: tuple = ()):
-    """Parse a ``when`` value into Leaf/All/Any/Not, checking every name and value."""
+    """Parse a ``when`` value into Leaf/All/Any/Not, checking every name and value
+    (and that the condition is of a sane size: MAX_LEAVES leaves of at most
+    MAX_LEAF_CHARS characters)."""
+    if not path:
+        _check_size(when)
     if isinstance(when, list):
         if not when:
             raise ConditionError("an empty list of conditions", path)
@@ -143,11 +153,46 @@ def parse(when, factor_ids, path: tuple = ()):
     raise ConditionError(f"expected a condition (text, list or all/any/not); got {when!r}", path)
 
 
+def _check_size(when) -> None:
+    """Refuse a condition too large to be a clinician's rule, before any matching."""
+    leaves, stack = 0, [(when, ())]
+    while stack:
+        node, path = stack.pop()
+        if isinstance(node, list):
+            stack += [(c, path + (i,)) for i, c in enumerate(node)]
+        elif isinstance(node, dict):
+            stack += [(v, path + (k,)) for k, v in node.items()]
+        else:
+            leaves += 1
+            if isinstance(node, str) and len(node) > MAX_LEAF_CHARS:
+                raise ConditionError(f"a condition of {len(node):,} characters, over the "
+                                     f"{MAX_LEAF_CHARS}-character limit for one condition; "
+                                     "split it into several", path)
+        if leaves > MAX_LEAVES:
+            raise ConditionError(f"more than {MAX_LEAVES} conditions in one rule; split the "
+                                 "rule", ())
+
+
 def _literal(text: str, path: tuple):
+    from ..report.safe_text import clip
+
     try:
-        return yaml.safe_load(text)
+        value = yaml.safe_load(text)
     except yaml.YAMLError:
-        raise ConditionError(f"cannot read the value {text!r}", path) from None
+        raise ConditionError(f"cannot read the value {clip(text)!r}", path) from None
+    except (ValueError, OverflowError, RecursionError):   # e.g. a 5,000-digit number
+        raise ConditionError(f"the value {clip(text)!r} is out of range (numbers in "
+                             f"conditions are at most {MAX_LITERAL:,})", path) from None
+    for item in value if isinstance(value, list) else [value]:
+        if isinstance(item, bool) or not isinstance(item, (int, float)):
+            if isinstance(item, (list, dict)):
+                raise ConditionError(f"the value {clip(text)!r} nests lists or mappings; "
+                                     "expected a value or a list of values", path)
+            continue
+        if not abs(item) <= MAX_LITERAL:   # (also NaN and infinity)
+            raise ConditionError(f"the value {clip(str(item))!r} is out of range (numbers "
+                                 f"in conditions are at most {MAX_LITERAL:,})", path)
+    return value
 
 
 def _leaf(text: str, factor_ids, path: tuple) -> Leaf:
@@ -186,7 +231,7 @@ def _leaf(text: str, factor_ids, path: tuple) -> Leaf:
             f"cannot read {text!r}; expected '<field> <op> <value>' with op one of "
             "==, !=, <, <=, >, >=, in, has; or 'factor <id>'", path)
     subject, op, raw = m.groups()
-    value = _literal(raw, path)
+    value = _literal(raw.rstrip(), path)
     if op == "has":
         if subject not in LIST_KINDS:
             raise ConditionError(f"'has' works on posture or conditions, not {subject!r}", path)
@@ -225,7 +270,7 @@ def _subject(name: str, text: str, path: tuple):
         import difflib
 
         hint = difflib.get_close_matches(field, list(fields), n=1)
-        more = f" (did you mean {hint[0]!r}?)" if hint else ""
+        more = f" (did you mean {hint[0]!r}?{look_alikes(field)})" if hint else ""
         prefix = "" if kind == "intake" else kind + "."
         raise ConditionError(f"unknown field {prefix + field!r}{more}", path)
     return kind, field, fields[field]

@@ -495,6 +495,12 @@ def _programme(reader: _Reader, root: Path, exercises: dict) -> dict:
         reader.add(doc, ("families",), "expected family names, each with a list of "
                                        "exercise ids")
         return {}
+    from .templates import PROGRAMME_TEMPLATES, template_problems
+
+    for key, names in PROGRAMME_TEMPLATES.items():
+        if isinstance(data.get(key), str):
+            for message in template_problems(data[key], names):
+                reader.add(doc, (key,), message)
     seen = {}
     for name, ids in families.items():
         if not isinstance(ids, list) or not all(isinstance(i, str) for i in ids) or not ids:

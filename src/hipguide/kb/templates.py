@@ -1,4 +1,5 @@
-"""Load-time checks of the ``{placeholder}`` templates in knowledge/meta.yaml.
+"""Load-time checks of the ``{placeholder}`` templates in knowledge/ (meta.yaml,
+programme.yaml; progress.yaml's are checked with the same function).
 
 A template is filled with ``str.format`` when reports are built, so anything it
 names must exist, and a format spec or conversion could ask for anything
@@ -11,6 +12,8 @@ import string
 
 # meta.yaml key -> the names its template may use
 META_TEMPLATES = {"reassess_advice": ("weeks",)}
+# knowledge/programme.yaml key -> the names its template may use (plan.py fills them)
+PROGRAMME_TEMPLATES = {"side_note": ("side", "why")}
 
 
 def template_problems(text: str, allowed) -> list[str]:

@@ -122,11 +122,20 @@ class Console:
             if self.stdin is None:       # started with standard input closed (<&-)
                 raise EOFError
             try:
-                raw = self.stdin.readline()
+                raw = self.stdin.readline(ANSWER_CHARS + 1)
+                long = len(raw) > ANSWER_CHARS and not raw.endswith("\n")
+                while long and raw and not raw.endswith("\n"):   # skip the rest of it
+                    raw = self.stdin.readline(1 << 16)
             except UnicodeDecodeError:
-                raw = None
+                raw = long = None
             except (OSError, ValueError):  # closed or unreadable: no more answers
                 raise EOFError from None
+            if long:
+                if self.echo:
+                    self.out.write("\n")
+                self.say(f"that answer is longer than {ANSWER_CHARS} characters; please "
+                         "type it again", "  ! ", "    ")
+                continue
             if raw == "":
                 if self.echo:
                     self.out.write("\n")
@@ -144,6 +153,7 @@ class Console:
 
 
 _SURROGATE = re.compile("[\ud800-\udfff]")
+ANSWER_CHARS = 1000   # an answer line longer than this is refused, not read or echoed
 
 
 def _show(value, q: Question | None = None) -> str:

@@ -17,8 +17,11 @@ refuses (``OutputError``, exit 2) what cannot or must not be written:
   ``fs.protected_symlinks``);
 - refused: an empty name, a directory, a block device or socket, a missing
   folder, a folder where no file can be created, a read-only file, and a file
-  that is also one of the inputs (the same file, or a ``*.yaml`` file inside an
-  input folder, which a later run would read as an intake).
+  that is, links to (symbolic or hard link) or will be one of the inputs: the
+  same file or path (even before it exists), or a file with an intake suffix
+  inside an input folder, which this run or a later one would read as an
+  intake.  ``distinct_outputs`` refuses two outputs of one command that name
+  the same file, even when neither exists yet.
 """
 
 from __future__ import annotations
@@ -57,7 +60,16 @@ class Target:
 
 
 STDOUT = Target("stdout")
-_SUFFIXES = (".yaml", ".yml", ".jsonl", ".parquet")   # each also with .gz
+# what a folder scan reads (or may soon read) as an intake: a report written
+# under one of these names inside an input folder would be read back
+INTAKE_SUFFIXES = frozenset({".yaml", ".yml", ".json", ".jsonl", ".ndjson", ".csv", ".tsv",
+                             ".xlsx", ".gz", ".bz2", ".xz", ".zst", ".parquet"})
+
+
+def _intake_suffixes() -> frozenset:
+    from ..intake.reading import SUFFIXES
+
+    return INTAKE_SUFFIXES | {suffix.lower() for suffix in SUFFIXES}
 
 
 def _umask() -> int:
@@ -141,22 +153,79 @@ def check_output(path: str | None, inputs: Iterable[str] = ()) -> Target:
 
 
 def _input_clash(real: str, info, inputs: Iterable[str]) -> str | None:
+    """Why writing ``real`` (``info``: its stat, None when new) would damage or
+    feed one of ``inputs``; None when it would not."""
     resolved = Path(os.path.realpath(real))
+    linked = info is not None and info.st_nlink > 1   # a hard link may hide in a folder
     for raw in inputs:
         if raw == "-" or not raw:
             continue
+        if Path(os.path.realpath(raw)) == resolved:
+            return f"is also an input ({_named(raw)}); it would be overwritten by its own report"
         try:
             given = os.stat(raw)
         except OSError:
             continue
         if info is not None and (given.st_dev, given.st_ino) == (info.st_dev, info.st_ino):
-            return f"is also an input ({raw}); it would be overwritten by its own report"
-        if stat.S_ISDIR(given.st_mode) and \
-                Path(resolved.name.removesuffix(".gz")).suffix in _SUFFIXES:
-            folder = Path(os.path.realpath(raw))
-            if folder in resolved.parents:
-                return (f"is inside the input folder {raw}, where it would be read as an "
-                        "intake; write the report elsewhere or give it another suffix")
+            return (f"is the same file as the input {_named(raw)} (a link to it); it would "
+                    "be overwritten by its own report")
+        if not stat.S_ISDIR(given.st_mode):
+            continue
+        folder = Path(os.path.realpath(raw))
+        if folder in resolved.parents and _has_intake_suffix(resolved):
+            return (f"is inside the input folder {_named(raw)}, where it would be read as an "
+                    "intake; write it elsewhere or give it a name that is not read as "
+                    f"an intake (not {', '.join(sorted(_intake_suffixes()))})")
+        if linked:
+            inside = _linked_inside(folder, info)
+            if inside:
+                return (f"is the same file as {_named(inside)} in the input folder "
+                        f"{_named(raw)} (a hard link to it); it would be overwritten")
+    return None
+
+
+def _has_intake_suffix(path: Path) -> bool:
+    return any(suffix.lower() in _intake_suffixes() for suffix in path.suffixes)
+
+
+def _linked_inside(folder: Path, info) -> str | None:
+    """The file below folder that is ``info``'s inode, if any."""
+    for top, _dirs, names in os.walk(folder):
+        for name in names:
+            try:
+                here = os.stat(os.path.join(top, name), follow_symlinks=False)
+            except OSError:
+                continue
+            if (here.st_dev, here.st_ino) == (info.st_dev, info.st_ino):
+                return os.path.join(top, name)
+    return None
+
+
+def _named(path: str) -> str:
+    from .safe_text import shown
+
+    return shown(path)
+
+
+def distinct_outputs(named: dict) -> str | None:
+    """Two outputs of one command (option -> path) naming one file, even when
+    neither exists yet: a message saying which, else None."""
+    seen: dict = {}
+    for option, path in named.items():
+        if not path or path == "-":
+            continue
+        keys = {("path", os.path.realpath(path))}
+        try:
+            info = os.stat(path)
+            keys.add(("inode", info.st_dev, info.st_ino))
+        except OSError:
+            pass
+        for key in keys:
+            if key in seen:
+                return (f"{option} {_named(path)} and {seen[key]} name the same file; "
+                        "one would overwrite the other")
+        for key in keys:
+            seen[key] = f"{option} {_named(path)}"
     return None
 
 
@@ -172,7 +241,8 @@ def _encoded(fd: int, path: str, binary: bool):
         # mtime 0 and no name inside: the same reports give the same bytes
         packed = gzip.GzipFile(filename="", fileobj=raw, mode="wb", mtime=0)
     inner = packed or raw
-    stream = inner if binary else io.TextIOWrapper(inner, encoding="utf-8", newline="")
+    stream = inner if binary else io.TextIOWrapper(inner, encoding="utf-8", newline="",
+                                                   errors="backslashreplace")
     try:
         yield stream
         stream.flush()

@@ -3,9 +3,11 @@ write ourselves (file names, ids, values quoted in error messages).
 
 - ``shown``: control characters (C0, DEL, C1), line and paragraph separators
   and the bidirectional overrides, embeddings, isolates and marks (U+202A-202E,
-  U+2066-2069, U+200E/F, U+061C) become visible escapes such as ``\\x1b`` or
-  ``\\u202e``, so a name can neither move the cursor, recolour the terminal,
-  fake a report header on a new line, nor reverse the text around it;
+  U+2066-2069, U+200E/F, U+061C) and lone surrogates (a file name that is not
+  UTF-8, a ``\\ud800`` escape in JSON) become visible escapes such as ``\\x1b``
+  or ``\\u202e``, so a name can neither move the cursor, recolour the terminal,
+  fake a report header on a new line, reverse the text around it, nor stop the
+  report from being written (UTF-8 cannot encode a lone surrogate);
 - ``clip_message``: a value quoted in a message is cut to 80 characters;
 - ``csv_cell``: a cell a spreadsheet would run as a formula gets a leading
   ``'`` (OWASP's advice for CSV injection);
@@ -20,7 +22,7 @@ import re
 import yaml
 
 _RISKY = (r"\x00-\x08\x0b-\x1f\x7f-\x9f\u061c\u200e\u200f\u2028\u2029"
-          r"\u202a-\u202e\u2066-\u2069")
+          r"\u202a-\u202e\u2066-\u2069\ud800-\udfff")
 _UNSAFE = re.compile(f"[\\t\\n{_RISKY}]")
 _RISKY_ONLY = re.compile(f"[{_RISKY}]")     # tab and newline are fine inside data
 MESSAGE_VALUE = 80
@@ -46,6 +48,9 @@ def has_risky(text: str) -> bool:
     return _RISKY_ONLY.search(text) is not None
 
 
+FIELD_CHARS = 200   # a field path echoed in a problem (a FHIR linkId may be 500 KB)
+
+
 def clip(text: str, limit: int = MESSAGE_VALUE) -> str:
     return text if len(text) <= limit else text[: limit - 3] + "..."
 
@@ -57,6 +62,19 @@ def clip_message(message: str) -> str:
         return message
     return _QUOTED.sub(lambda m: m.group()[: MESSAGE_VALUE - 4] + "..." + m.group()[0],
                        message)
+
+
+def look_alikes(text: str, limit: int = 3) -> str:
+    """'' for plain ASCII; else a note naming the non-ASCII characters of text
+    by code point (a Cyrillic 'і' looks like 'i' beside a "did you mean")."""
+    if text.isascii():
+        return ""
+    import unicodedata
+
+    found = [f"U+{ord(c):04X} {unicodedata.name(c, 'unnamed character')} at character {i + 1}"
+             for i, c in enumerate(text) if not c.isascii()]
+    more = f" and {len(found) - limit} more" if len(found) > limit else ""
+    return f" ({'; '.join(found[:limit])}{more}: not the plain letter it looks like)"
 
 
 _FORMULA = ("=", "+", "-", "@", "\t", "\r")

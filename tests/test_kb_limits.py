@@ -1,0 +1,69 @@
+"""Issue 23, item 6: ``rules check`` refuses what would crash or flood a report
+later: placeholders that are not plain known fields, literals out of range and
+conditions of an insane size, each with exit 3 naming file, rule and field; and
+reading a huge condition is linear-time (no regex backtracking)."""
+
+from __future__ import annotations
+
+import shutil
+
+import pytest
+from hostile_util import run
+
+from hipguide.kb.knowledge import default_root
+
+
+@pytest.fixture
+def kb(tmp_path):
+    root = tmp_path / "kb"
+    shutil.copytree(default_root() / "rules", root / "rules")
+    shutil.copytree(default_root() / "knowledge", root / "knowledge")
+    return root
+
+
+def _edit(path, old, new):
+    text = path.read_text()
+    assert old in text
+    path.write_text(text.replace(old, new, 1))
+
+
+def _refused(kb, *words):
+    """`rules check` lists the problem (exit 1, its documented code) and every
+    command that loads the knowledge base refuses it with exit 3."""
+    check = run("rules", "check", "--kb", kb, timeout=60)   # minutes of backtracking fail here
+    score = run("score", "-", "--kb", kb, stdin="sitting_hours: 9\n", timeout=60)
+    assert check.returncode == 1 and score.returncode == 3, (check.stdout, score.stderr)
+    for text in (check.stdout, score.stderr):
+        assert "Traceback" not in text and "internal error" not in text
+        for word in words:
+            assert word in text, text
+        assert len(text) < 5000   # nothing huge is echoed back
+    assert score.stdout == ""
+
+
+@pytest.mark.parametrize("placeholder", ["{side.__class__}", "{side.__class__.__mro__}",
+                                         "{side[0]}", "{side:>2000}", "{side!r}", "{bogus}",
+                                         "{}", "{0}"])
+def test_a_handout_template_takes_only_plain_known_placeholders(kb, placeholder):
+    _edit(kb / "knowledge/programme.yaml", "Your {side} side", f"Your {placeholder} side")
+    _refused(kb, "programme.yaml", "side_note", "placeholder")
+
+
+@pytest.mark.parametrize("condition, words", [
+    ("sitting_hours >= " + "9" * 5000, "characters"),
+    ("sitting_hours >= " + "9" * 400, "out of range"),
+    ("sitting_hours >= 1.0e+400", "out of range"),
+    ("symptoms.hip_pain in [1, " + "7" * 300 + "]", "out of range"),
+    ("sitting_hours >= " + " " * 400_000 + "8", "characters"),
+    ("sitting_hours " + "=" * 400_000, "characters"),
+    ("a" * 400_000, "characters"),
+])
+def test_literals_out_of_range_and_huge_conditions_are_refused(kb, condition, words):
+    _edit(kb / "rules/factors.yaml", "when: sitting_hours >= 8", f"when: '{condition}'")
+    _refused(kb, "factors.yaml", "(F-SIT-01)", "when", words)
+
+
+def test_a_rule_with_thousands_of_conditions_is_refused(kb):
+    many = "[" + ", ".join(["sitting_hours >= 8"] * 2000) + "]"
+    _edit(kb / "rules/factors.yaml", "when: sitting_hours >= 8", f"when: {many}")
+    _refused(kb, "factors.yaml", "(F-SIT-01)", "more than")
