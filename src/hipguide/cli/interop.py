@@ -171,24 +171,22 @@ def convert(paths, target, output, kb):
     sys.exit(EXIT_INVALID if bad else EXIT_OK)
 
 
-def _convert_streamed(paths, target: str, output) -> None:
-    """convert --to jsonl or parquet: each intake written as it is read."""
+def _convert_streamed(paths, target: str, checked) -> None:
+    """convert --to jsonl or parquet: each intake written as it is read;
+    ``checked``: the output Target, already checked against the inputs."""
     from ..intake import bulk
     from ..intake.reading import records
-    from ..report.output import OutputError, check_output, open_output
+    from ..report.output import open_output
 
     if target == "parquet" and bulk.parquet_module() is None:
         click.echo(f"hipguide: {bulk.NO_PYARROW}", err=True)
-        sys.exit(EXIT_USAGE)
-    try:
-        checked = check_output(output, paths)
-    except OutputError as exc:
-        click.echo(f"hipguide: --output {output}: {exc}", err=True)
         sys.exit(EXIT_USAGE)
     counts = {"good": 0, "bad": 0}
 
     def valid():
         for record in records(paths):
+            for note in record.notes:
+                click.echo(str(note), err=True)
             if record.problems:
                 counts["bad"] += 1
                 for problem in record.problems:

@@ -14,21 +14,32 @@ import json
 from .model import Report
 from .writers import CSV_COLUMNS, csv_row, report_dict
 
-PLAIN = ("referral", "unscreened_advice", "reassess", "knowledge_reviewed")
+PLAIN = ("referral", "unscreened_advice", "reassess", "knowledge_reviewed", "review_status",
+         "pain_rule", "schema_version")
 NESTED = ("red_flags", "unanswered_warning_signs", "precautions", "factors",
-          "recommendations", "plan", "rules_fired", "errors")
-COLUMNS = list(CSV_COLUMNS[:-1]) + list(PLAIN) + [f"{n}_json" for n in NESTED] + ["disclaimer"]
+          "recommendations", "plan", "rules_fired", "errors", "safety_net", "person",
+          "warnings")
+COLUMNS = list(CSV_COLUMNS[:-1]) + ["top_factor"] + list(PLAIN) + \
+    [f"{n}_json" for n in NESTED] + ["disclaimer"]
 BATCH_ROWS = 1024
 
 
 def report_row(report: Report, explain: bool = False) -> dict:
     data = report_dict(report, explain)
     row = csv_row(report)
+    # a table for programs: the status and urgency as the JSON report has them
+    # (the CSV's columns hold them in words), and the top factor's id
+    row["status"], row["urgency"] = report.status, report.urgency
+    row["top_factor"] = report.factors[0].id if report.factors else ""
     for name in PLAIN:
         row[name] = data[name]
     for name in NESTED:
         row[f"{name}_json"] = json.dumps(data[name], ensure_ascii=False)
-    return {column: row[column] for column in COLUMNS}
+    return {column: _text(row[column]) for column in COLUMNS}
+
+
+def _text(value) -> str:
+    return "" if value is None else str(value)
 
 
 class ParquetWriter:
