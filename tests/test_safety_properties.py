@@ -290,3 +290,15 @@ def test_sentences_that_do_not_apply_to_the_persons_age_are_not_shown():
     assert adult.urgency == child.urgency == "emergency"
     assert "child" not in adult_text and "65" not in child_text
     assert "child or teenager" in child_text
+
+
+def test_every_red_flag_rule_tests_a_symptom_an_operation_or_an_injury():
+    """engine.may_raise_flag skips the engine for a broken intake with none of
+    these answered: that is only safe while every red-flag rule needs one."""
+    from hipguide.kb.knowledge import load
+
+    rules = [r for r in load().rules if r.kind == "red_flag"]
+    assert rules
+    for rule in rules:
+        text = repr(rule.when)
+        assert any(field in text for field in ("symptoms.", "surgery.", "injury.")), rule.id

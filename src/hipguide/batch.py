@@ -156,6 +156,16 @@ def _chunks(files: Iterator, size: int) -> Iterator[list]:
     and no result message grows with it."""
     chunk: list = []
     for name, path in files:
+        if path is not None and is_bulk(name) and _large(path):
+            # a bulk file (JSON Lines, Parquet, gzip) is read here as a stream, and
+            # its records go to the workers ``size`` at a time (a worker that dies
+            # has its chunk scored again one item at a time)
+            records = file_records(name, path)
+            while piece := list(itertools.islice(records, size)):
+                if chunk:
+                    yield chunk
+                chunk = [("records", piece)]
+            continue
         if path is not None and not _large(path):
             chunk.append(("file", name, path))
             if len(chunk) >= size:

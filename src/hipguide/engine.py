@@ -111,7 +111,7 @@ class Assessor:
         flag, a referral that also lists the errors; else 'invalid'.  Only red
         flags that test answers count: a 'late' one (e.g. pain that no factor
         explains) would rest on the answers that were lost."""
-        if partial:
+        if partial and may_raise_flag(partial):
             conclusions = [f for f in self.run(partial)
                            if isinstance(f, RedFlag) and f["rule"] not in self.late_rules]
             if conclusions:
@@ -249,6 +249,17 @@ class Assessor:
             pain_rule=programme["pain_rule"] if status == "ok" else "",
             safety_net=list(programme["safety_net"]) if status == "ok" else [],
             person=person(intake or {}), disclaimer=meta["disclaimer"])
+
+
+def may_raise_flag(answers: dict) -> bool:
+    """Whether any red-flag rule could fire on these answers: every one tests a
+    symptom answered yes (or pain above 0), an operation or an injury
+    (tests/test_safety_properties.py checks this of the rule base).  Without
+    one, a broken intake needs no engine run: a batch of them stays fast."""
+    symptoms = answers.get("symptoms") or {}
+    return bool(answers.get("surgeries") or answers.get("injuries")) or any(
+        v is True or (isinstance(v, (int, float)) and not isinstance(v, bool) and v > 0)
+        for v in symptoms.values())
 
 
 def person(intake: dict) -> dict:
