@@ -212,7 +212,8 @@ def _convert_streamed(paths, target: str, checked) -> None:
         click.echo("hipguide: no valid intakes to convert.", err=True)
         sys.exit(EXIT_INVALID)
     except OSError as exc:
-        click.echo(f"hipguide: cannot write {getattr(checked, "path", None) or "output"}: {exc.strerror or exc}", err=True)
+        where = getattr(checked, "path", None) or "output"
+        click.echo(f"hipguide: cannot write {where}: {exc.strerror or exc}", err=True)
         sys.exit(EXIT_USAGE)
     good, bad = counts["good"], counts["bad"]
     click.echo(f"hipguide: {good} intake(s) converted to {target}"
