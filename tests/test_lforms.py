@@ -34,7 +34,8 @@ pytestmark = pytest.mark.skipif(bool(MISSING) and not REQUIRED,
 SCREENED = {name: False for name in (
     "limited_rotation", "pain_after_fall", "cannot_bear_weight", "numbness_or_tingling",
     "new_leg_weakness", "saddle_numbness", "bowel_or_bladder_change", "fever_or_unwell",
-    "hot_swollen_joint", "night_pain", "unexplained_weight_loss", "history_of_cancer")}
+    "hot_swollen_joint", "night_pain", "unexplained_weight_loss", "history_of_cancer",
+    "back_pain", "groin_pain")}   # low-back and groin pain are asked of everyone
 # the questions a form shows with a preset answer, as the people leave them
 PRESET = {"rotational_sport": False, "returning_to_sport": False, "repetitive_strain": False,
           "injuries": []}
@@ -60,12 +61,14 @@ PEOPLE = {
         {"hip_pain": 3, "stiffness": True, "pain_side": "right"},
         age=29, sitting_hours=5, ergonomic_workstation=True, standing_breaks_hourly=True,
         activity_level="active", rest_days_per_week=1, repetitive_strain=True,
+        impact_days_per_week=5,   # bone-stress flags need running or impact load
         returning_to_sport=True, posture=["knee_valgus"],
         injuries=[{"site": "knee", "side": "right", "months_ago": 8, "surgery": False},
                   {"site": "ankle", "months_ago": 30, "surgery": True}],
         pregnancy="not_pregnant", long_term_steroids=False),
     "older_adult_after_fall": person(
-        {"hip_pain": 4, "balance_problems": True, "pain_side": "both"},
+        # pain 2/10: with fragile bones, 4/10 or more is a referral (issue 19)
+        {"hip_pain": 2, "balance_problems": True, "pain_side": "both"},
         age=74, sitting_hours=6, ergonomic_workstation=True, standing_breaks_hourly=False,
         activity_level="light", conditions=["arthritis"], falls_last_12_months=True,
         walking_aid=True, osteoporosis_or_fragility_fracture=True, long_term_steroids=False),
