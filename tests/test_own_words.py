@@ -22,7 +22,8 @@ def test_only_what_was_answered_is_named():
     report = hipguide.assess({"age": 72, "sitting_hours": 5,
                               "symptoms": {"hip_pain": 1, "balance_problems": True}})
     note = next(p for p in report.precautions if p.id == "falls_risk")
-    assert note.because == "because you have trouble keeping your balance"
+    # balance problems count as falls risk from 65 (issue 19): her age is part of why
+    assert note.because == "because you are 72 and you have trouble keeping your balance"
 
 
 def test_an_operation_is_said_as_the_person_had_it():
