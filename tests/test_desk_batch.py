@@ -53,6 +53,31 @@ def test_unique_ids_get_no_warning(tmp_path):
     assert "duplicate" not in result.stderr
 
 
+def test_default_ids_meet_given_ids_and_same_named_files(tmp_path):
+    # ids the files give by default (stem#n, or the bare stem) are remembered as
+    # bits, not strings: they must still meet a given id and a same-named file
+    bare = intake("dropped").split("\n", 1)[1]   # no id: the file gives one
+    (tmp_path / "x").mkdir()
+    (tmp_path / "y").mkdir()
+    (tmp_path / "x" / "clinic.yaml").write_text(
+        bare + "---\n" + bare)
+    (tmp_path / "y" / "clinic.yaml").write_text(
+        intake("clinic#1") + "---\n" + intake("keep") + "---\n" + bare)
+    (tmp_path / "y" / "solo.yaml").write_text(bare)
+    (tmp_path / "z.yaml").write_text(intake("solo") + "---\n" + intake("clinic#3"))
+    result = run("score", tmp_path / "x", tmp_path / "y", tmp_path / "z.yaml",
+                 "--format", "jsonl")
+    reports = [json.loads(line) for line in result.stdout.splitlines()]
+    ids = [r["id"] for r in reports]
+    assert ids == ["clinic#1", "clinic#2", "clinic#1", "keep", "clinic#3", "solo",
+                   "solo", "clinic#3"]
+    warned = [bool(r["warnings"]) for r in reports]
+    assert warned == [False, False, True, False, False, False, True, True]
+    assert "x/clinic.yaml;" in reports[2]["warnings"][0]["message"]
+    assert "solo.yaml" in reports[6]["warnings"][0]["message"]
+    assert "clinic.yaml (intake 3)" in reports[7]["warnings"][0]["message"]
+
+
 def test_summary_names_the_intakes_behind_each_red_flag_factor_and_recommendation(tmp_path):
     for i in range(8):
         (tmp_path / f"p{i}.yaml").write_text(intake(f"night-{i}", night_pain=True))

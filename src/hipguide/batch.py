@@ -26,8 +26,8 @@ from .engine import Assessor, invalid_report
 from .intake.bulk import is_bulk
 from .intake.reading import (
     Record,
-    _stem,
     default_id,
+    default_stem,
     expand,
     file_records,
     file_units,
@@ -186,7 +186,7 @@ def _chunks(files: Iterator, size: int) -> Iterator[list]:
             continue                                  # a worker's death costs one row
         units, problem = file_units(name, path)
         if problem is not None:
-            chunk.append(("records", [Record(_stem(name), name, 1, problems=[problem])]))
+            chunk.append(("records", [Record(default_stem(name), name, 1, problems=[problem])]))
             continue
         head = list(itertools.islice(units, 2))
         if not head:
@@ -222,7 +222,7 @@ def _lost(item, why: str) -> list:
     message = f"not scored: {why}"
     if item[0] == "file":
         name = item[1]
-        return [Record(_stem(name), name, 1, problems=[Problem(name, message)])]
+        return [Record(default_stem(name), name, 1, problems=[Problem(name, message)])]
     if item[0] == "records":   # never assessed here: that is what killed the worker
         return [record if record.problems else
                 Record(record.id, record.source, record.document,

@@ -180,7 +180,7 @@ def _directory_problem(path: Path) -> str:
 
 
 @functools.lru_cache(maxsize=256)
-def _stem(name: str) -> str:
+def default_stem(name: str) -> str:
     return "stdin" if name == "<stdin>" else Path(name.removesuffix(".gz")).stem
 
 
@@ -227,7 +227,7 @@ def records_from_units(units: Iterable[Unit], name: str, many: bool) -> Iterator
 
 
 def default_id(name: str, index: int, many: bool) -> str:
-    return _stem(name) + (f"#{index}" if many else "")
+    return default_stem(name) + (f"#{index}" if many else "")
 
 
 def _record(doc: Document, name: str, many: bool) -> Record:
@@ -270,7 +270,7 @@ def file_records(name: str, path: Path | None, text: str | None = None) -> Itera
 
         problem = _not_a_workbook_file(name, path)
         if problem is not None:
-            yield Record(_stem(name), name, 1, problems=[problem])
+            yield Record(default_stem(name), name, 1, problems=[problem])
             return
         yield from workbook_records(name, path)
         return
@@ -284,7 +284,7 @@ def file_records(name: str, path: Path | None, text: str | None = None) -> Itera
         else:
             text, problem = read_text(name, path)
         if problem is not None:
-            yield Record(_stem(name), name, 1, problems=[problem])
+            yield Record(default_stem(name), name, 1, problems=[problem])
             return
     yield from noted(records_from_text(text, name), getattr(text, "encoding", None), name)
 
@@ -402,7 +402,7 @@ def yaml_records(units: Iterator[Unit], name: str) -> Iterator[Record]:
     saying so)."""
     head = list(itertools.islice(units, 2))
     if not head:
-        yield Record(_stem(name), name, 1, problems=[Problem(
+        yield Record(default_stem(name), name, 1, problems=[Problem(
             name, "empty file: no intake documents", line=1)])
         return
     yield from records_from_units(itertools.chain(head, units), name, many=len(head) > 1)
