@@ -118,7 +118,7 @@ def test_check_command_rejects_a_missing_picture(kb_copy, exe):
     (kb_copy / "knowledge" / "pictures" / "clamshells.svg").unlink()
     run = subprocess.run([exe, "rules", "check", "--kb", str(kb_copy)], capture_output=True,
                          text=True, timeout=120)
-    assert run.returncode == 1
+    assert run.returncode == 3
     assert "clamshells.svg is missing" in run.stdout + run.stderr
 
 

@@ -493,7 +493,7 @@ def test_a_fifo_or_device_in_the_knowledge_base_is_refused_not_read(tmp_path):
     os.mkfifo(kb / "rules" / "zz_pipe.yaml")
     (kb / "rules" / "zz_zero.yaml").symlink_to("/dev/zero")
     proc = run("rules", "check", "--kb", kb, timeout=60)
-    assert proc.returncode == 1
+    assert proc.returncode == 3
     assert proc.stdout.count("not a regular file") == 2, proc.stdout
     proc = run("score", "--kb", kb, "-", stdin=GOOD, timeout=60)
     assert proc.returncode == 3 and "not a regular file" in proc.stderr
@@ -513,7 +513,7 @@ def test_meta_templates_are_checked_when_the_knowledge_base_loads(tmp_path, temp
     data["reassess_advice"] = template
     meta.write_text(yaml.safe_dump(data))
     proc = run("rules", "check", "--kb", kb, timeout=60)
-    assert proc.returncode == 1 and message in proc.stdout, proc.stdout
+    assert proc.returncode == 3 and message in proc.stdout, proc.stdout
     assert "meta.yaml" in proc.stdout and "reassess_advice" in proc.stdout
     proc = run("score", "--kb", kb, "-", stdin=GOOD, timeout=60)
     assert proc.returncode == 3 and "Traceback" not in proc.stderr

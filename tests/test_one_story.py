@@ -128,4 +128,4 @@ def test_a_review_record_with_a_future_or_false_date_is_refused(tmp_path):
             f"  records:\n    - {{reviewed_by: A, role: physiotherapist, date: '{date}',"
             " scope: all, evidence: checked}"))
         result = run_hipguide("rules", "check", "--kb", root)
-        assert result.returncode == 1 and message in result.stdout, result.stdout
+        assert result.returncode == 3 and message in result.stdout, result.stdout

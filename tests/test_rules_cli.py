@@ -123,7 +123,7 @@ def test_rules_check_ok():
 def test_rules_check_reports_file_line_message_and_rule_id(kb_copy):
     path = break_rule(kb_copy)
     result = run("rules", "check", "--kb", kb_copy)
-    assert result.returncode == 1
+    assert result.returncode == 3
     line = next(ln for ln in result.stdout.splitlines() if "no_such_factor" in ln)
     assert re.fullmatch(re.escape(str(path)) + r":\d+:\d+: .*unknown factor 'no_such_factor'.*"
                         r" \(F-SIT-01\)", line), line
@@ -133,7 +133,7 @@ def test_rules_check_reports_file_line_message_and_rule_id(kb_copy):
 def test_environment_variable_selects_the_knowledge_base(kb_copy):
     break_rule(kb_copy)
     env = {"HIPGUIDE_KB": str(kb_copy)}
-    assert run("rules", "check", env=env).returncode == 1
+    assert run("rules", "check", env=env).returncode == 3
     assert run("score", EXAMPLES / "office_worker.yaml", env=env).returncode == 3
     assert run("why", "--intake", EXAMPLES / "office_worker.yaml", env=env).returncode == 3
     assert run("rules", "list", env=env).returncode == 3

@@ -181,7 +181,8 @@ def _catalogue_name(kb, rule) -> str:
 @KB_OPTION
 def rules_check(kb):
     """Check the knowledge base strictly, as every command does when it loads it.
-    Prints each problem as file:line:col: field: message (rule id); exit 1 on any."""
+    Prints each problem as file:line:col: field: message (rule id); exit 3 on any,
+    the code of every command that refuses a knowledge base."""
     from ..kb.knowledge import KnowledgeError, default_root, load
     from ..kb.review import review_status
 
@@ -192,7 +193,7 @@ def rules_check(kb):
         for problem in exc.problems:
             click.echo(str(problem))
         click.echo(f"{root}: {len(exc.problems)} problem(s).", err=True)
-        sys.exit(EXIT_PROBLEMS)
+        sys.exit(EXIT_KB)
     click.echo(f"OK: {root}: {len(base.rules)} rules, {len(base.factors)} factors, "
                f"{len(base.exercises)} exercises and habits, {len(base.red_flags)} red flags, "
                f"{len(base.cautions)} cautions, {len(base.precautions)} precautions "
