@@ -4,6 +4,7 @@ SIGINT end the run with 143 or 130, no stray process and no ``.part`` file."""
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import random
@@ -94,6 +95,40 @@ def test_workers_killed_at_random_moments_never_hang_the_batch(tmp_path, clean_e
         for report in reports:
             assert report["status"] == "ok" or "not scored" in report["errors"][0]["message"]
         assert not [p for p in tmp_path.iterdir() if p.name.endswith(".part")]
+
+
+@pytest.mark.parametrize("sig", [signal.SIGSTOP, signal.SIGTSTP])
+def test_a_stopped_worker_is_replaced_and_its_files_scored_again(tmp_path, clean_env, sig):
+    # a stopped worker neither dies nor answers: the batch must not wait for it
+    folder = _folder(tmp_path, 60)
+    proc = subprocess.Popen([hipguide_exe(), "score", str(folder), "--format", "jsonl",
+                             "--jobs", "2"], stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+                            text=True, env=clean_env)
+    stopped = []
+    deadline = time.monotonic() + 30
+    while proc.poll() is None and not stopped and time.monotonic() < deadline:
+        for pid in children(proc.pid):
+            try:
+                os.kill(pid, sig)
+                stopped.append(pid)
+                break
+            except ProcessLookupError:
+                pass
+        time.sleep(0.01)
+    try:
+        out, err = proc.communicate(timeout=60)
+    except subprocess.TimeoutExpired:  # pragma: no cover - the failure this test is about
+        proc.kill()
+        pytest.fail("the batch waited for a stopped worker")
+    finally:
+        for pid in stopped:
+            with contextlib.suppress(ProcessLookupError):
+                os.kill(pid, signal.SIGKILL)
+    assert stopped, "no worker was seen to stop"
+    assert proc.returncode == 0, err
+    assert _ids(out) == [f"{i:04d}" for i in range(60)]
+    assert all(json.loads(line)["status"] == "ok" for line in out.splitlines())
+    assert not [pid for pid in stopped if alive(pid)]   # nothing left behind
 
 
 @pytest.mark.parametrize("sig, code", [(signal.SIGTERM, 143), (signal.SIGINT, 130)])

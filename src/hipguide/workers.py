@@ -6,9 +6,10 @@ holds the write end of its result pipe, so when it dies (killed by the OOM
 killer half-way through a result, say) the parent reads end-of-file on that
 pipe: the half frame is dropped and the task is reported as lost, to be sent
 again.  The parent reads every result pipe with ``select`` and never blocks on
-one worker, so a paused parent, a half-written message or a dead worker cannot
-leave it waiting forever (``concurrent.futures`` shares one result pipe among all
-workers and its reader can block on a dead writer's half message).
+one worker, so a paused parent, a half-written message, a dead worker or a
+stopped one (SIGSTOP: replaced within a second) cannot leave it waiting
+forever (``concurrent.futures`` shares one result pipe among all workers and
+its reader can block on a dead writer's half message).
 
 A worker needs nothing to be pickled to start: it is forked, so it inherits the
 parent's compiled knowledge base.  On systems without ``fork`` there are no
@@ -26,6 +27,7 @@ import struct
 import sys
 from collections.abc import Callable
 
+CHECK_SECONDS = 1.0   # how often ``wait`` looks for stopped workers
 FRAME = struct.Struct("!Q")   # the length of the pickled message that follows
 READ_SIZE = 1 << 20
 
@@ -35,12 +37,13 @@ def available() -> bool:
 
 
 class _Worker:
-    __slots__ = ("pid", "tasks", "results", "buffer", "key")
+    __slots__ = ("pid", "tasks", "results", "buffer", "key", "reaped")
 
     def __init__(self, pid: int, tasks: int, results: int):
         self.pid, self.tasks, self.results = pid, tasks, results
         self.buffer = bytearray()
         self.key = None   # the task it is working on; None when idle
+        self.reaped = False   # waited for already: its pid may belong to another process
 
 
 class Pool:
@@ -97,8 +100,8 @@ class Pool:
     def wait(self) -> list:
         """Block until some worker finished a task or died; what happened."""
         while True:
-            ready, _, _ = select.select(list(self.workers), [], [])
-            events = []
+            ready, _, _ = select.select(list(self.workers), [], [], CHECK_SECONDS)
+            events = [self._bury(worker) for worker in self._stopped()]
             for fd in ready:
                 worker = self.workers[fd]
                 try:
@@ -114,6 +117,22 @@ class Pool:
                 events += self._frames(worker)
             if events:
                 return events
+
+    def _stopped(self) -> list[_Worker]:
+        """Workers stopped by a signal (SIGSTOP, SIGTSTP, SIGTTIN, SIGTTOU sent
+        to the worker alone): one would hold its task forever, so it is
+        replaced like a dead one and its task sent again."""
+        stopped = []
+        for worker in list(self.workers.values()):
+            try:
+                pid, status = os.waitpid(worker.pid, os.WNOHANG | os.WUNTRACED)
+            except ChildProcessError:
+                continue
+            if pid and os.WIFSTOPPED(status):
+                stopped.append(worker)
+            elif pid:   # it exited: end of file on its pipe will say so
+                worker.reaped = True
+        return stopped
 
     def _frames(self, worker: _Worker) -> list:
         events = []
@@ -145,6 +164,8 @@ def _close(worker: _Worker) -> None:
     for fd in (worker.tasks, worker.results):
         with contextlib.suppress(OSError):
             os.close(fd)
+    if worker.reaped:
+        return
     with contextlib.suppress(OSError):
         os.kill(worker.pid, signal.SIGKILL)
     with contextlib.suppress(OSError):
