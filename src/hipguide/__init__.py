@@ -30,7 +30,7 @@ def assess_files(paths, *, kb=None):
     from .batch import reports
     from .intake.reading import records
 
-    for _record, report in reports(assessor(kb), records(paths)):
+    for _record, report in reports(assessor(kb), records(paths, kb)):
         yield report
 
 

@@ -93,6 +93,9 @@ def score_paths(worker: Assessor, paths: Iterable[str], jobs: int | None = None,
     ``notify(text)`` is told when a worker process died (its files are then
     scored again one at a time; a file that kills a worker again is reported as
     not scored)."""
+    from .intake.fhir import use_kb
+
+    use_kb(kb)   # FHIR responses answer this knowledge base's questionnaire
     files = expand(paths)
     if jobs is None:
         head = list(itertools.islice(files, AUTO_PARALLEL_MIN))

@@ -110,7 +110,7 @@ def score_dask(worker, paths: Iterable[str], address: str, kb=None,
     try:
         threads = max(1, sum(client.nthreads().values()))
         policy = dict(worker.policy)
-        parts = _partitions(records(paths), partition)
+        parts = _partitions(records(paths, kb), partition)
         pending: deque = deque()
 
         def submit(part):

@@ -138,7 +138,6 @@ def convert(paths, target, output, kb):
     one is reported on standard error and left out (exit 1). `hipguide score`
     gives the converted intakes the same reports as the originals.
     """
-    from ..intake import fhir as fhir_read
     from ..intake.reading import records
     from ..report.output import OutputError, check_output
     from ..report.safe_text import shown
@@ -148,11 +147,10 @@ def convert(paths, target, output, kb):
     except OutputError as exc:
         click.echo(f"hipguide: --output {shown(output)}: {exc}", err=True)
         sys.exit(EXIT_USAGE)
-    fhir_read.use_kb(kb)
     if target in ("jsonl", "parquet"):
-        _convert_streamed(paths, target, output)
+        _convert_streamed(paths, target, output, kb)
     good, bad = [], 0
-    for record in records(paths):
+    for record in records(paths, kb):
         for note in record.notes:
             click.echo(str(note), err=True)
         if record.problems:
@@ -171,7 +169,7 @@ def convert(paths, target, output, kb):
     sys.exit(EXIT_INVALID if bad else EXIT_OK)
 
 
-def _convert_streamed(paths, target: str, checked) -> None:
+def _convert_streamed(paths, target: str, checked, kb) -> None:
     """convert --to jsonl or parquet: each intake written as it is read;
     ``checked``: the output Target, already checked against the inputs."""
     from ..intake import bulk
@@ -184,7 +182,7 @@ def _convert_streamed(paths, target: str, checked) -> None:
     counts = {"good": 0, "bad": 0}
 
     def valid():
-        for record in records(paths):
+        for record in records(paths, kb):
             for note in record.notes:
                 click.echo(str(note), err=True)
             if record.problems:

@@ -57,7 +57,6 @@ def progress(before, after, weeks, fmt, output, quiet, kb):
 
     Exit codes: 0 every pair compared, 1 some intake invalid or unmatched, 2 usage
     error, 3 knowledge base problem, 4 internal error."""
-    from ..intake import fhir as fhir_read
     from ..intake.reading import records
     from ..report.output import OutputError, check_output, open_output
     from ..report.progress import ProgressWriter
@@ -79,10 +78,9 @@ def progress(before, after, weeks, fmt, output, quiet, kb):
         click.echo(f"hipguide: --output {shown(output)}: {exc}", err=True)
         sys.exit(EXIT_USAGE)
     worker = load_kb_or_exit(kb)
-    fhir_read.use_kb(kb)
     if weeks is None:
         weeks = worker.kb.progress["thresholds"]["default_weeks"]
-    before_records, after_records = list(records([before])), list(records([after]))
+    before_records, after_records = list(records([before], kb)), list(records([after], kb))
     batch = dirs[0] or len(before_records) != 1 or len(after_records) != 1
     if batch:
         from ..progress import pair_records

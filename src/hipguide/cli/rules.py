@@ -411,7 +411,7 @@ def why(target, intake_path, fmt, kb, trace):
 
     status = EXIT_OK
     results = []
-    for record in records([intake_path]):
+    for record in records([intake_path], kb):
         if record.problems:
             for problem in record.problems:
                 click.echo(str(problem), err=True)

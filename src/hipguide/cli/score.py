@@ -92,7 +92,6 @@ def score(paths, fmt, only, output, explain, quiet, summary, jobs, unscreened, d
 
     from ..batch import INTERNAL, cpu_count, freeze_long_lived, score_paths
     from ..distributed import DaskUnavailable
-    from ..intake import fhir as fhir_read
     from ..report.output import OutputError, check_output, open_output
     from ..report.safe_text import shown
     from ..report.writers import Writer
@@ -132,7 +131,6 @@ def score(paths, fmt, only, output, explain, quiet, summary, jobs, unscreened, d
     freeze_long_lived()
     if unscreened is not None:
         worker.policy["withhold_unscreened"] = unscreened == "withhold"
-    fhir_read.use_kb(kb)  # FHIR responses answer this knowledge base's questionnaire
     tally = Tally(paths, quiet)  # counts every status as the reports go by
     internal = 0
     duplicates = DuplicateIds()
@@ -222,7 +220,6 @@ def score(paths, fmt, only, output, explain, quiet, summary, jobs, unscreened, d
 def validate(paths, kb):
     """Check intake files against the intake contract without assessing them.
     Problems are printed as file:line:col: field: message. PATHS as for `score`."""
-    from ..intake import fhir as fhir_read
     from ..intake.reading import records
     from ..report.safe_text import shown
 
@@ -231,10 +228,9 @@ def validate(paths, kb):
         click.echo(f"hipguide: no such file or folder: {', '.join(map(shown, missing))}",
                    err=True)
         sys.exit(EXIT_USAGE)
-    fhir_read.use_kb(kb)
     good = bad = 0
     worker = None
-    for record in records(paths):
+    for record in records(paths, kb):
         for note in record.notes:
             click.echo(str(note), err=True)
         if record.problems:

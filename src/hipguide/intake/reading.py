@@ -408,7 +408,11 @@ def yaml_records(units: Iterator[Unit], name: str) -> Iterator[Record]:
     yield from records_from_units(itertools.chain(head, units), name, many=len(head) > 1)
 
 
-def records(paths: Iterable[str]) -> Iterator[Record]:
-    """Every intake record from paths, in input order."""
+def records(paths: Iterable[str], kb=None) -> Iterator[Record]:
+    """Every intake record from paths, in input order; FHIR responses are read
+    against the questionnaire of the knowledge base ``kb`` (None: the default)."""
+    from .fhir import use_kb
+
+    use_kb(kb)
     for name, path in expand(paths):
         yield from file_records(name, path)
