@@ -14,14 +14,7 @@ import sys
 
 import click
 
-from .common import (  # noqa: F401 - re-exported for tests
-    EXIT_INTERNAL,
-    EXIT_INTERRUPTED,
-    EXIT_INVALID,
-    EXIT_KB,
-    EXIT_OK,
-    EXIT_USAGE,
-)
+from .common import Exit
 
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})
@@ -56,13 +49,13 @@ def run():
         sys.exit(interrupted_code(exc))
     except click.exceptions.Abort:
         click.echo("\nhipguide: interrupted.", err=True)
-        sys.exit(EXIT_INTERRUPTED)
+        sys.exit(Exit.INTERRUPTED)
     except click.ClickException as exc:
         exc.show()
         sys.exit(exc.exit_code)
     except BrokenPipeError:
         quiet_broken_pipe()
-        sys.exit(EXIT_INVALID)
+        sys.exit(Exit.INVALID)
     except OSError as exc:   # standard output could not be written
         from ..report.safe_text import shown
 
@@ -71,11 +64,11 @@ def run():
         with contextlib.suppress(OSError, ValueError):
             click.echo(f"hipguide: {what}: {exc.strerror or exc}", err=True)
         quiet_broken_pipe()   # what is still buffered goes nowhere, quietly
-        sys.exit(EXIT_USAGE)
+        sys.exit(Exit.USAGE)
     except Exception as exc:  # noqa: BLE001 - the last line of defence
         click.echo(f"hipguide: internal error ({type(exc).__name__}: {exc}); please report it.",
                    err=True)
-        sys.exit(EXIT_INTERNAL)
+        sys.exit(Exit.INTERNAL)
     sys.exit(code)
 
 
@@ -88,10 +81,10 @@ def _main_flushed() -> int:
         code = exc.code
     sys.stdout.flush()
     if code is None:
-        return EXIT_OK
+        return Exit.OK
     if not isinstance(code, int):
         click.echo(str(code), err=True)
-        return EXIT_INVALID
+        return Exit.INVALID
     return code
 
 
@@ -108,10 +101,10 @@ def _refuse_empty_arguments(args: list) -> None:
         if option == "an argument":
             click.echo("hipguide: an empty argument ('') is not allowed; give a file name "
                        "or a value.", err=True)
-            sys.exit(EXIT_USAGE)
+            sys.exit(Exit.USAGE)
         if option:
             click.echo(f"hipguide: {option}: expected a value, got an empty one.", err=True)
-            sys.exit(EXIT_USAGE)
+            sys.exit(Exit.USAGE)
 
 
 class _ClosedStream:

@@ -13,15 +13,7 @@ import sys
 import click
 
 from . import firstscreen
-from .common import (
-    EXIT_INTERRUPTED,
-    EXIT_INVALID,
-    EXIT_USAGE,
-    KB_OPTION,
-    exit_with_kb_problems,
-    interrupted_code,
-    load_knowledge_or_exit,
-)
+from .common import KB_OPTION, Exit, exit_with_kb_problems, interrupted_code, load_knowledge_or_exit
 
 
 def shown(text) -> str:
@@ -77,7 +69,7 @@ def ask(fmt, save, resume, kb, handout, follow_up):
         else:
             _ask(fmt, save, resume, kb, handout)
     except KeyboardInterrupt as exc:
-        word = "stopped" if interrupted_code(exc) == EXIT_INTERRUPTED else "terminated"
+        word = "stopped" if interrupted_code(exc) == Exit.INTERRUPTED else "terminated"
         click.echo(f"\nhipguide: {word}.", err=True)
         sys.exit(interrupted_code(exc))
 
@@ -161,7 +153,7 @@ def _ask(fmt, save, resume, kb, handout=None):
         else:
             click.echo(f"\nhipguide: {how}; nothing was saved (use --save FILE to keep "
                        "your answers).", err=True)
-        sys.exit(interrupted_code(exc) if interrupted else EXIT_INVALID)
+        sys.exit(interrupted_code(exc) if interrupted else Exit.INVALID)
 
     failed = None
     if save:
@@ -184,7 +176,7 @@ def _ask(fmt, save, resume, kb, handout=None):
         _end_with_brief(report, base, con, save, resume)
     if failed:
         click.echo(failed, err=True)
-        sys.exit(EXIT_USAGE)
+        sys.exit(Exit.USAGE)
 
 
 def _follow_up(before: str, save, resume, kb, fmt):
@@ -249,12 +241,12 @@ def _follow_up(before: str, save, resume, kb, fmt):
             raise
         click.echo(f"\nhipguide: input ended before the check-in was saved; the answers so "
                    f"far are in {shown(partial)}.", err=True)
-        sys.exit(EXIT_INVALID)
+        sys.exit(Exit.INVALID)
     try:
         _write(save, session, check_in, marker=False)
     except OSError as exc:
         click.echo(f"hipguide: cannot write {shown(save)}: {exc.strerror or exc}", err=True)
-        sys.exit(EXIT_USAGE)
+        sys.exit(Exit.USAGE)
     Path(partial).unlink(missing_ok=True)
     con.say()
     con.say(f"Check-in saved in {shown(save)}. Compared with {shown(before)}:")

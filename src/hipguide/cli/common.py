@@ -3,10 +3,21 @@
 from __future__ import annotations
 
 import sys
+from enum import IntEnum
 
 import click
 
-EXIT_OK, EXIT_INVALID, EXIT_USAGE, EXIT_KB, EXIT_INTERNAL, EXIT_INTERRUPTED = 0, 1, 2, 3, 4, 130
+
+class Exit(IntEnum):
+    """Every exit code of every hipguide command (README: exit codes)."""
+
+    OK = 0            # done, whatever the reports say
+    INVALID = 1       # some input was invalid or not read (the rest was done)
+    PROBLEMS = 1      # `rules review` / `rules lint`: something is due or wrong
+    USAGE = 2         # a usage error: nothing was done
+    KB = 3            # the knowledge base has problems: nothing was done
+    INTERNAL = 4      # an internal error hit some intake (the batch finished)
+    INTERRUPTED = 130  # Ctrl-C (SIGTERM and SIGHUP: 128 + the signal number)
 
 
 class Terminated(KeyboardInterrupt):
@@ -38,7 +49,7 @@ def handle_termination():
 
 def interrupted_code(exc: BaseException) -> int:
     """Exit code for a KeyboardInterrupt: 130 for Ctrl-C, 143 for SIGTERM, 129 SIGHUP."""
-    return 128 + exc.signum if isinstance(exc, Terminated) else EXIT_INTERRUPTED
+    return 128 + exc.signum if isinstance(exc, Terminated) else Exit.INTERRUPTED
 
 
 def interrupted_word(exc: BaseException) -> str:
@@ -90,4 +101,4 @@ def exit_with_kb_problems(problems: list, what: str, consequence: str):
     for problem in problems:
         click.echo(str(problem), err=True)
     click.echo(f"hipguide: {what} has {len(problems)} problem(s); {consequence}.", err=True)
-    sys.exit(EXIT_KB)
+    sys.exit(Exit.KB)

@@ -11,7 +11,7 @@ import sys
 
 import click
 
-from .common import EXIT_INVALID, EXIT_OK, EXIT_USAGE, KB_OPTION, exit_with_kb_problems
+from .common import KB_OPTION, Exit, exit_with_kb_problems
 
 OUTPUT_OPTION = click.option(
     "--output", "-o", type=click.Path(dir_okay=False), default=None,
@@ -45,7 +45,7 @@ def _write(output, text: str):
         name = output.path if isinstance(output, Target) else output
         click.echo(f"hipguide: cannot write {shown(name or 'standard output')}: "
                    f"{exc.strerror or exc}", err=True)
-        sys.exit(EXIT_USAGE)
+        sys.exit(Exit.USAGE)
 
 
 @click.command()
@@ -146,7 +146,7 @@ def convert(paths, target, output, kb):
         output = check_output(output, paths)
     except OutputError as exc:
         click.echo(f"hipguide: --output {shown(output)}: {exc}", err=True)
-        sys.exit(EXIT_USAGE)
+        sys.exit(Exit.USAGE)
     if target in ("jsonl", "parquet"):
         _convert_streamed(paths, target, output, kb)
     good, bad = [], 0
@@ -161,12 +161,12 @@ def convert(paths, target, output, kb):
             good.append(record)
     if not good:
         click.echo("hipguide: no valid intakes to convert.", err=True)
-        sys.exit(EXIT_INVALID)
+        sys.exit(Exit.INVALID)
     text = _converted(good, target, kb)
     _write(output, text)
     click.echo(f"hipguide: {len(good)} intake(s) converted to {target}"
                + (f", {bad} invalid left out." if bad else "."), err=True)
-    sys.exit(EXIT_INVALID if bad else EXIT_OK)
+    sys.exit(Exit.INVALID if bad else Exit.OK)
 
 
 def _convert_streamed(paths, target: str, checked, kb) -> None:
@@ -178,7 +178,7 @@ def _convert_streamed(paths, target: str, checked, kb) -> None:
 
     if target == "parquet" and bulk.parquet_module() is None:
         click.echo(f"hipguide: {bulk.NO_PYARROW}", err=True)
-        sys.exit(EXIT_USAGE)
+        sys.exit(Exit.USAGE)
     counts = {"good": 0, "bad": 0}
 
     def valid():
@@ -208,15 +208,15 @@ def _convert_streamed(paths, target: str, checked, kb) -> None:
                 raise _NothingValid
     except _NothingValid:
         click.echo("hipguide: no valid intakes to convert.", err=True)
-        sys.exit(EXIT_INVALID)
+        sys.exit(Exit.INVALID)
     except OSError as exc:
         where = getattr(checked, "path", None) or "output"
         click.echo(f"hipguide: cannot write {where}: {exc.strerror or exc}", err=True)
-        sys.exit(EXIT_USAGE)
+        sys.exit(Exit.USAGE)
     good, bad = counts["good"], counts["bad"]
     click.echo(f"hipguide: {good} intake(s) converted to {target}"
                + (f", {bad} invalid left out." if bad else "."), err=True)
-    sys.exit(EXIT_INVALID if bad else EXIT_OK)
+    sys.exit(Exit.INVALID if bad else Exit.OK)
 
 
 class _NothingValid(Exception):
@@ -235,7 +235,7 @@ def _converted(records: list, target: str, kb) -> str:
             resources = [fhir.response_resource(r.intake, form, r.id) for r in records]
         except fhir.ConvertError as exc:
             click.echo(f"hipguide: cannot convert: {exc}", err=True)
-            sys.exit(EXIT_INVALID)
+            sys.exit(Exit.INVALID)
         data = resources[0] if len(resources) == 1 else fhir.bundle(resources)
         return json.dumps(data, indent=2, ensure_ascii=False) + "\n"
     if target == "csv":

@@ -12,11 +12,8 @@ from pathlib import Path
 import click
 
 from .common import (
-    EXIT_INTERNAL,
-    EXIT_INVALID,
-    EXIT_OK,
-    EXIT_USAGE,
     KB_OPTION,
+    Exit,
     interrupted_code,
     interrupted_word,
     load_kb_or_exit,
@@ -76,7 +73,7 @@ def progress(before, after, weeks, fmt, output, quiet, kb):
         target = check_output(output, (before, after))
     except OutputError as exc:
         click.echo(f"hipguide: --output {shown(output)}: {exc}", err=True)
-        sys.exit(EXIT_USAGE)
+        sys.exit(Exit.USAGE)
     worker = load_kb_or_exit(kb)
     if weeks is None:
         weeks = worker.kb.progress["thresholds"]["default_weeks"]
@@ -112,18 +109,18 @@ def progress(before, after, weeks, fmt, output, quiet, kb):
         sys.exit(interrupted_code(exc))
     except BrokenPipeError:
         quiet_broken_pipe()
-        sys.exit(EXIT_INVALID)
+        sys.exit(Exit.INVALID)
     except OSError as exc:
         click.echo(f"hipguide: cannot write {shown(output or 'standard output')}: "
                    f"{exc.strerror or exc}", err=True)
-        sys.exit(EXIT_USAGE)
+        sys.exit(Exit.USAGE)
     if batch and not quiet:
         click.echo("hipguide: " + _summary(counts), err=True)
     if counts.get("internal_error"):
-        sys.exit(EXIT_INTERNAL)
+        sys.exit(Exit.INTERNAL)
     if counts.get("invalid") or counts.get("unmatched") or not pairs:
-        sys.exit(EXIT_INVALID)
-    sys.exit(EXIT_OK)
+        sys.exit(Exit.INVALID)
+    sys.exit(Exit.OK)
 
 
 def _same_file(one: str, other: str) -> bool:
@@ -142,7 +139,7 @@ def _same_file(one: str, other: str) -> bool:
 
 def _usage(message: str):
     click.echo(f"hipguide progress: {message}. See: hipguide progress --help", err=True)
-    sys.exit(EXIT_USAGE)
+    sys.exit(Exit.USAGE)
 
 
 def _side(record) -> dict:

@@ -8,15 +8,15 @@ import sys
 
 import click
 
-from .common import EXIT_KB, EXIT_OK, KB_OPTION
+from ..report.rules_doc import catalogue_markdown, concludes, relative_path
+from .common import KB_OPTION, Exit
 
-EXIT_PROBLEMS = 1
 KIND_NAMES = {"factor": "factor", "red_flag": "red flag", "recommend": "exercise/habit",
               "caution": "caution", "unscreened": "unanswered warning sign",
               "precaution": "precaution"}
 
 
-def _load(kb_root, exit_code=EXIT_KB):
+def _load(kb_root, exit_code=Exit.KB):
     """The checked knowledge base, or exit listing every problem in it."""
     from ..kb.knowledge import KnowledgeError, load
 
@@ -28,29 +28,6 @@ def _load(kb_root, exit_code=EXIT_KB):
         click.echo(f"hipguide: the knowledge base has {len(exc.problems)} problem(s).",
                    err=True)
         sys.exit(exit_code)
-
-
-def _rel(kb, path) -> str:
-    import os
-
-    rel = os.path.relpath(path, kb.root)
-    return path if rel.startswith("..") else rel.replace(os.sep, "/")
-
-
-def _concludes(rule) -> str:
-    then = rule.then
-    if rule.kind == "factor":
-        return f"factor {then['factor']} ({then['confidence']:g})"
-    if rule.kind == "red_flag":
-        urgency = f" ({then['urgency']})" if then.get("urgency") else ""
-        return f"red flag {then['red_flag']}{urgency}"
-    if rule.kind == "recommend":
-        return f"recommend {then['recommend']}"
-    if rule.kind == "unscreened":
-        return f"warning sign not checked: {then['unscreened']}"
-    if rule.kind == "precaution":
-        return f"precaution {then['precaution']}"
-    return f"caution {then['caution']}"
 
 
 def _find_rule(kb, rule_id):
@@ -85,13 +62,13 @@ def rules_list(kind, fmt, kb):
 
         click.echo(json.dumps([{"id": r.id, "kind": r.kind, "concludes": r.concludes,
                                 "then": r.then, "title": r.title,
-                                "file": _rel(base, r.file), "line": r.line}
+                                "file": relative_path(base, r.file), "line": r.line}
                                for r in chosen], indent=2))
         return
     width = max((len(r.id) for r in chosen), default=2)
-    cwidth = max((len(_concludes(r)) for r in chosen), default=9)
+    cwidth = max((len(concludes(r)) for r in chosen), default=9)
     for r in chosen:
-        click.echo(f"{r.id:<{width}}  {_concludes(r):<{cwidth}}  {r.title}")
+        click.echo(f"{r.id:<{width}}  {concludes(r):<{cwidth}}  {r.title}")
     click.echo(f"{len(chosen)} rule(s).", err=True)
 
 
@@ -126,13 +103,13 @@ def rules_show(rule_id, kb):
     base = _load(kb)
     rule = _find_rule(base, rule_id)
     click.echo(f"{rule.id}: {rule.title}")
-    click.echo(f"  defined in {_rel(base, rule.file)}:{rule.line}")
+    click.echo(f"  defined in {relative_path(base, rule.file)}:{rule.line}")
     click.echo("  when:")
     for line in cl.render(rule.condition, 2):
         click.echo(line)
     if rule.kind == "recommend":
         click.echo("    and no red flag (added to every exercise and habit rule)")
-    click.echo(f"  then: {_concludes(rule)}")
+    click.echo(f"  then: {concludes(rule)}")
     target = _catalogue_name(base, rule)
     if target:
         click.echo(f"        ({target})")
@@ -193,7 +170,7 @@ def rules_check(kb):
         for problem in exc.problems:
             click.echo(str(problem))
         click.echo(f"{root}: {len(exc.problems)} problem(s).", err=True)
-        sys.exit(EXIT_KB)
+        sys.exit(Exit.KB)
     click.echo(f"OK: {root}: {len(base.rules)} rules, {len(base.factors)} factors, "
                f"{len(base.exercises)} exercises and habits, {len(base.red_flags)} red flags, "
                f"{len(base.cautions)} cautions, {len(base.precautions)} precautions "
@@ -226,7 +203,7 @@ def rules_review(max_age_months, fmt, kb):
         total = len(base.rules) + sum(len(getattr(base, attr)) for _, attr in CATALOGUE_KINDS)
         click.echo(f"{len(items)} of {total} rules and catalogue items are unreviewed or "
                    "due for review.")
-    sys.exit(EXIT_PROBLEMS if items else EXIT_OK)
+    sys.exit(Exit.PROBLEMS if items else Exit.OK)
 
 
 @rules.command("doc")
@@ -234,144 +211,6 @@ def rules_review(max_age_months, fmt, kb):
 def rules_doc(kb):
     """Print the rules and catalogue as a Markdown page (hipguide rules doc > RULES.md)."""
     click.echo(catalogue_markdown(_load(kb)), nl=False)
-
-
-def _md(text) -> str:
-    """Text safe inside Markdown prose (no accidental emphasis, tables or HTML)."""
-    text = str(text)
-    for ch in "\\`*_[]<>|":
-        text = text.replace(ch, "\\" + ch)
-    return text
-
-
-def catalogue_markdown(kb) -> str:
-    """RULES.md: every rule, factor, exercise, red flag and caution, from the data."""
-    from ..kb import conditions as cl
-    from ..kb.review import review_status
-
-    meta = kb.meta
-    by_target: dict = {}
-    for r in kb.rules:
-        by_target.setdefault((r.kind, r.concludes), []).append(r.id)
-
-    def concluded_by(kind, item_id):
-        return ", ".join(f"[{i}](#{i.lower()})" for i in by_target.get((kind, item_id), []))
-
-    out = ["# hipguide rules and catalogue", "",
-           "<!-- Generated by `hipguide rules doc`; do not edit. CI checks it is up to date. -->",
-           "",
-           f"Knowledge base version {_md(meta['version'])}. {_md(review_status(meta))} "
-           f"{_md(meta['reviewed_by'])}", "",
-           f"{len(kb.rules)} rules; {len(kb.red_flags)} red flags, {len(kb.factors)} factors, "
-           f"{len(kb.exercises)} exercises and habits, {len(kb.cautions)} cautions, "
-           f"{len(kb.precautions)} precautions.", "",
-           "Red flags stop every exercise and habit and send the person to a clinician "
-           "(urgency: emergency = now, same_day = today, urgent = within a day or two, "
-           "soon = within a couple of weeks). A warning sign left unanswered is listed as "
-           "not checked, never read as 'no'. A precaution rules out the exercises it names "
-           "for that person. Factor confidences are rank weights set by clinical judgement, "
-           "not measured probabilities; from several rules they combine as "
-           "1 - product of (1 - c); 0.6 and up reads 'likely', below it 'possible'.", "",
-           "- [Red flags](#red-flags)", "- [Precautions](#precautions)", "- [Factors](#factors)",
-           "- [Exercises and habits](#exercises-and-habits)", "- [Hazards](#hazards)",
-           "- [Cautions](#cautions)",
-           "- [Intake fields the rules test](#intake-fields-the-rules-test)",
-           "- [Rules](#rules)", "", "## Red flags", ""]
-    for fid, item in kb.red_flags.items():
-        out += [f"### {_md(item['name'])} (`{fid}`)", "",
-                f"- Urgency: **{item['urgency']}**",
-                f"- Advice: {_md(item['advice'])}",
-                f"- Concluded by: {concluded_by('red_flag', fid)}",
-                f"- Listed as not checked by: {concluded_by('unscreened', fid) or 'none'}",
-                f"- Source: {_md(item['source'])}", ""]
-    blocks, adapts = kb.blocks(), kb.adaptations()
-    out += ["## Precautions", ""]
-    for pid, item in kb.precautions.items():
-        out += [f"### {_md(item['name'])} (`{pid}`)", "",
-                f"- Rules out hazards: "
-                f"{', '.join(f'`{h}`' for h in item.get('blocks_hazards') or []) or 'none'}"
-                + ("; every exercise" if item.get("blocks_all_exercises") else ""),
-                f"- Withholds: {', '.join(f'`{x}`' for x in blocks[pid]) or 'nothing'}",
-                f"- Adapts: {', '.join(f'`{x}`' for x in sorted(adapts[pid])) or 'nothing'}",
-                f"- Instead: {_md(item['instead'])}",
-                f"- Concluded by: {concluded_by('precaution', pid)}"]
-        if item.get("note"):
-            out += [f"- Note: {_md(item['note'])}"]
-        out += [f"- Source: {_md(item['source'])}", ""]
-    out += ["## Factors", ""]
-    for fid, item in kb.factors.items():
-        out += [f"### {_md(item['name'])} (`{fid}`)", "", _md(item["description"]), ""]
-        if item.get("advice"):
-            out += [f"- Advice: {_md(item['advice'])}"]
-        out += [f"- Concluded by: {concluded_by('factor', fid)}",
-                f"- Source: {_md(item['source'])}", ""]
-    out += ["## Exercises and habits", ""]
-    for xid, item in kb.exercises.items():
-        out += [f"### {_md(item['name'])} (`{xid}`, {item['kind']})", "",
-                _md(item["purpose"]), ""]
-        if item.get("equipment"):
-            out += [f"Equipment: {_md(', '.join(item['equipment']))}", ""]
-        out += [f"{n}. {_md(step)}" for n, step in enumerate(item["steps"], 1)] + [""]
-        out += [f"- Position: {item['position']}; trains inward rotation: "
-                f"{'yes' if item['trains_internal_rotation'] else 'no'}; about "
-                f"{item['minutes']:g} min, {item['per_week']} times a week",
-                f"- Dose: {_md(item['dose'])}",
-                f"- When to move on: {_md(item['progression_test'])}",
-                f"- When it gets easy: {_md(item['progression'])}",
-                f"- If it hurts: {_md(item['regression'])}"]
-        out += [f"- Caution: {_md(c)}" for c in item.get("cautions") or []]
-        out += [f"- Hazards: {', '.join(f'`{h}`' for h in item.get('hazards') or []) or 'none'}"]
-        out += [f"- Without `{h}`: {_md(text)}"
-                for h, text in (item.get("adaptations") or {}).items()]
-        if item.get("substitutes"):
-            out += [f"- If withheld, given instead: "
-                    f"{', '.join(f'`{x}`' for x in item['substitutes'])} (first not ruled out)"]
-        if item.get("note"):
-            out += [f"- Note: {_md(item['note'])}"]
-        out += [f"- Recommended by: {concluded_by('recommend', xid)}",
-                f"- Source: {_md(item['source'])}", ""]
-    out += ["## Hazards", "",
-            "What can make an exercise unsafe for some people. Precautions rule out "
-            "hazards, never exercise ids.", ""]
-    for hid, item in kb.hazards.items():
-        out += [f"### {_md(item['name'])} (`{hid}`)", "", _md(item["description"]), ""]
-        if item.get("note"):
-            out += [f"- Note: {_md(item['note'])}"]
-        out += [f"- Source: {_md(item['source'])}", ""]
-    out += ["## Cautions", ""]
-    for cid, item in kb.cautions.items():
-        out += [f"### `{cid}`", "", _md(item["text"]), "",
-                f"- Applies to: {', '.join(f'`{x}`' for x in item['applies_to'])}",
-                f"- Added by: {concluded_by('caution', cid)}",
-                f"- Source: {_md(item['source'])}", ""]
-    out += ["## Intake fields the rules test", "",
-            "A field the intake leaves out is unknown: a condition on it is neither true "
-            "nor false (only `<field> unanswered` is true).", "",
-            "| field | allowed | meaning |", "|---|---|---|"]
-    for kind, fields in cl.SCALAR_KINDS.items():
-        prefix = "" if kind == "intake" else kind + "."
-        for name, spec in fields.items():
-            out.append(f"| `{prefix}{name}` | {_md(spec.allowed())} | "
-                       f"{_md(spec.description)} |")
-    for kind, values in cl.LIST_KINDS.items():
-        out.append(f"| `{kind} has ...` | {_md(', '.join(values))} | list |")
-    out += ["", "## Rules", ""]
-    current = None
-    for r in kb.rules:
-        where = _rel(kb, r.file)
-        if where != current:
-            current = where
-            out += [f"### {where}", ""]
-        out += [f"#### {r.id}", "", f"**{_md(r.title)}**", "", "```text", "when:"]
-        out += cl.render(r.condition, 1)
-        if r.kind == "recommend":
-            out += ["  and no red flag", f"  and no precaution rules out {r.concludes}"]
-        out += [f"then: {_concludes(r)}"]
-        if r.evidence:
-            out += [f"evidence: {r.evidence}"]
-        out += ["```", "", f"- Rationale: {_md(r.rationale)}", f"- Source: {_md(r.source)}",
-                f"- Defined in: `{where}:{r.line}`", ""]
-    return "\n".join(out).rstrip("\n") + "\n"
 
 
 @click.command()
@@ -409,7 +248,7 @@ def why(target, intake_path, fmt, kb, trace):
                                    f"flag or caution id.{more}")
     from ..report.safe_text import json_text, shown
 
-    status = EXIT_OK
+    status = Exit.OK
     results = []
     for record in records([intake_path], kb):
         if record.problems:
@@ -417,7 +256,7 @@ def why(target, intake_path, fmt, kb, trace):
                 click.echo(str(problem), err=True)
             click.echo(f"{shown(record.source)}: {shown(record.id)}: invalid intake; nothing "
                        "to explain.", err=True)
-            status = EXIT_PROBLEMS
+            status = Exit.PROBLEMS
             continue
         conclusions = worker.run(record.intake)
         report = worker.build(conclusions, record.id, record.source, record.intake)

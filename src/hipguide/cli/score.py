@@ -7,11 +7,8 @@ import sys
 import click
 
 from .common import (
-    EXIT_INTERNAL,
-    EXIT_INVALID,
-    EXIT_OK,
-    EXIT_USAGE,
     KB_OPTION,
+    Exit,
     interrupted_code,
     interrupted_word,
     load_kb_or_exit,
@@ -102,22 +99,22 @@ def score(paths, fmt, only, output, explain, quiet, summary, jobs, unscreened, d
     if missing:   # a typo in a path is the caller's mistake, not an invalid intake
         click.echo(f"hipguide: no such file or folder: {', '.join(map(shown, missing))}",
                    err=True)
-        sys.exit(EXIT_USAGE)
+        sys.exit(Exit.USAGE)
     if fmt == "parquet":
         from ..intake.bulk import NO_PYARROW, parquet_module
 
         if parquet_module() is None:
             click.echo(f"hipguide: --format parquet: {NO_PYARROW}", err=True)
-            sys.exit(EXIT_USAGE)
+            sys.exit(Exit.USAGE)
         if output is None and sys.stdout.isatty():
             click.echo("hipguide: --format parquet is binary: give --output FILE.parquet "
                        "(or redirect standard output to a file).", err=True)
-            sys.exit(EXIT_USAGE)
+            sys.exit(Exit.USAGE)
     try:  # before any work: a run that cannot write its report does not start
         target = check_output(output, paths)
     except OutputError as exc:
         click.echo(f"hipguide: --output {shown(output)}: {exc}", err=True)
-        sys.exit(EXIT_USAGE)
+        sys.exit(Exit.USAGE)
     if jobs is not None and jobs > MAX_JOBS_PER_CORE * cpu_count():
         limit = MAX_JOBS_PER_CORE * cpu_count()
         click.echo(f"hipguide: --jobs {jobs} is more than {MAX_JOBS_PER_CORE} per core; "
@@ -126,7 +123,7 @@ def score(paths, fmt, only, output, explain, quiet, summary, jobs, unscreened, d
     if dask is not None and jobs is not None:
         click.echo("hipguide: --jobs and --dask do not go together (the cluster's workers "
                    "do the work); give one.", err=True)
-        sys.exit(EXIT_USAGE)
+        sys.exit(Exit.USAGE)
     worker = load_kb_or_exit(kb)
     freeze_long_lived()
     if unscreened is not None:
@@ -196,22 +193,22 @@ def score(paths, fmt, only, output, explain, quiet, summary, jobs, unscreened, d
         sys.exit(interrupted_code(exc))
     except DaskUnavailable as exc:
         click.echo(f"hipguide: --dask {shown(dask)}: {exc}", err=True)
-        sys.exit(EXIT_USAGE)
+        sys.exit(Exit.USAGE)
     except BrokenPipeError:  # e.g. piped into head: stop quietly
         quiet_broken_pipe()
-        sys.exit(EXIT_INVALID)
+        sys.exit(Exit.INVALID)
     except OSError as exc:
         click.echo(f"hipguide: cannot write {shown(output or 'standard output')}: "
                    f"{exc.strerror or exc}", err=True)
-        sys.exit(EXIT_USAGE)
+        sys.exit(Exit.USAGE)
     total = sum(tally.status.values())
     tally.finish(summary and total > 0)
     if total == 0:
         click.echo("hipguide: no intakes found.", err=True)
-        sys.exit(EXIT_INVALID)
+        sys.exit(Exit.INVALID)
     if internal:
-        sys.exit(EXIT_INTERNAL)
-    sys.exit(EXIT_INVALID if tally.status["invalid"] or flawed else EXIT_OK)
+        sys.exit(Exit.INTERNAL)
+    sys.exit(Exit.INVALID if tally.status["invalid"] or flawed else Exit.OK)
 
 
 @click.command()
@@ -227,7 +224,7 @@ def validate(paths, kb):
     if missing:
         click.echo(f"hipguide: no such file or folder: {', '.join(map(shown, missing))}",
                    err=True)
-        sys.exit(EXIT_USAGE)
+        sys.exit(Exit.USAGE)
     good = bad = 0
     worker = None
     for record in records(paths, kb):
@@ -246,7 +243,7 @@ def validate(paths, kb):
         else:
             good += 1
     click.echo(f"{good + bad} intake(s) checked: {good} valid, {bad} invalid.", err=True)
-    sys.exit(EXIT_INVALID if bad or not good + bad else EXIT_OK)
+    sys.exit(Exit.INVALID if bad or not good + bad else Exit.OK)
 
 
 def _warning_line(record, report) -> str:
@@ -284,7 +281,7 @@ def schema(fmt, report, output, kb):
     if output is not None:
         click.echo("hipguide: --output is for --format xlsx-template; redirect the "
                    "text instead.", err=True)
-        sys.exit(EXIT_USAGE)
+        sys.exit(Exit.USAGE)
     if report:
         import json
 
@@ -318,7 +315,7 @@ def _xlsx_template(output):
     if output is None and sys.stdout.isatty():
         click.echo("hipguide: an .xlsx workbook is binary: give -o FILE.xlsx or redirect "
                    "standard output to a file.", err=True)
-        sys.exit(EXIT_USAGE)
+        sys.exit(Exit.USAGE)
     data = io.BytesIO()
     template(data)
     if output is None:
@@ -334,4 +331,4 @@ def _xlsx_template(output):
         with contextlib.suppress(OSError):
             os.unlink(temporary)
         click.echo(f"hipguide: cannot write {shown(output)}: {exc.strerror or exc}", err=True)
-        sys.exit(EXIT_USAGE)
+        sys.exit(Exit.USAGE)
