@@ -35,10 +35,8 @@ from .intake.reading import (
     records_from_text,
     records_from_units,
 )
-from .problems import Problem
+from .problems import InternalError, Problem
 from .report.model import Report
-
-INTERNAL = "internal error in hipguide"
 
 AUTO_PARALLEL_MIN = 300   # input files: below this, --jobs defaults to 1 ...
 AUTO_PARALLEL_BYTES = 256 * 1024   # ... unless a YAML file is this large (~500 documents)
@@ -63,9 +61,7 @@ def report_for(worker: Assessor, record: Record) -> Report:
     try:
         return worker.assess(record.intake, record.id, record.source)
     except Exception as exc:  # noqa: BLE001 - one intake's fault must not stop the batch
-        message = f"{INTERNAL} ({type(exc).__name__}: {exc}); please report it"
-        return invalid_report(worker.kb, record.id, record.source,
-                              [{"field": "", "message": message}])
+        return invalid_report(worker.kb, record.id, record.source, [InternalError(exc)])
 
 
 def reports(worker: Assessor, records: Iterable[Record]) -> Iterator[tuple[Record, Report]]:

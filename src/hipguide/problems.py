@@ -60,6 +60,25 @@ class Problem:
         return data
 
 
+class InternalError(dict):
+    """A report's error entry for hipguide's own fault, not the input's.
+
+    It is a plain ``{"field", "message"}`` entry like every other (reports are
+    written the same), recognised by its type rather than by its wording."""
+
+    def __init__(self, exc: BaseException):
+        super().__init__(field="", message=f"{INTERNAL} ({type(exc).__name__}: {exc}); "
+                                            "please report it")
+
+
+INTERNAL = "internal error in hipguide"
+
+
+def is_internal(report) -> bool:
+    """Whether hipguide itself failed on this report's intake."""
+    return any(isinstance(error, InternalError) for error in report.errors)
+
+
 def format_path(path: tuple) -> str:
     """('injuries', 0, 'site') -> 'injuries[0].site'."""
     out = ""

@@ -151,7 +151,7 @@ def _side(record) -> dict:
 
 def _entry(worker, pair_id, before, after, errors, weeks):
     """One comparison, or why this pair could not be compared."""
-    from ..batch import INTERNAL
+    from ..problems import INTERNAL
     from ..progress import INTERNAL as INTERNAL_ERROR
     from ..progress import INVALID, UNMATCHED, compare, not_compared, problem_entry
 

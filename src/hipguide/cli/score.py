@@ -87,8 +87,9 @@ def score(paths, fmt, only, output, explain, quiet, summary, jobs, unscreened, d
     per row; see `hipguide questionnaire` and `hipguide schema --format csv-template`."""
     import contextlib
 
-    from ..batch import INTERNAL, cpu_count, freeze_long_lived, score_paths
+    from ..batch import cpu_count, freeze_long_lived, score_paths
     from ..distributed import DaskUnavailable
+    from ..problems import is_internal
     from ..report.output import OutputError, check_output, open_output
     from ..report.safe_text import shown
     from ..report.writers import Writer
@@ -178,7 +179,7 @@ def score(paths, fmt, only, output, explain, quiet, summary, jobs, unscreened, d
                 if record.problems and (fmt != "text" or output or not shown_here):
                     for problem in record.problems:
                         click.echo(str(problem), err=True)
-                if report.errors and report.errors[0]["message"].startswith(INTERNAL):
+                if is_internal(report):
                     internal += 1
                     click.echo(f"{shown(record.source)}: {shown(record.id)}: "
                                f"{shown(report.errors[0]['message'])}", err=True)
