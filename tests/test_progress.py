@@ -391,3 +391,13 @@ def test_readme_example_is_the_real_output():
                             text=True, cwd=ROOT, env=env, timeout=120)
     assert result.returncode == 0
     assert result.stdout == shown
+
+
+def test_checkin_is_the_command_and_progress_its_first_name():
+    pair = sorted(EXAMPLES.glob("*.yaml"))[:2]
+    checkin = run_hipguide("checkin", *pair, "--format", "json")
+    progress = run_hipguide("progress", *pair, "--format", "json")
+    assert checkin.returncode == progress.returncode
+    assert checkin.stdout == progress.stdout and json.loads(checkin.stdout)
+    usage = run_hipguide("checkin", pair[0], pair[0])
+    assert usage.returncode == 2 and "hipguide checkin:" in usage.stderr

@@ -251,11 +251,11 @@ def _follow_up(before: str, save, resume, kb, fmt):
     con.say()
     con.say(f"Check-in saved in {shown(save)}. Compared with {shown(before)}:")
     con.say()
-    from .progress import progress as progress_command
+    from .checkin import checkin
 
     fmt = fmt if fmt in ("text", "json") else "text"
     try:
-        click.get_current_context().invoke(progress_command, before=before, after=save,
+        click.get_current_context().invoke(checkin, before=before, after=save,
                                            weeks=None, fmt=fmt, output=None, quiet=True,
                                            kb=kb)
     except SystemExit as done:

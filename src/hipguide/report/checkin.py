@@ -11,7 +11,7 @@ from __future__ import annotations
 import json
 import textwrap
 
-from ..progress import COMPARED, FIELDS, INVALID, SEE, UNMATCHED, Comparison, shown_value
+from ..checkin import COMPARED, FIELDS, INVALID, SEE, UNMATCHED, Comparison, shown_value
 from .model import URGENCY_WORDS
 from .safe_text import json_text, shown
 from .text import terminal_width
@@ -109,7 +109,7 @@ def render_text(c: Comparison) -> str:
     return "\n".join(lines) + "\n"
 
 
-class ProgressWriter:
+class CheckinWriter:
     """Streams comparisons in one format: begin, one write per comparison, end."""
 
     def __init__(self, stream, fmt: str):
@@ -168,4 +168,4 @@ def _template():
         loader=jinja2.FileSystemLoader(str(Path(__file__).parent / "templates")),
         autoescape=True, undefined=jinja2.StrictUndefined,
         trim_blocks=True, lstrip_blocks=True)
-    return env.get_template("progress.html.j2")
+    return env.get_template("checkin.html.j2")

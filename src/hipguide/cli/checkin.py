@@ -1,7 +1,8 @@
-"""``hipguide progress``: the check-in. Compare a person's intake before and after
-some weeks of the programme and say what to do next (see a clinician, move on
-to the next stage, keep going); or, for a clinic, every pair in two folders,
-matched by intake id. The rules are in ``progress.py`` and knowledge/progress.yaml.
+"""``hipguide checkin`` (also ``hipguide progress``, its first name): the
+check-in. Compare a person's intake before and after some weeks of the
+programme and say what to do next (see a clinician, move on to the next stage,
+keep going); or, for a clinic, every pair in two folders, matched by intake id.
+The rules are in ``checkin.py`` and knowledge/progress.yaml.
 """
 
 from __future__ import annotations
@@ -21,7 +22,7 @@ from .common import (
 )
 
 
-@click.command()
+@click.command("checkin")
 @click.argument("before", metavar="BEFORE")
 @click.argument("after", metavar="AFTER")
 @click.option("--weeks", "-w", type=click.IntRange(1, 104), default=None, metavar="N",
@@ -37,7 +38,7 @@ from .common import (
 @click.option("--quiet", "-q", is_flag=True,
               help="No summary line on standard error (problems are still printed).")
 @KB_OPTION
-def progress(before, after, weeks, fmt, output, quiet, kb):
+def checkin(before, after, weeks, fmt, output, quiet, kb):
     """Check in after some weeks: compare BEFORE and AFTER intakes of the same person.
 
     BEFORE and AFTER are intake files (YAML, FHIR *.json, *.csv) or - for standard
@@ -55,8 +56,8 @@ def progress(before, after, weeks, fmt, output, quiet, kb):
     Exit codes: 0 every pair compared, 1 some intake invalid or unmatched, 2 usage
     error, 3 knowledge base problem, 4 internal error."""
     from ..intake.reading import records
+    from ..report.checkin import CheckinWriter
     from ..report.output import OutputError, check_output, open_output
-    from ..report.progress import ProgressWriter
     from ..report.safe_text import shown
 
     if before == "-" and after == "-":
@@ -80,7 +81,7 @@ def progress(before, after, weeks, fmt, output, quiet, kb):
     before_records, after_records = list(records([before], kb)), list(records([after], kb))
     batch = dirs[0] or len(before_records) != 1 or len(after_records) != 1
     if batch:
-        from ..progress import pair_records
+        from ..checkin import pair_records
 
         pairs = [(p.id, p.before, p.after, p.errors)
                  for p in pair_records(before_records, after_records)]
@@ -89,7 +90,7 @@ def progress(before, after, weeks, fmt, output, quiet, kb):
     counts: dict = {}
     try:
         with open_output(target) as stream:
-            writer = ProgressWriter(stream, fmt)
+            writer = CheckinWriter(stream, fmt)
             writer.begin()
             for pair_id, b, a, errors in pairs:
                 entry = _entry(worker, pair_id, b, a, errors, weeks)
@@ -138,7 +139,8 @@ def _same_file(one: str, other: str) -> bool:
 
 
 def _usage(message: str):
-    click.echo(f"hipguide progress: {message}. See: hipguide progress --help", err=True)
+    name = f"hipguide {click.get_current_context().info_name}"   # checkin or progress
+    click.echo(f"{name}: {message}. See: {name} --help", err=True)
     sys.exit(Exit.USAGE)
 
 
@@ -151,9 +153,9 @@ def _side(record) -> dict:
 
 def _entry(worker, pair_id, before, after, errors, weeks):
     """One comparison, or why this pair could not be compared."""
+    from ..checkin import INTERNAL as INTERNAL_ERROR
+    from ..checkin import INVALID, UNMATCHED, compare, not_compared, problem_entry
     from ..problems import INTERNAL
-    from ..progress import INTERNAL as INTERNAL_ERROR
-    from ..progress import INVALID, UNMATCHED, compare, not_compared, problem_entry
 
     kb = worker.kb
     sides = {"before": _side(before), "after": _side(after)}
