@@ -7,12 +7,11 @@ inside the command.
 
 from __future__ import annotations
 
-import re
 import sys
 
 import click
 
-from . import firstscreen
+from . import answer_files, firstscreen
 from .common import KB_OPTION, Exit, exit_with_kb_problems, interrupted_code, load_knowledge_or_exit
 
 
@@ -21,9 +20,6 @@ def shown(text) -> str:
 
     return _shown(text)
 
-PARTIAL_SUFFIX = ".partial"
-PARTIAL_MARK = "# hipguide PARTIAL answers - resume with: hipguide ask --resume {path}"
-ASKED = re.compile(r"^# asked: *(.*)$", re.MULTILINE)
 
 
 @click.command()
@@ -80,7 +76,7 @@ def _ask(fmt, save, resume, kb, handout=None):
     if not resume:
         # a new session: check the file options, then show the first screen at
         # once when it is cached (cli/firstscreen.py) and load everything behind it
-        handout_target = _check_options(save, None, handout)
+        handout_target = answer_files.check_options(save, None, handout)
         screen_key = firstscreen.key(kb, save)
         screen = firstscreen.Screen(sys.stderr, screen_key, firstscreen.cached(screen_key))
         if screen.shown:
@@ -101,11 +97,11 @@ def _ask(fmt, save, resume, kb, handout=None):
 
     session = qmod.Session()
     if resume:
-        session = _resumed(resume, qn)
-        if save is None and resume.endswith(PARTIAL_SUFFIX):
-            save = resume[: -len(PARTIAL_SUFFIX)]
-        handout_target = _check_options(save, resume, handout)
-    partial = save + PARTIAL_SUFFIX if save else None
+        session = answer_files.resumed_session(resume, qn)
+        if save is None and resume.endswith(answer_files.PARTIAL_SUFFIX):
+            save = resume[: -len(answer_files.PARTIAL_SUFFIX)]
+        handout_target = answer_files.check_options(save, resume, handout)
+    partial = save + answer_files.PARTIAL_SUFFIX if save else None
 
     con = qmod.Console(sys.stdin, screen or sys.stderr, echo=not _isatty(sys.stdin),
                        before_first_read=screen.reading if screen else None)
@@ -125,7 +121,7 @@ def _ask(fmt, save, resume, kb, handout=None):
     def progress():
         if partial:
             try:
-                _write(partial, session, qn, marker=True)
+                answer_files.write_answers(partial, session, qn, marker=True)
             except OSError as exc:   # e.g. the disk filled up: say so once, keep asking
                 if not told:
                     told.append(exc)
@@ -141,7 +137,7 @@ def _ask(fmt, save, resume, kb, handout=None):
             if session.reviewing else "input ended before the last question"
         if partial:
             try:
-                _write(partial, session, qn, marker=True)
+                answer_files.write_answers(partial, session, qn, marker=True)
             except OSError:
                 pass  # the answers before the last one may be in it already
         if partial and Path(partial).is_file():
@@ -149,7 +145,8 @@ def _ask(fmt, save, resume, kb, handout=None):
                        f"continue with: hipguide ask --resume {shown(partial)}", err=True)
         elif partial:
             click.echo(f"\nhipguide: {how}; your answers could not be written to "
-                       f"{shown(partial)}, here they are:\n{_answers_text(session)}", err=True)
+                       f"{shown(partial)}, here they are:\n"
+                       f"{answer_files.answers_text(session)}", err=True)
         else:
             click.echo(f"\nhipguide: {how}; nothing was saved (use --save FILE to keep "
                        "your answers).", err=True)
@@ -158,20 +155,21 @@ def _ask(fmt, save, resume, kb, handout=None):
     failed = None
     if save:
         try:
-            _write(save, session, qn, marker=False)
+            answer_files.write_answers(save, session, qn, marker=False)
         except OSError as exc:
             failed = f"hipguide: cannot write {shown(save)}: {exc.strerror or exc}; " + (
                 f"your answers are kept in {shown(partial)}" if Path(partial).is_file() else
-                f"they could not be kept in any file, here they are:\n{_answers_text(session)}")
+                "they could not be kept in any file, here they are:\n"
+                + answer_files.answers_text(session))
         else:
             Path(partial).unlink(missing_ok=True)
-            if resume and resume != save and _is_partial(resume):
+            if resume and resume != save and answer_files.is_partial(resume):
                 Path(resume).unlink(missing_ok=True)   # all of it is in the saved file now
             con.say()
             con.say(f"Answers saved in {save} (assess them again with: hipguide score {save}).")
     report = _report(qmod.ordered(session.answers), save, fmt, con, kb, builder)
     if handout_target is not None:
-        failed = _write_handout(handout_target, handout, report, base, con) or failed
+        failed = answer_files.write_handout(handout_target, handout, report, base, con) or failed
     elif fmt == "text" and report.status == "ok" and not con.echo:
         _end_with_brief(report, base, con, save, resume)
     if failed:
@@ -200,13 +198,13 @@ def _follow_up(before: str, save, resume, kb, fmt):
     if Path(save).resolve() == Path(before).resolve():
         raise click.BadParameter("AFTER must be a new file, not BEFORE itself (nothing is "
                                  "overwritten)", param_hint="--save")
-    _check_options(save, None, None)
+    answer_files.check_options(save, None, None)
     base = load_knowledge_or_exit(kb)
     try:
         qn = qdata.load(Path(kb) if kb else base.root, base)
     except KnowledgeError as exc:
         exit_with_kb_problems(exc.problems, "the questionnaire", "nothing was asked")
-    earlier = _resumed(before, qn).answers
+    earlier = answer_files.resumed_session(before, qn).answers
     by_id = {q.id: q for q in qn.questions()}
     questions = []
     for qid in qn.follow_up:
@@ -220,7 +218,7 @@ def _follow_up(before: str, save, resume, kb, fmt):
     for q in questions:
         qmod.delete(answers, q.field)
     session = qmod.Session(answers=answers)
-    partial = save + PARTIAL_SUFFIX
+    partial = save + answer_files.PARTIAL_SUFFIX
     con = qmod.Console(sys.stdin, sys.stderr, echo=not _isatty(sys.stdin))
     con.say(f"Check-in: {len(questions)} short questions about what may have changed since "
             f"{shown(before)}. Press Enter to keep the answer from last time, shown in "
@@ -229,7 +227,7 @@ def _follow_up(before: str, save, resume, kb, fmt):
 
     def progress():
         try:
-            _write(partial, session, check_in, marker=True)
+            answer_files.write_answers(partial, session, check_in, marker=True)
         except OSError:
             pass
 
@@ -243,7 +241,7 @@ def _follow_up(before: str, save, resume, kb, fmt):
                    f"far are in {shown(partial)}.", err=True)
         sys.exit(Exit.INVALID)
     try:
-        _write(save, session, check_in, marker=False)
+        answer_files.write_answers(save, session, check_in, marker=False)
     except OSError as exc:
         click.echo(f"hipguide: cannot write {shown(save)}: {exc.strerror or exc}", err=True)
         sys.exit(Exit.USAGE)
@@ -263,90 +261,6 @@ def _follow_up(before: str, save, resume, kb, fmt):
             sys.exit(done.code)
 
 
-def _check_options(save, resume, handout):
-    """Before the first question: the --save file, its .partial and the --handout
-    file can be written (exit 2 otherwise); the handout's checked target."""
-    from pathlib import Path
-
-    from ..report.output import distinct_outputs
-
-    for option, value in (("--save", save), ("--handout", handout)):
-        if value is not None and not value.strip():
-            raise click.BadParameter("expected a file name, got an empty one",
-                                     param_hint=option)
-    partial = save + PARTIAL_SUFFIX if save else None
-    clash = distinct_outputs({"--save": save, "--save's unfinished-answers file": partial,
-                              "--handout": handout})
-    if clash:
-        raise click.UsageError(clash)
-    if save is not None:
-        _check_save(save)
-    if partial and Path(partial).exists() and partial != resume:
-        raise click.UsageError(
-            f"{shown(partial)} holds the answers of an unfinished session. Continue it with "
-            f"`hipguide ask --resume {shown(partial)}`, or delete it to start again.")
-    if partial:
-        _check_save(partial)
-    return _check_handout(handout, [save, partial, resume]) if handout else None
-
-
-def _check_save(path: str):
-    """Before the first question: path must be a regular file (new or not) that can
-    be written in a folder where files can be created (its .partial lives beside
-    it); exit 2 otherwise."""
-    from ..report.output import OutputError, check_output
-
-    try:
-        target = check_output(path)
-    except OutputError as exc:
-        raise click.BadParameter(f"{shown(path)!r}: {exc}", param_hint="--save") from None
-    if target.kind not in ("new", "replace"):
-        raise click.BadParameter(f"{shown(path)!r}: expected a regular file (the answers are "
-                                 "kept beside it in a .partial file while you answer)",
-                                 param_hint="--save")
-
-
-def _check_handout(path: str, others):
-    """Before the first question, as for --save: the handout's checked target."""
-    from ..report.output import OutputError, check_output
-
-    try:
-        if path == "-":
-            raise OutputError("the report goes to standard output; give a file name")
-        return check_output(path, [p for p in others if p])
-    except OutputError as exc:
-        raise click.BadParameter(f"{shown(path)!r}: {exc}", param_hint="--handout") from None
-
-
-def _write_handout(target, path: str, report, kb, con) -> str | None:
-    """Write the handout (atomically); a message when it could not be written."""
-    from ..report.html import render
-    from ..report.output import open_output
-
-    try:
-        with open_output(target) as handle:
-            handle.write(render([report], kb))
-    except OSError as exc:
-        return f"hipguide: cannot write the handout {shown(path)}: {exc.strerror or exc}"
-    con.say(f"Handout written to {shown(path)} (open it in a browser to print it).")
-    return None
-
-
-HOW_TO_PRINT = ("To print it, open it in a web browser (double-click the file) and choose "
-                "Print (Ctrl+P, or Cmd+P on a Mac). Page 1 is the sheet for your fridge.")
-
-
-def _default_handout(save: str | None) -> str:
-    """hip-plan.html (or the saved file's name with .html), never an existing file."""
-    from pathlib import Path
-
-    stem = Path(save).with_suffix("") if save else Path("hip-plan")
-    path, n = Path(f"{stem}.html"), 2
-    while path.exists():
-        path, n = Path(f"{stem}-{n}.html"), n + 1
-    return str(path)
-
-
 def _end_with_brief(report, kb, con, save, resume):
     """In a terminal: the plan in brief on the last screen, then the offer to
     write the printable handout (Enter accepts the file name shown)."""
@@ -356,7 +270,7 @@ def _end_with_brief(report, kb, con, save, resume):
     con.say("-- Your plan in brief --")
     con.out.write(render_brief(report))
     con.say()
-    default = _default_handout(save)
+    default = answer_files.default_handout(save)
     con.say("Write your printable handout (page 1: your plan with pictures and a 6-week "
             "tick-box schedule)? Press Enter for the file name shown, type another name, "
             "or n for no.")
@@ -372,15 +286,15 @@ def _end_with_brief(report, kb, con, save, resume):
             return
         path = raw or default
         try:
-            target = _check_handout(path, [save, resume])
+            target = answer_files.check_handout(path, [save, resume])
         except click.BadParameter as exc:
             con.say(f"cannot write {shown(path)}: {exc.format_message()}", "  ! ", "    ")
             continue
-        failed = _write_handout(target, path, report, kb, con)
+        failed = answer_files.write_handout(target, path, report, kb, con)
         if failed:
             con.say(failed, "  ! ", "    ")
             continue
-        con.say(HOW_TO_PRINT, "  ")
+        con.say(answer_files.HOW_TO_PRINT, "  ")
         return
 
 
@@ -389,107 +303,6 @@ def _isatty(stream) -> bool:
         return stream.isatty()
     except (AttributeError, ValueError):
         return False
-
-
-def _answers_text(session) -> str:
-    """The answers as the YAML a saved file would hold (to copy when no file could)."""
-    import yaml
-
-    from ..questionnaire.dialogue import ordered
-
-    return yaml.safe_dump(ordered(session.answers), sort_keys=False, allow_unicode=True)
-
-
-def _is_partial(path: str) -> bool:
-    try:
-        with open(path, encoding="utf-8") as handle:
-            return handle.readline().startswith(PARTIAL_MARK.split(" - ")[0])
-    except (OSError, UnicodeDecodeError):
-        return False
-
-
-def _write(path: str, session, qn, marker: bool):
-    """Write the answers atomically; a partial file carries the marker comment
-    and the ids of the questions already asked."""
-    import yaml
-
-    from ..questionnaire.dialogue import ordered
-    from ..report.output import open_output
-
-    with open_output(path) as handle:
-        if marker:
-            handle.write(PARTIAL_MARK.format(path=path) + "\n")
-            handle.write("# asked: " + ", ".join(session.asked) + "\n")
-        else:
-            handle.write("# Answers from `hipguide ask`; assess again with: hipguide score "
-                         f"{path}\n")
-        answers = ordered(session.answers)
-        if answers:
-            yaml.safe_dump(answers, handle, sort_keys=False, allow_unicode=True)
-
-
-def _resumed(path: str, qn):
-    """The session stored in path; exit 2 if the file breaks the intake contract
-    (anything but a missing required field, which a partial file may lack)."""
-    from pathlib import Path
-
-    from ..intake.contract import SCHEMA
-    from ..intake.reading import read_text
-    from ..intake.yamlload import parse_documents
-    from ..problems import Problem, format_path
-    from ..questionnaire.data import SKIP
-    from ..questionnaire.dialogue import Session, get
-
-    text, problem = read_text(path, Path(path))
-    problems = [problem] if problem else []
-    data = {}
-    if text is not None:
-        docs = list(parse_documents(text, path))
-        if len(docs) > 1:
-            problems.append(Problem(path, "expected one intake document, found "
-                                    f"{len(docs)}"))
-        elif docs:
-            doc = docs[0]
-            problems += doc.problems
-            if not doc.problems and doc.data is not None:
-                data = doc.data
-                for exc in SCHEMA.check_all(data):
-                    if exc.message.startswith("missing required key"):
-                        continue
-                    line, col = doc.mark(exc.path, key=exc.key)
-                    problems.append(Problem(path, exc.message, format_path(exc.path), line,
-                                            col))
-    if problems:
-        for p in problems:
-            click.echo(str(p), err=True)
-        raise click.BadParameter("cannot continue from this file (see above)",
-                                 param_hint="--resume")
-    match = ASKED.search(text or "")
-    ids = {q.id for q in qn.questions()}
-    if match:
-        # a question the record calls asked whose required answer is missing is
-        # asked again: otherwise the saved intake would break the contract
-        missing = {q.id for q in qn.questions()
-                   if _contract_requires(q.field) and get(data, q.field) is SKIP}
-        asked = [i for i in (s.strip() for s in match.group(1).split(","))
-                 if i in ids and i not in missing]
-    else:
-        asked = [q.id for q in qn.questions() if get(data, q.field) is not SKIP]
-    return Session(answers=data, asked=asked)
-
-
-def _contract_requires(path: str) -> bool:
-    """Whether an intake must give the field at path (e.g. sitting_hours)."""
-    from ..intake.contract import SCHEMA, Mapping
-
-    spec = SCHEMA
-    for part in path.split("."):
-        if not isinstance(spec, Mapping) or part not in spec.fields:
-            return False
-        spec = spec.fields[part]
-        if not spec.required:
-            return False
-    return True
 
 
 def _build_engine_meanwhile(kb, base):
