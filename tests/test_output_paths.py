@@ -111,3 +111,41 @@ def test_empty_arguments_and_option_values_are_refused(tmp_path):
         proc = run(*args, stdin="")
         _refused(proc, "empty")
         assert proc.stdout == ""
+
+
+REPORT_FORMATS = {"yaml": "yaml", "json": "json", "jsonl": "jsonl", "csv": "csv",
+                  "text": "yaml", "parquet": "parquet"}
+
+
+def test_a_report_read_as_an_intake_is_named_for_what_it_is(tmp_path):
+    # a report left where intakes are read (an earlier run's output) costs one
+    # line saying what it is, not a flood of unknown keys, and is never scored
+    (tmp_path / "p.yaml").write_text("id: p\n" + GOOD)
+    folder = tmp_path / "reports"
+    folder.mkdir()
+    formats = dict(REPORT_FORMATS)
+    try:
+        import pyarrow  # noqa: F401
+    except ImportError:
+        formats.pop("parquet")
+    for fmt, suffix in formats.items():
+        out = folder / f"from_{fmt}.{suffix}"
+        made = run("score", tmp_path / "p.yaml", "--format", fmt, "-o", out, "-q")
+        assert made.returncode == 0, made.stderr
+    proc = run("score", folder, "--format", "jsonl", "--jobs", "1")
+    assert proc.returncode == 1
+    reports = [__import__("json").loads(line) for line in proc.stdout.splitlines()]
+    assert len(reports) == len(formats)
+    for report in reports:
+        assert report["status"] == "invalid"
+        (error,) = report["errors"]
+        assert "a report written by hipguide, not an intake" in error["message"], report
+    lines = [line for line in proc.stderr.splitlines() if "not an intake" in line]
+    assert len(lines) == len(formats), proc.stderr
+
+
+def test_an_intake_with_a_status_key_is_still_just_an_unknown_key(tmp_path):
+    path = tmp_path / "p.yaml"
+    path.write_text(GOOD + "status: done\n")
+    proc = run("score", path, "--format", "jsonl")
+    assert "unknown key 'status'" in proc.stderr and "not an intake" not in proc.stderr

@@ -314,6 +314,8 @@ def _header(header: list, name: str) -> tuple[list, list]:
     CSV sheet's header is."""
     from .csvsheet import _column_spec, _unknown_column
 
+    if schema.REPORT_KEYS <= set(header):
+        return [None] * len(header), [Problem(name, schema.NOT_AN_INTAKE)]
     specs, problems, seen = [], [], set()
     for head in header:
         found = _column_spec(head) if head else None

@@ -366,10 +366,19 @@ def validate(data) -> tuple[dict | None, list[Invalid]]:
 
     Every top-level key is checked, so one file reports all its broken fields.
     """
+    if isinstance(data, dict) and REPORT_KEYS <= data.keys():
+        return None, [Invalid(NOT_AN_INTAKE)]
     problems = SCHEMA.check_all(data)
     if problems:
         return None, problems
     return SCHEMA.build(data), []
+
+
+# what every report hipguide writes has (json, jsonl, yaml, the csv's columns,
+# parquet) and no intake has: such a file is named for what it is, in one line
+REPORT_KEYS = frozenset({"status", "disclaimer"})
+NOT_AN_INTAKE = ("this is a report written by hipguide, not an intake; reports are "
+                 "never read back as intakes: score the intake it was made from")
 
 
 # a warning-sign answer written as text, read as "yes" only when salvaging

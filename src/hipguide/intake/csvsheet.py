@@ -217,6 +217,8 @@ def check_header(header: list, name: str, line: int = 1) -> tuple[list, list]:
     row; a problem here stops the whole sheet, since every row would be read
     wrongly."""
     specs, problems = [], []
+    if schema.REPORT_KEYS <= set(header):
+        return [None] * len(header), [Problem(name, schema.NOT_AN_INTAKE, "", line)]
     seen = {}
     for i, head in enumerate(header):
         where = f"{head or '(empty)'} (column {_letter(i)})"

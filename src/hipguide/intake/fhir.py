@@ -95,6 +95,8 @@ def records_from_text(text: str, name: str) -> list:
     except KnowledgeError as exc:
         return whole("cannot read FHIR responses: the questionnaire has problems (see "
                      f"`hipguide questionnaire`): {exc.problems[0]}")
+    if _is_report(data):
+        return whole(schema.NOT_AN_INTAKE)
     if not isinstance(data, dict):
         return whole(f"expected a FHIR QuestionnaireResponse or Bundle object; got "
                      f"{_kind(data)}")
@@ -104,6 +106,12 @@ def records_from_text(text: str, name: str) -> list:
     if rtype == "QuestionnaireResponse":
         return [_record(data, name, the_form, "", 1, _stem(name))]
     return whole(_not_a_response(rtype))
+
+
+def _is_report(data) -> bool:
+    """A report of ``score --format json`` (a list of them) or one of its items."""
+    items = data if isinstance(data, list) and data else [data]
+    return all(isinstance(item, dict) and schema.REPORT_KEYS <= item.keys() for item in items)
 
 
 def _kind(value) -> str:

@@ -18,6 +18,7 @@ from __future__ import annotations
 import functools
 import itertools
 import os
+import re
 import stat
 import sys
 from collections.abc import Iterable, Iterator
@@ -192,7 +193,15 @@ def records_from_text(text: str, name: str) -> Iterator[Record]:
     if reader is not None:
         yield from reader(text, name)
         return
+    if TEXT_REPORT.match(text):
+        problem = Problem(name, schema.NOT_AN_INTAKE, "", 1)
+        yield Record(default_stem(name), name, 1, problems=[problem])
+        return
     yield from yaml_records(split_units(text), name)
+
+
+# the first line of a text report (``score`` without --format): "== id (file) =="
+TEXT_REPORT = re.compile(r"\A\ufeff?== .* \(.*\) ==\r?\n")
 
 
 def is_yaml(name: str) -> bool:
@@ -222,7 +231,15 @@ _READERS = {".json": _json_records, ".csv": _csv_records, ".tsv": _csv_records}
 def records_from_units(units: Iterable[Unit], name: str, many: bool) -> Iterator[Record]:
     """The records of some documents of one file (``many``: the file has more
     than one, so ids and messages carry the document number)."""
-    for doc in parse_units(units, name, MAX_FILE_BYTES):
+    units = iter(units)
+    first = next(units, None)
+    if first is None:
+        return
+    if first.index == 1 and first.text and TEXT_REPORT.match(first.text):
+        problem = Problem(name, schema.NOT_AN_INTAKE, "", first.line + 1)
+        yield Record(default_stem(name), name, 1, problems=[problem])
+        return
+    for doc in parse_units(itertools.chain([first], units), name, MAX_FILE_BYTES):
         yield _record(doc, name, many)
 
 
