@@ -243,3 +243,18 @@ def test_a_large_jsonl_file_is_shared_by_workers_with_the_same_output(tmp_path):
     assert runs[0].returncode == 1 and len(runs[0].stdout.splitlines()) == 240
     assert (runs[1].returncode, runs[1].stdout, runs[1].stderr) == \
         (runs[0].returncode, runs[0].stdout, runs[0].stderr)
+
+
+def test_memory_is_flat_for_a_csv_sheet_read_as_a_stream(tmp_path):
+    # 60,000 rows of 150-byte cells (9 MB) beside 3,000: a sheet held whole, or
+    # split into a list of lines, shows here; out of range, so never assessed
+    row = " " * 150 + "99\n"
+    small, large = tmp_path / "small.csv", tmp_path / "large.csv"
+    small.write_text("sitting_hours\n" + row * 3_000)
+    large.write_text("sitting_hours\n" + row * 60_000)
+    out = tmp_path / "out.jsonl"
+    args = ("--format", "jsonl", "-o", out, "-q", "--jobs", "1")
+    base = _peak_kb(tmp_path, "score", small, *args)
+    peak = _peak_kb(tmp_path, "score", large, *args)
+    assert sum(1 for _ in out.open()) == 60_000
+    assert peak < 1.3 * base, (peak, base)

@@ -8,7 +8,7 @@ import re
 
 import click
 
-from ..report.safe_text import shown
+from .common import shown
 
 PARTIAL_SUFFIX = ".partial"
 PARTIAL_MARK = "# hipguide PARTIAL answers - resume with: hipguide ask --resume {path}"

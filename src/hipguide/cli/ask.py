@@ -12,14 +12,14 @@ import sys
 import click
 
 from . import answer_files, firstscreen
-from .common import KB_OPTION, Exit, exit_with_kb_problems, interrupted_code, load_knowledge_or_exit
-
-
-def shown(text) -> str:
-    from ..report.safe_text import shown as _shown
-
-    return _shown(text)
-
+from .common import (
+    KB_OPTION,
+    Exit,
+    exit_with_kb_problems,
+    interrupted_code,
+    load_knowledge_or_exit,
+    shown,
+)
 
 
 @click.command()

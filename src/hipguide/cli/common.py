@@ -68,6 +68,14 @@ def quiet_broken_pipe():
         except (OSError, ValueError, AttributeError):
             pass
 
+def shown(text) -> str:
+    """report.safe_text.shown, imported when first used: it imports PyYAML,
+    which ``hipguide --help`` must not wait for."""
+    from ..report.safe_text import shown as _shown
+
+    return _shown(text)
+
+
 KB_OPTION = click.option(
     "--kb", "kb", type=click.Path(file_okay=False), envvar="HIPGUIDE_KB", default=None,
     help="Folder holding rules/ and knowledge/ to use instead of the bundled ones "

@@ -100,6 +100,6 @@ def _bit(bits: bytearray, document: int) -> bool:
 
 
 def _where(source, document: int) -> str:
-    if str(source).lower().endswith(".csv"):
+    if str(source).lower().removesuffix(".gz").endswith((".csv", ".tsv")):
         return f"{source} (row {document})"
     return f"{source} (intake {document})" if document != 1 else str(source)

@@ -74,7 +74,9 @@ def file_records(name: str, path: Path) -> Iterator:
         with handle:
             if suffix == ".jsonl":
                 yield from jsonl_records(_lines(handle, MAX_FILE_BYTES), name)
-            elif suffix in (".json", ".csv"):
+            elif suffix == ".csv":
+                yield from _streamed_sheet(name, path)
+            elif suffix == ".json":
                 yield from _whole_text(handle, name)
             else:   # YAML, as any other file is
                 from .reading import _streamed, yaml_records
@@ -161,8 +163,20 @@ def _why(exc: Exception) -> str:
     return str(exc) or type(exc).__name__
 
 
+def _streamed_sheet(name: str, path: Path) -> Iterator:
+    """A compressed CSV sheet, decompressed as it is read (twice: the encoding is
+    chosen over the whole sheet first, as for a plain one)."""
+    from .csvsheet import streamed_records
+    from .reading import MAX_SHEET_BYTES
+
+    try:
+        yield from streamed_records(name, lambda: _open(name, path)[0], MAX_SHEET_BYTES)
+    except (OSError, EOFError, zlib.error) as exc:
+        raise _Unreadable(f"the compressed data is damaged ({_why(exc)})") from None
+
+
 def _whole_text(handle, name: str) -> Iterator:
-    """A compressed FHIR or CSV file: decompressed (up to the limit for one
+    """A compressed FHIR file: decompressed (up to the limit for one
     file read whole) and read as the plain file would be."""
     from .reading import _READERS, MAX_STREAM_BYTES, decode
 

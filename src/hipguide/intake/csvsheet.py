@@ -23,7 +23,7 @@ import difflib
 import io
 import itertools
 import re
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from pathlib import Path
 
 from ..problems import Problem
@@ -162,29 +162,78 @@ def _stem(name: str) -> str:
 
 
 def records_from_text(text: str, name: str) -> Iterator:
-    """The intake records of one CSV file's text, one per non-blank row, streamed
-    (a sheet of 1,000,000 rows is never a list).  Blank lines before the header
-    are skipped; every problem names the physical line it is on (a quoted cell
-    may span lines), and a row the CSV reader cannot read costs only that row.
-    A broken header spoils every row, but each row's readable cells are still
-    read for warning signs (fail safe): the first row lists the header's
-    problems, the others point to them."""
+    """The intake records of one CSV file's text (see ``records_from_lines``)."""
+    yield from records_from_lines(io.StringIO(text, newline=""), name)
+
+
+def streamed_records(name: str, opened, limit: int) -> Iterator:
+    """The records of a CSV file read as a stream: ``opened()`` gives a fresh
+    binary handle on its content (called twice: once to choose the encoding as
+    ``encoding.decode`` would for the whole file, once to read it); ``limit``
+    bytes at most. OSError and the like are the caller's (a damaged gzip)."""
+    from .encoding import NotText, open_decoded, stream_codec
+    from .reading import Record, noted
+
+    with opened() as handle:
+        try:
+            codec, label = stream_codec(_chunks(handle, limit), spreadsheet=True)
+        except NotText as exc:
+            yield Record(_stem(name), name, 1, problems=[Problem(name, exc.message,
+                                                                 line=exc.line)])
+            return
+        except _TooLarge:
+            yield Record(_stem(name), name, 1, problems=[Problem(
+                name, f"file is over the {limit:,}-byte limit for one sheet; not read")])
+            return
+    with opened() as handle:
+        yield from noted(records_from_lines(open_decoded(handle, codec), name), label, name)
+
+
+class _TooLarge(Exception):
+    pass
+
+
+def _chunks(handle, limit: int, size: int = 1 << 20):
+    read = 0
+    while True:
+        chunk = handle.read(size)
+        if not chunk:
+            return
+        read += len(chunk)
+        if read > limit:
+            raise _TooLarge
+        yield chunk
+
+
+def records_from_lines(lines: Iterable[str], name: str) -> Iterator:
+    """The intake records of one CSV file, from its lines (newlines kept), one per
+    non-blank row, streamed: a sheet of 1,000,000 rows is never held whole.
+    Blank lines before the header are skipped; every problem names the physical
+    line it is on (a quoted cell may span lines), and a row the CSV reader
+    cannot read costs only that row. A broken header spoils every row, but
+    each row's readable cells are still read for warning signs (fail safe):
+    the first row lists the header's problems, the others point to them."""
     from .reading import Record
 
     def whole(message, line=1, where=""):
         return [Record(_stem(name), name, 1, problems=[Problem(name, message, where, line)])]
 
-    if not text.strip():
+    lines = iter(lines)
+    blank = []   # the blank lines before the first that is not (kept: line numbers)
+    first = next(lines, None)
+    while first is not None and not first.strip():
+        blank.append(first)
+        first = next(lines, None)
+    if first is None:
         yield from whole("empty file: expected a header row of intake fields, then one row "
                          "per intake")
         return
-    first = next(line for line in text.splitlines() if line.strip())
-    delimiter = _delimiter(first)
+    delimiter = _delimiter(first.rstrip("\r\n"))
     if delimiter is None:
         yield from whole("the header mixes ',' and ';' (or tabs): separate the columns with "
                          "one of them")
         return
-    rows = _rows(text, delimiter)
+    rows = _rows(itertools.chain(blank, [first], lines), delimiter)
     for line, row in rows:   # the header: the first row that is not blank
         if isinstance(row, str):
             yield from whole(f"not a readable CSV sheet: {row}", line)
@@ -192,7 +241,7 @@ def records_from_text(text: str, name: str) -> Iterator:
         if any(cell.strip() for cell in row):
             header, header_line = [h.strip() for h in row], line
             break
-    else:  # pragma: no cover - text.strip() was not empty
+    else:  # pragma: no cover - the first line was not blank
         return
     specs, problems = check_header(header, name, header_line)
     body = ((n, row) for n, row in rows if isinstance(row, str) or any(c.strip() for c in row))
@@ -210,6 +259,9 @@ def records_from_text(text: str, name: str) -> Iterator:
         yield row_record(row, n, header, specs, name,
                          f"{_stem(name)}#{n}" if many else _stem(name), delimiter,
                          problems if k == 0 else again)
+
+
+CELL_LIMIT = 1_000_000   # characters in one cell (an intake document's limit)
 
 
 def check_header(header: list, name: str, line: int = 1) -> tuple[list, list]:
@@ -241,13 +293,13 @@ def check_header(header: list, name: str, line: int = 1) -> tuple[list, list]:
     return specs, problems
 
 
-def _rows(text: str, delimiter: str):
+def _rows(lines: Iterable[str], delimiter: str):
     """(line the row starts on, cells) per row; for a row the csv module cannot
     read (a stray quote), (line, why): it costs that row only."""
     limit = csv.field_size_limit()
-    csv.field_size_limit(max(limit, len(text) + 1))   # a long cell is the row's problem
+    csv.field_size_limit(max(limit, CELL_LIMIT))   # a longer cell is the row's problem
     try:
-        reader = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter, strict=True)
+        reader = csv.reader(lines, delimiter=delimiter, strict=True)
         while True:
             start = reader.line_num + 1
             try:

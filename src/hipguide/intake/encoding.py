@@ -11,6 +11,7 @@ line that stop it.
 from __future__ import annotations
 
 import codecs
+import io
 
 # longest first: a UTF-32-LE mark starts with the UTF-16-LE one
 BOMS = ((codecs.BOM_UTF32_LE, "utf-32-le", "UTF-32 (little-endian)"),
@@ -66,6 +67,88 @@ def decode(data: bytes, spreadsheet: bool = False) -> Text:
         line = data[:exc.start].count(b"\n") + 1
         raise NotText(f"not UTF-8 text: byte 0x{data[exc.start]:02x} cannot be decoded; "
                       "save the file as UTF-8", line) from None
+
+
+def stream_codec(chunks, spreadsheet: bool = False) -> tuple[str, str | None]:
+    """(codec, label) for a file read as a stream: ``decode``'s decision made
+    chunk by chunk, holding no more than one chunk (a first pass; the caller
+    then reads the file again through ``open_decoded``). NotText as ``decode``."""
+    chunks = iter(chunks)
+    head = b""
+    for chunk in chunks:   # enough bytes to see a byte-order mark
+        head += chunk
+        if len(head) >= 4:
+            break
+    for bom, codec, label in BOMS:
+        if head.startswith(bom):
+            _check_wide(_chained(head[len(bom):], chunks), codec, label, len(bom))
+            return READ_WITH_BOM[codec], label
+    utf8 = codecs.getincrementaldecoder("utf-8")()
+    fallback = codecs.getincrementaldecoder(SPREADSHEET_FALLBACK[0])()
+    failed = None   # where UTF-8 first failed: (byte, line)
+    lines = 1
+    for chunk in _chained(head, chunks):
+        if b"\x00" in chunk:
+            raise NotText("binary data (NUL bytes): not a text file (UTF-16 or UTF-32 text "
+                          "needs its byte-order mark; or save it as UTF-8)")
+        if failed is None:
+            try:
+                utf8.decode(chunk)
+            except UnicodeDecodeError as exc:
+                data = exc.object   # the bytes held from the last chunk, then this one
+                failed = (data[exc.start], lines + data[:exc.start].count(b"\n"))
+        if failed is not None and not spreadsheet:
+            break
+        if spreadsheet:
+            try:
+                fallback.decode(chunk)
+            except UnicodeDecodeError:
+                spreadsheet = False   # not Windows-1252 either: the UTF-8 error stands
+                if failed is not None:
+                    break
+        lines += chunk.count(b"\n")
+    if failed is None:
+        try:
+            utf8.decode(b"", final=True)
+            return "utf-8", None
+        except UnicodeDecodeError as exc:   # it ends inside a character
+            failed = (exc.object[exc.start], lines)
+    if spreadsheet:
+        return SPREADSHEET_FALLBACK
+    byte, line = failed
+    raise NotText(f"not UTF-8 text: byte 0x{byte:02x} cannot be decoded; save the file as "
+                  "UTF-8", line)
+
+
+# a file with a byte-order mark is read again with a codec that drops the mark
+READ_WITH_BOM = {"utf-8": "utf-8-sig", "utf-16-le": "utf-16", "utf-16-be": "utf-16",
+                 "utf-32-le": "utf-32", "utf-32-be": "utf-32"}
+
+
+def _check_wide(chunks, codec: str, label: str | None, offset: int) -> None:
+    decoder = codecs.getincrementaldecoder(codec)()
+    done = 0
+    try:
+        for chunk in chunks:
+            if "\x00" in decoder.decode(chunk):
+                raise NotText("binary data (NUL characters): not a text file")
+            done += len(chunk)
+        decoder.decode(b"", final=True)
+    except UnicodeDecodeError as exc:
+        raise NotText(f"starts with a {label or 'UTF-8'} byte-order mark, but byte "
+                      f"{done + exc.start + offset} cannot be decoded as "
+                      f"{label or 'UTF-8'}") from None
+
+
+def _chained(first: bytes, rest):
+    if first:
+        yield first
+    yield from rest
+
+
+def open_decoded(handle, codec: str) -> io.TextIOWrapper:
+    """A binary handle as text lines for the csv module (newlines kept as they are)."""
+    return io.TextIOWrapper(handle, encoding=codec, newline="")
 
 
 def note(encoding: str) -> str:

@@ -35,6 +35,7 @@ MAX_STREAM_BYTES = 10_000_000     # a file read whole (FHIR, CSV; YAML up to thi
 # a YAML file or standard input read a document at a time: 100,000 documents of
 # ~5 KB; beyond it, the rest is reported as not read
 MAX_YAML_STREAM_BYTES = 500_000_000
+MAX_SHEET_BYTES = 500_000_000     # a CSV sheet, read as a stream
 SUFFIXES = (".yaml", ".yml", ".json", ".csv", ".tsv", ".xlsx", ".jsonl",
             ".parquet")  # and each text one + ".gz"
 WORKBOOKS = (".xlsx",)     # binary: read from the path by intake/xlsxsheet.py
@@ -291,6 +292,9 @@ def file_records(name: str, path: Path | None, text: str | None = None) -> Itera
             return
         yield from workbook_records(name, path)
         return
+    if text is None and path is not None and Path(name).suffix.lower() in SHEETS:
+        yield from _sheet_records(name, path)
+        return
     if text is None:
         if is_yaml(name):
             units, problem = file_units(name, path)
@@ -304,6 +308,26 @@ def file_records(name: str, path: Path | None, text: str | None = None) -> Itera
             yield Record(default_stem(name), name, 1, problems=[problem])
             return
     yield from noted(records_from_text(text, name), getattr(text, "encoding", None), name)
+
+
+SHEETS = (".csv", ".tsv")
+
+
+def _sheet_records(name: str, path: Path) -> Iterator[Record]:
+    """A CSV sheet's records, read as a stream (a sheet may hold 1,000,000 rows)."""
+    from .csvsheet import streamed_records
+
+    problem = _not_a_workbook_file(name, path)   # only a regular file is opened
+    if problem is not None:
+        yield Record(default_stem(name), name, 1, problems=[problem])
+        return
+    try:
+        yield from streamed_records(name, lambda: path.open("rb"), MAX_SHEET_BYTES)
+    except (OSError, UnicodeDecodeError) as exc:   # unreadable, or changed while read
+        message = ("permission denied: the file cannot be read"
+                   if isinstance(exc, PermissionError) else
+                   f"cannot read the rest of the file: {getattr(exc, 'strerror', None) or exc}")
+        yield Record(default_stem(name), name, 1, problems=[Problem(name, message)])
 
 
 def noted(records: Iterable[Record], encoding: str | None, name: str) -> Iterator[Record]:
