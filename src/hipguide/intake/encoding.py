@@ -97,15 +97,11 @@ def stream_codec(chunks, spreadsheet: bool = False) -> tuple[str, str | None]:
             except UnicodeDecodeError as exc:
                 data = exc.object   # the bytes held from the last chunk, then this one
                 failed = (data[exc.start], lines + data[:exc.start].count(b"\n"))
-        if failed is not None and not spreadsheet:
-            break
-        if spreadsheet:
+        if spreadsheet:   # read to the end all the same: a NUL anywhere refuses it
             try:
                 fallback.decode(chunk)
             except UnicodeDecodeError:
                 spreadsheet = False   # not Windows-1252 either: the UTF-8 error stands
-                if failed is not None:
-                    break
         lines += chunk.count(b"\n")
     if failed is None:
         try:
@@ -127,17 +123,17 @@ READ_WITH_BOM = {"utf-8": "utf-8-sig", "utf-16-le": "utf-16", "utf-16-be": "utf-
 
 def _check_wide(chunks, codec: str, label: str | None, offset: int) -> None:
     decoder = codecs.getincrementaldecoder(codec)()
-    done = 0
+    done = 0   # bytes given to the decoder so far
     try:
         for chunk in chunks:
+            done += len(chunk)
             if "\x00" in decoder.decode(chunk):
                 raise NotText("binary data (NUL characters): not a text file")
-            done += len(chunk)
         decoder.decode(b"", final=True)
-    except UnicodeDecodeError as exc:
+    except UnicodeDecodeError as exc:   # exc.object: the bytes it held, then the chunk
+        byte = done - len(exc.object) + exc.start + offset
         raise NotText(f"starts with a {label or 'UTF-8'} byte-order mark, but byte "
-                      f"{done + exc.start + offset} cannot be decoded as "
-                      f"{label or 'UTF-8'}") from None
+                      f"{byte} cannot be decoded as {label or 'UTF-8'}") from None
 
 
 def _chained(first: bytes, rest):
