@@ -523,7 +523,7 @@ def _filled(tmp_path, data: bytes) -> list[float]:
     fills = []
     for png in sorted(tmp_path.glob("fill-*.png")):
         width, height, rows = png_pixels(png.read_bytes())
-        top, bottom = round(height * 10 / 297), round(height * (297 - 13) / 297)
+        top, bottom = round(height * 8 / 297), round(height * (297 - 12) / 297)
         inked = [y for y in range(top, bottom) if any(max(p) < 160 for p in rows[y])]
         fills.append((max(inked) - top) / (bottom - top) if inked else 0.0)
     return fills
@@ -549,7 +549,7 @@ def test_a_three_exercise_plan_prints_on_at_most_three_a4_pages(tmp_path):
 
 
 # In the page as printed: the print rules for every medium, the A4 width less the
-# margins (210 - 2 x 12 mm), and a script that measures every caption and every
+# margins (210 - 2 x 10 mm), and a script that measures every caption and every
 # text left inside a picture, in points, as Chromium lays them out.
 MEASURE = """<script>
 const out = [];
@@ -588,7 +588,7 @@ def test_every_picture_label_and_caption_prints_at_9_pt_or_more(tmp_path, intake
     assert result.returncode == 0 and "<figcaption" in html
     printed = tmp_path / "printed.html"
     printed.write_text(html.replace("@media print {", "@media all {")
-                       .replace("</style>", "body { width: 186mm; }</style>")
+                       .replace("</style>", "body { width: 190mm; }</style>")
                        .replace("</body>", MEASURE + "</body>"))
     dump = _chromium(tmp_path, "--dump-dom", printed.as_uri()).stdout.decode()
     measured = json.loads(unescape(re.search(r'<pre id="measured">(.*?)</pre>', dump,

@@ -80,9 +80,10 @@ class HtmlWriter:
             [_row(r, ADD_NEXT_FROM) for r in stage["add_next"] if r.kind == "exercise"]
         weeks = [(n, _short_date(self.today + datetime.timedelta(weeks=n - 1)))
                  for n in range(1, WEEKS + 1)]
-        shown_ex = start_ex + [r for r in stage["add_next"] if r.kind == "exercise"]
+        common = _common(start_ex)
         return {
-            "common_cautions": _common(shown_ex),
+            "common_cautions": [c for c, _ in common],
+            "shared_cautions": common,
             "start_exercises": start_ex,
             "start_habits": [r for r in stage["start_here"] if r.kind == "habit"],
             "add_next": stage["add_next"],
@@ -182,12 +183,20 @@ def _times(plan: dict) -> str:
 
 
 def _common(exercises: list) -> list:
-    """Cautions every shown exercise has (those a condition adds to all of them):
-    said once, in a box, instead of on every card."""
+    """Cautions two or more start-here exercises share (those a condition adds):
+    said once, in a box, naming the exercises they are for, instead of on every
+    card.  [(caution, "" when it is for all of them, else "exercises 1 and 3")]."""
     if len(exercises) < 2:
         return []
-    rest = [set(r.cautions) for r in exercises[1:]]
-    return [c for c in exercises[0].cautions if all(c in other for other in rest)]
+    shared = []
+    for caution in dict.fromkeys(c for r in exercises for c in r.cautions):
+        numbers = [str(i) for i, r in enumerate(exercises, 1) if caution in r.cautions]
+        if len(numbers) == len(exercises):
+            shared.append((caution, ""))
+        elif len(numbers) >= 2:
+            shared.append((caution, "exercises " + ", ".join(numbers[:-1]) + " and "
+                           + numbers[-1]))
+    return shared
 
 
 def _row(rec, first_week: int) -> dict:
