@@ -40,7 +40,14 @@ def _template():
         loader=jinja2.FileSystemLoader(str(Path(__file__).parent / "templates")),
         autoescape=True, undefined=jinja2.StrictUndefined,
         trim_blocks=True, lstrip_blocks=True)
+    env.filters["say"] = _say      # "Your hip plan" -> "Your child's hip plan" for a parent
     return env.get_template(TEMPLATE)
+
+
+def _say(text: str, report) -> str:
+    from .reader import is_parent, to_parent
+
+    return to_parent(text) if is_parent(report) else text
 
 
 class HtmlWriter:
