@@ -604,3 +604,26 @@ def test_every_picture_label_and_caption_prints_at_9_pt_or_more(tmp_path, intake
     doc = Handout(html)
     labels = re.findall(r'<span class="panel"><strong>([^<]+)</strong>', html)
     assert len(labels) == 2 * sum(len(p.imgs) for p in doc.pages), labels
+
+
+HABIT_LABELS = {("Avoid", "Better"), ("Sit", "Then move"), ("First", "Later"), ("First", "Then")}
+
+
+@pytest.mark.parametrize("item", sorted(assessor().kb.exercises.values(), key=lambda e: e["id"]),
+                         ids=lambda e: e["id"])
+def test_every_picture_prints_its_labels_and_captions_as_page_text(item):
+    """Nothing is left to scale down inside a drawing: each of its two panels has a
+    label and a caption, printed under it as page text; an exercise shows its
+    start and end, a habit what to avoid and what is better (or its steps)."""
+    from hipguide.report.html import split_picture
+
+    source = picture_bytes(item["picture"])
+    drawing_text, panels = split_picture(source.decode())
+    assert not words(drawing_text.encode()), words(drawing_text.encode())
+    assert drawing(drawing_text.encode()) == drawing(source)
+    labels = tuple(label for label, _ in panels)
+    assert all(label and caption for label, caption in panels), panels
+    if item["kind"] == "exercise":
+        assert labels == ("Start", "End")
+    else:
+        assert labels in HABIT_LABELS, labels
