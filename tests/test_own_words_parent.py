@@ -138,3 +138,14 @@ def test_no_text_a_parent_reads_is_aimed_at_the_child(data):
         assert "your child" in report["pain_rule"]
     if report["status"] == "refer":
         assert "your child" in report["referral"] + report["call_emergency_now"]
+
+
+def test_a_teenager_answering_for_himself_is_told_what_to_do_himself():
+    """Issue 20: a 16-year-old read advice written to a parent ("give no
+    exercises") though he was answering."""
+    intake = TEEN_FLAG.replace("age: 14", "age: 16").replace("answered_by: parent",
+                                                             "answered_by: self")
+    text = flat(run("score", "-", "--format", "text", "-q", stdin=intake).stdout)
+    assert "your child" not in text and "give no" not in text and "give any" not in text
+    assert "Do not do any hip exercises until then" in text
+    assert "Because you said you are 16" in text

@@ -33,10 +33,10 @@ _ACTIONS = [
      lambda m: m[1] + f"ontact {CHILD}'s {m[2]}"),
     (r"\b([Tt])ell (the|your) doctor",
      lambda m: m[1] + "ell " + ("the" if m[2] == "the" else f"{CHILD}'s") + " doctor"),
-    (r"\bdo not (do|start) (any )?exercises?\b",
-     lambda m: f"{CHILD} should not {m[1]} {m[2] or ''}exercises".replace("  ", " ")),
-    (r"\bDo not (do|start) (any )?exercises?\b",
-     lambda m: f"Your child should not {m[1]} {m[2] or ''}exercises".replace("  ", " ")),
+    (r"\b([Dd])o not (do|start) (any )?(hip )?exercises?\b",
+     lambda m: ("Your child" if m[1] == "D" else CHILD) + " should not "
+     + " ".join(w for w in (m[2], (m[3] or "").strip(), (m[4] or "").strip(), "exercises")
+                if w)),
     (r"\bDo not exercise\b", "Your child should not exercise"),
     (r"\bdo not exercise\b", f"{CHILD} should not exercise"),
     (r"\bAvoid exercises\b", "Your child should avoid exercises"),
