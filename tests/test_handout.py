@@ -627,3 +627,25 @@ def test_every_picture_prints_its_labels_and_captions_as_page_text(item):
         assert labels == ("Start", "End")
     else:
         assert labels in HABIT_LABELS, labels
+
+
+CROWDED = ("id: crowded\nage: 16\nanswered_by: parent\nsitting_hours: 9\n"
+           "activity_level: sedentary\nsymptoms: {hip_pain: 0, stiffness: true}\n")
+
+
+@pytest.mark.skipif(NO_BROWSER, reason="no Chromium or Chrome installed")
+@pytest.mark.parametrize("intake", ["office_worker", "retired_with_arthritis",
+                                    "returning_footballer", "warehouse_picker", "crowded"])
+def test_the_fridge_sheet_prints_on_one_a4_page(tmp_path, intake):
+    """Page 1 holds the whole programme, even a crowded one (a parent reading,
+    most warning signs unanswered, a precaution, eight schedule rows)."""
+    if intake == "crowded":
+        html = run("score", "-", "--format", "html", "-q", stdin=CROWDED).stdout
+    else:
+        html = run("score", EXAMPLES / f"{intake}.yaml", "--format", "html", "-q").stdout
+    assert '<div class="sheet fridge">' in html
+    page = tmp_path / "fridge.html"
+    page.write_text(html.replace("</style>", ".sheet.main { display: none; }</style>"))
+    pdf = tmp_path / "fridge.pdf"
+    _chromium(tmp_path, "--no-pdf-header-footer", f"--print-to-pdf={pdf}", page.as_uri())
+    assert len(_media_boxes(pdf.read_bytes())) == 1
