@@ -41,6 +41,7 @@ from .report.model import (
     likelihood,
 )
 from .report.own_words import because as precaution_because
+from .report.reader import for_reader
 
 CONCLUSIONS = (Factor, RedFlag, Recommendation, Caution, Unscreened, Precaution, Withheld,
                Adapt)
@@ -230,7 +231,7 @@ class Assessor:
         status = "refer" if red_flags else "ok"
         programme = kb.programme
         urgency = red_flags[0].urgency if red_flags else ""
-        return Report(
+        return for_reader(Report(   # worded for who reads it (a parent: "your child")
             id=report_id, source=source, status=status, urgency=urgency,
             referral=meta["refer_advice"][urgency] if urgency else "",
             call_emergency_now=kb.call_emergency_now.get("text", "") if urgency else "",
@@ -248,7 +249,8 @@ class Assessor:
             review_status=review_status(meta),
             pain_rule=programme["pain_rule"] if status == "ok" else "",
             safety_net=list(programme["safety_net"]) if status == "ok" else [],
-            person=person(intake or {}), disclaimer=meta["disclaimer"])
+            person=person(intake or {}), disclaimer=meta["disclaimer"]),
+            (intake or {}).get("answered_by"))
 
 
 def may_raise_flag(answers: dict) -> bool:

@@ -13,6 +13,10 @@ Pictures are the knowledge base's SVGs (``knowledge/pictures/``), embedded as
 ``<img src="data:image/svg+xml;base64,...">``: an SVG shown through ``<img>``
 runs no script and loads nothing, and the bytes embedded are checked again
 (``kb.knowledge.svg_problems``) before use; a picture that fails is left out.
+A picture's panel labels ("Start", "End", "Avoid", "Better") and captions are
+taken out of the drawing and printed as page text under it: scaled down with
+the drawing to fit three across an A4 page they would be about 4 pt, as page
+text they keep the handout's own size (at least 9 pt).
 """
 
 from __future__ import annotations
@@ -36,7 +40,14 @@ def _template():
         loader=jinja2.FileSystemLoader(str(Path(__file__).parent / "templates")),
         autoescape=True, undefined=jinja2.StrictUndefined,
         trim_blocks=True, lstrip_blocks=True)
+    env.filters["say"] = _say      # "Your hip plan" -> "Your child's hip plan" for a parent
     return env.get_template(TEMPLATE)
+
+
+def _say(text: str, report) -> str:
+    from .reader import is_parent, to_parent
+
+    return to_parent(text) if is_parent(report) else text
 
 
 class HtmlWriter:
@@ -53,7 +64,7 @@ class HtmlWriter:
         self.module = _template().make_module()
         self.version = __version__
         self.factor_names = {fid: item["name"] for fid, item in kb.factors.items()}
-        self.pictures: dict[str, str] = {}
+        self.pictures: dict[str, dict] = {}
 
     def begin(self):
         self.stream.write(str(self.module.head("hipguide handout", self.version)))
@@ -76,9 +87,10 @@ class HtmlWriter:
             [_row(r, ADD_NEXT_FROM) for r in stage["add_next"] if r.kind == "exercise"]
         weeks = [(n, _short_date(self.today + datetime.timedelta(weeks=n - 1)))
                  for n in range(1, WEEKS + 1)]
-        shown_ex = start_ex + [r for r in stage["add_next"] if r.kind == "exercise"]
+        common = _common(start_ex)
         return {
-            "common_cautions": _common(shown_ex),
+            "common_cautions": [c for c, _ in common],
+            "shared_cautions": common,
             "start_exercises": start_ex,
             "start_habits": [r for r in stage["start_here"] if r.kind == "habit"],
             "add_next": stage["add_next"],
@@ -90,13 +102,13 @@ class HtmlWriter:
             "when": WHEN.get(report.urgency, report.urgency.replace("_", " ")),
         }
 
-    def _picture(self, name: str) -> str:
-        """The picture as a data: URI, or "" when there is none or it fails the check."""
+    def _picture(self, name: str) -> dict:
+        """{"uri": the drawing as a data: URI, "panels": [(label, caption)]}, or {}
+        when there is none or it fails the check."""
         if not name:
-            return ""
+            return {}
         if name not in self.pictures:
-            self.pictures[name] = _picture_uri(Path(self.kb.root) / "knowledge" / "pictures"
-                                               / name)
+            self.pictures[name] = _picture(Path(self.kb.root) / "knowledge" / "pictures" / name)
         return self.pictures[name]
 
     def end(self):
@@ -111,17 +123,55 @@ def _short_date(day: datetime.date) -> str:
     return f"{day.day} {day:%b}"
 
 
-def _picture_uri(path: Path) -> str:
+SVG = "http://www.w3.org/2000/svg"
+LABEL_BELOW = 40        # a panel's label ("Start") is a text above this y ...
+CAPTION_FROM = 255      # ... and its caption the text lines from this y down
+DRAWN = "0 40 640 218"  # what is left once they are out: the drawing itself
+
+
+def _picture(path: Path) -> dict:
     from ..kb.knowledge import MAX_PICTURE, PICTURES, svg_problems
 
     try:
         data = path.read_bytes()
         text = data.decode("utf-8")
     except (OSError, UnicodeDecodeError):
-        return ""
+        return {}
     if len(data) > MAX_PICTURE or svg_problems(text, f"{PICTURES}/{path.name}"):
-        return ""
-    return "data:image/svg+xml;base64," + base64.b64encode(data).decode("ascii")
+        return {}
+    drawing, panels = split_picture(text)
+    if svg_problems(drawing, f"{PICTURES}/{path.name}"):
+        return {}
+    return {"uri": "data:image/svg+xml;base64," + base64.b64encode(
+        drawing.encode("utf-8")).decode("ascii"), "panels": panels}
+
+
+def split_picture(text: str) -> tuple[str, list]:
+    """(the drawing without its panel labels and captions, [(label, caption)] per
+    panel). A panel is a top-level <g>; a picture without the standard 640x300
+    panel layout is returned whole, with no panels."""
+    from xml.etree import ElementTree
+
+    ElementTree.register_namespace("", SVG)
+    root = ElementTree.fromstring(text)
+    groups = [g for g in root if g.tag == f"{{{SVG}}}g"]
+    if root.get("viewBox") != "0 0 640 300" or not groups:
+        return text, []
+    panels = []
+    for group in groups:
+        parents = {child: parent for parent in group.iter() for child in parent}
+        label, caption = [], []
+        for node in list(group.iter(f"{{{SVG}}}text")):
+            y = float(node.get("y") or 0)
+            words = " ".join("".join(node.itertext()).split())
+            if y < LABEL_BELOW or y >= CAPTION_FROM:
+                (label if y < LABEL_BELOW else caption).append(words)
+                parents[node].remove(node)
+        panels.append((" ".join(label), " ".join(caption)))
+    root.set("viewBox", DRAWN)
+    for attr in ("width", "height"):
+        root.attrib.pop(attr, None)
+    return ElementTree.tostring(root, encoding="unicode"), panels
 
 
 def _often(per_week: int) -> str:
@@ -140,12 +190,20 @@ def _times(plan: dict) -> str:
 
 
 def _common(exercises: list) -> list:
-    """Cautions every shown exercise has (those a condition adds to all of them):
-    said once, in a box, instead of on every card."""
+    """Cautions two or more start-here exercises share (those a condition adds):
+    said once, in a box, naming the exercises they are for, instead of on every
+    card.  [(caution, "" when it is for all of them, else "exercises 1 and 3")]."""
     if len(exercises) < 2:
         return []
-    rest = [set(r.cautions) for r in exercises[1:]]
-    return [c for c in exercises[0].cautions if all(c in other for other in rest)]
+    shared = []
+    for caution in dict.fromkeys(c for r in exercises for c in r.cautions):
+        numbers = [str(i) for i, r in enumerate(exercises, 1) if caution in r.cautions]
+        if len(numbers) == len(exercises):
+            shared.append((caution, ""))
+        elif len(numbers) >= 2:
+            shared.append((caution, "exercises " + ", ".join(numbers[:-1]) + " and "
+                           + numbers[-1]))
+    return shared
 
 
 def _row(rec, first_week: int) -> dict:

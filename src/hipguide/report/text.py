@@ -9,6 +9,7 @@ import shutil
 import textwrap
 
 from .model import URGENCY_WORDS, Report
+from .reader import is_parent, to_parent
 
 WIDTH = 88          # the widest a report line gets, even on a wide terminal
 NARROWEST = 40
@@ -31,6 +32,11 @@ def _wrap(text: str, indent: str, first: str | None = None) -> list[str]:
 
 def _heading(text: str) -> list[str]:
     return _wrap(text, "  ", "")
+
+
+def _say(report: Report, text: str) -> str:
+    """A line of this module's own, addressed to the report's reader."""
+    return to_parent(text) if is_parent(report) else text
 
 
 def _names(ids, report: Report) -> str:
@@ -60,7 +66,8 @@ def render_text(report: Report, explain: bool = False, width: int | None = None)
         # one timeframe: only the headline names one (each flag's own urgency is in
         # the data formats); the emergency triggers can only be faster
         lines += ["", "Details"]
-        lines += _wrap(f"SEE A CLINICIAN ({URGENCY_WORDS[report.urgency].upper()}): warning "
+        lines += _wrap(_say(report, "See a clinician").upper() +
+                       f" ({URGENCY_WORDS[report.urgency].upper()}): warning "
                        "signs found, so no exercises are suggested.", "  ", "")
         if report.errors:
             lines += [""] + _wrap(
@@ -132,8 +139,9 @@ def brief(report: Report, compact: bool = False) -> list[str]:
         return []
     lines = ["", "Your plan in brief"]
     if report.status == "refer":
-        lines += _wrap(f"See a doctor or physiotherapist ({URGENCY_WORDS[report.urgency]}) "
-                       "before any hip exercise. " + report.referral, "  ", "  ")
+        lines += _wrap(_say(report, f"See a doctor or physiotherapist "
+                                    f"({URGENCY_WORDS[report.urgency]}) before any hip "
+                                    "exercise. ") + report.referral, "  ", "  ")
         if report.call_emergency_now:
             lines += _wrap(report.call_emergency_now, "  ", "  ")
         for flag in report.red_flags:
@@ -196,7 +204,7 @@ def _unanswered(report: Report) -> list[str]:
 def _precautions(report: Report, explain: bool) -> list[str]:
     if not report.precautions:
         return []
-    lines = ["", "Left out for your safety"]
+    lines = ["", _say(report, "Left out for your safety")]
     for p in report.precautions:
         lines += _wrap(f"{p.name}, {p.because or '; '.join(p.evidence)}", "      ", "  - ")
         if p.withheld:
@@ -225,6 +233,9 @@ def _programme(report: Report, explain: bool) -> list[str]:
     lines = [""]
     for line in dict.fromkeys(r.disclaimer for r in report.recommendations if r.disclaimer):
         lines += _wrap(line, "  ", "")        # the professional check, said once
+    if is_parent(report):
+        lines += _wrap("The exercise steps speak to your child: go through them together.",
+                       "  ", "")
     lines.append("")
     if start_ex:
         lines += _heading(f"Start here (weeks 1-2): {_plural(len(start_ex), 'exercise')}, "
