@@ -23,6 +23,7 @@ from hipguide.engine import Assessor
 from hipguide.intake import contract as schema
 from hipguide.intake.reading import records
 from hipguide.kb import _experta as X
+from hipguide.kb.compiler import Basis
 from hipguide.kb.knowledge import load
 from hipguide.report.writers import report_dict
 
@@ -397,3 +398,52 @@ def test_why_trace_shows_the_engine_log_on_stderr_with_plain_experta():
     assert any(line.startswith("experta.watchers.FACTS:  ==> <f-") for line in lines)
     assert any(line.startswith("experta.watchers.ACTIVATIONS:  ==> 'F-") for line in lines)
     assert any(line.startswith("experta.watchers.AGENDA: 0: 'F-") for line in lines)
+
+
+# --- lazy basis texts (compiler.Basis) -------------------------------------------
+
+def _eager_words(bound, tables, extra=()):
+    """The basis as it was built before it was lazy: its words, at once, a tuple."""
+    return Basis(bound, tables, extra).words()
+
+
+@settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(biased_intakes)
+def test_lazy_basis_keeps_the_facts_and_reports_of_the_eager_words(raw):
+    """Working memory (duplicates dropped by experta compare the basis) and the
+    explained report are those of the words built at once, as a tuple."""
+    data, invalid = schema.validate(raw)
+    assert not invalid
+    lazy = _outcome_cached(ALL, data)
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr("hipguide.kb.compiler.Basis", _eager_words)
+        eager = _outcome_cached(ALL, data)
+    assert lazy == eager
+
+
+def test_score_without_explain_is_the_explained_report_without_its_basis(tmp_path):
+    """Without --explain the basis texts are not built; everything else is the same."""
+    import json
+    import random
+
+    import yaml
+
+    rng = random.Random(8)
+    raw = [_with_red_flag((yaml.safe_load(intake_text(i, rng)),
+                           RED_FLAG_SYMPTOMS[i % 6] if i % 4 == 0 else None)) for i in range(60)]
+    lines = tmp_path / "lines.jsonl"
+    lines.write_text("".join(json.dumps({**data, "id": f"s{i}"}) + "\n"
+                             for i, data in enumerate(raw)))
+    for source in (EXAMPLES, lines):
+        plain = run_hipguide("score", source, "--format", "jsonl")
+        explained = run_hipguide("score", source, "--format", "jsonl", "--explain")
+        assert plain.returncode == explained.returncode
+        stripped, bases = [], 0
+        for line in explained.stdout.splitlines():
+            report = json.loads(line)
+            for key in ("red_flags", "factors", "recommendations", "precautions"):
+                for item in report.get(key) or ():
+                    bases += bool(item.pop("basis", None))
+            stripped.append(report)
+        assert bases > len(stripped) // 2   # most findings have one
+        assert [json.loads(line) for line in plain.stdout.splitlines()] == stripped
