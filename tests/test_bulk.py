@@ -71,6 +71,25 @@ def test_jsonl_problems_name_the_line_and_the_good_lines_are_scored(tmp_path):
     assert any(line.startswith(f"{path}:7:2: not valid JSON") for line in lines)
 
 
+def test_a_jsonl_line_that_is_not_text_or_breaks_the_contract_keeps_its_warning_sign(tmp_path):
+    path = tmp_path / "sheet.csv.jsonl"   # not a spreadsheet: no Windows-1252 fallback
+    path.write_bytes(b'{"id": "a", "sitting_hours": 8}\n'
+                     b'{"notes": "caf\xe9"}\n'
+                     b'{"sitting_hours": 99, "symptoms": {"night_pain": "yes"}}\n'
+                     b'{"sitting_hours": 99}\n')
+    proc = _score(path)
+    assert proc.returncode == 1 and "Traceback" not in proc.stderr
+    reports = _reports(proc.stdout)
+    assert [r["id"] for r in reports] == ["a", "sheet.csv#2", "sheet.csv#3", "sheet.csv#4"]
+    assert [r["status"] for r in reports] == ["ok", "invalid", "refer", "invalid"]
+    assert reports[1]["errors"][0] == {"field": "", "line": 2, "message": (
+        "not UTF-8 text: byte 0xe9 cannot be decoded; save the file as UTF-8")}
+    assert {e["field"] for e in reports[2]["errors"]} == {"sitting_hours", "symptoms.night_pain"}
+    assert [f["id"] for f in reports[2]["red_flags"]] == ["night_pain"]
+    lines = proc.stderr.splitlines()
+    assert any(line.startswith(f"{path}:3: sitting_hours: 99 is out of range") for line in lines)
+
+
 def test_an_overlong_jsonl_line_is_refused_and_the_next_line_is_read(tmp_path):
     path = tmp_path / "long.jsonl"
     path.write_text('{"id": "big", "notes": "' + "x" * 1_100_000 + '"}\n'

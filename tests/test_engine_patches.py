@@ -23,6 +23,7 @@ from hipguide.engine import Assessor
 from hipguide.intake import contract as schema
 from hipguide.intake.reading import records
 from hipguide.kb import _experta as X
+from hipguide.kb.compiler import Basis
 from hipguide.kb.knowledge import load
 from hipguide.report.writers import report_dict
 
@@ -251,7 +252,11 @@ def _broken_variants() -> dict:
                                                     if v is not False})
 
     def factlist_declare(self, fact):  # the duplicate check compares field names only
-        if any(frozenset(f) == frozenset(fact) and type(f) is type(fact)
+        # (not their values; a declared fact also holds __factid__, so the names are
+        # compared without the special ones: with them, no fact ever matched and this
+        # "bug" changed nothing)
+        names = frozenset(k for k in fact if not X._special(k))
+        if any(type(f) is type(fact) and frozenset(k for k in f if not X._special(k)) == names
                for f in self.values()):
             return None
         return P["factlist_declare"].replacement(self, fact)
@@ -289,14 +294,71 @@ def test_a_broken_variant_of_each_patch_is_caught(name):
     assert name in BROKEN, f"patch {name!r} has no broken variant in {__file__}"
     # fact_init fills plain values without __setitem__: fact_setitem's bug shows without it
     names = tuple(n for n in ALL if n != "fact_init") if name == "fact_setitem" else ALL
-    if name == "factlist_declare":
-        pytest.xfail("known gap: after this round's merges the sample intakes no longer "
-                     "tell factlist_declare's broken variant from the real patch")
     try:
         broken = outcomes(names, SAMPLE, {name: BROKEN[name]})
     except Exception:   # noqa: BLE001 - a broken patch that breaks the engine outright is caught
         return
     assert broken != PLAIN_SAMPLE
+
+
+
+# --- declaring: the patched FactList.declare against experta's, fact by fact ----
+
+def _declared(data: dict) -> list:
+    """Every fact the patched engine handed to working memory while scoring data,
+    duplicates too, in order, as undeclared copies."""
+    seen = []
+    real = X.PATCHES["factlist_declare"].replacement
+
+    def recording(self, fact):
+        seen.append(fact.copy())   # before it gets its id
+        return real(self, fact)
+
+    with X.patched(ALL):
+        if ALL not in _ENGINES:
+            _ENGINES[ALL] = Assessor(KB)
+        X.PATCHES["factlist_declare"].apply(recording)
+        _ENGINES[ALL].run(data)
+    return seen
+
+
+def _replay(declare, facts: list):
+    """Declare copies of facts into a new working memory with ``declare``, then
+    all of them again (each a duplicate now): everything declare decided."""
+    from experta.factlist import FactList
+
+    memory = FactList()
+    returned = [declare(memory, fact.copy()) for fact in facts + facts[::-1]]
+    return ([None if r is None else r["__factid__"] for r in returned], list(memory.items()),
+            dict(memory.reference_counter), list(memory.added), memory.last_index)
+
+
+def _declare_agrees(data: dict, patched_declare) -> bool:
+    facts = _declared(data)
+    plain = X.PATCHES["factlist_declare"].original
+    return _replay(patched_declare, facts) == _replay(plain, facts)
+
+
+@settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(biased_intakes)
+def test_patched_declare_keeps_and_drops_the_facts_experta_does(raw):
+    data, invalid = schema.validate(raw)
+    assert not invalid
+    assert _declare_agrees(data, X.PATCHES["factlist_declare"].replacement)
+
+
+def _key_without_class(fact):   # Factor and Caution with equal fields count as one
+    return frozenset((k, v) for k, v in fact.items() if not X._special(k))
+
+
+@pytest.mark.parametrize("bug", ["field names only", "key without the class"])
+def test_the_declare_comparison_catches_a_broken_duplicate_check(bug, monkeypatch):
+    if bug == "key without the class":
+        monkeypatch.setattr(X, "_fact_id", _key_without_class)
+        broken = X.PATCHES["factlist_declare"].replacement
+    else:
+        broken = BROKEN["factlist_declare"]
+    assert not all(_declare_agrees(data, broken) for data in SAMPLE[:20])
 
 
 # --- plain mode, watchers, --trace ---------------------------------------------
@@ -336,3 +398,52 @@ def test_why_trace_shows_the_engine_log_on_stderr_with_plain_experta():
     assert any(line.startswith("experta.watchers.FACTS:  ==> <f-") for line in lines)
     assert any(line.startswith("experta.watchers.ACTIVATIONS:  ==> 'F-") for line in lines)
     assert any(line.startswith("experta.watchers.AGENDA: 0: 'F-") for line in lines)
+
+
+# --- lazy basis texts (compiler.Basis) -------------------------------------------
+
+def _eager_words(bound, tables, extra=()):
+    """The basis as it was built before it was lazy: its words, at once, a tuple."""
+    return Basis(bound, tables, extra).words()
+
+
+@settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(biased_intakes)
+def test_lazy_basis_keeps_the_facts_and_reports_of_the_eager_words(raw):
+    """Working memory (duplicates dropped by experta compare the basis) and the
+    explained report are those of the words built at once, as a tuple."""
+    data, invalid = schema.validate(raw)
+    assert not invalid
+    lazy = _outcome_cached(ALL, data)
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr("hipguide.kb.compiler.Basis", _eager_words)
+        eager = _outcome_cached(ALL, data)
+    assert lazy == eager
+
+
+def test_score_without_explain_is_the_explained_report_without_its_basis(tmp_path):
+    """Without --explain the basis texts are not built; everything else is the same."""
+    import json
+    import random
+
+    import yaml
+
+    rng = random.Random(8)
+    raw = [_with_red_flag((yaml.safe_load(intake_text(i, rng)),
+                           RED_FLAG_SYMPTOMS[i % 6] if i % 4 == 0 else None)) for i in range(60)]
+    lines = tmp_path / "lines.jsonl"
+    lines.write_text("".join(json.dumps({**data, "id": f"s{i}"}) + "\n"
+                             for i, data in enumerate(raw)))
+    for source in (EXAMPLES, lines):
+        plain = run_hipguide("score", source, "--format", "jsonl")
+        explained = run_hipguide("score", source, "--format", "jsonl", "--explain")
+        assert plain.returncode == explained.returncode
+        stripped, bases = [], 0
+        for line in explained.stdout.splitlines():
+            report = json.loads(line)
+            for key in ("red_flags", "factors", "recommendations", "precautions"):
+                for item in report.get(key) or ():
+                    bases += bool(item.pop("basis", None))
+            stripped.append(report)
+        assert bases > len(stripped) // 2   # most findings have one
+        assert [json.loads(line) for line in plain.stdout.splitlines()] == stripped

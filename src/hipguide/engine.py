@@ -87,6 +87,10 @@ class Assessor:
         self.reassess = meta["reassess_advice"].format(weeks=meta["reassess_after_weeks"])
         self.policy = {"withhold_unscreened": bool(meta.get("withhold_unscreened", False))}
         self.policy.update(policy or {})
+        # the findings' basis texts (what each rule fired on): only --explain shows
+        # them, so ``score`` without it sets this False and they are never built
+        # (compiler.Basis); a precaution's "because" is built from them either way
+        self.explain = True
 
     def with_policy(self, **policy) -> Assessor:
         """A view of this Assessor (same compiled engine) with another policy."""
@@ -126,10 +130,12 @@ class Assessor:
         kb, meta = self.kb, self.kb.meta
         texts: dict = {}
 
-        def basis(facts) -> list:
+        def words(facts) -> list:
             # one object per distinct text (recommendations repeat their factors'):
             # a pickled report, sent from a worker to the parent, holds each once
             return sorted({texts.setdefault(b, b) for f in facts for b in f["basis"]})
+
+        basis = words if self.explain else _no_basis
 
         by_kind: dict = {kind: {} for kind in CONCLUSIONS}
         adapted: dict = {}     # exercise id -> hazards it is adapted to avoid
@@ -218,12 +224,12 @@ class Assessor:
         precautions = []
         for pid, facts in sorted(by_kind[Precaution].items()):
             item = kb.precautions[pid]
-            evidence, fired_on = sorted({f["evidence"] for f in facts}), basis(facts)
+            evidence, fired_on = sorted({f["evidence"] for f in facts}), words(facts)
             precautions.append(PrecautionFinding(
                 pid, item["name"], evidence, item["instead"],
                 [{"id": x, "name": kb.exercises[x]["name"]} for x in sorted(withheld.get(pid, ()))],
                 sorted({f["rule"] for f in facts}),
-                fired_on,
+                fired_on if self.explain else [],
                 precaution_because(fired_on, evidence, (intake or {}).get("answered_by")),
                 blocks_hazards=list(item.get("blocks_hazards") or ()),
                 blocks_all_exercises=bool(item.get("blocks_all_exercises"))))
@@ -251,6 +257,10 @@ class Assessor:
             safety_net=list(programme["safety_net"]) if status == "ok" else [],
             person=person(intake or {}), disclaimer=meta["disclaimer"]),
             (intake or {}).get("answered_by"))
+
+
+def _no_basis(facts) -> list:
+    return []
 
 
 def may_raise_flag(answers: dict) -> bool:

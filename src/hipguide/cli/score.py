@@ -125,7 +125,9 @@ def score(paths, fmt, only, output, explain, quiet, summary, jobs, unscreened, d
         click.echo("hipguide: --jobs and --dask do not go together (the cluster's workers "
                    "do the work); give one.", err=True)
         sys.exit(Exit.USAGE)
-    worker = load_kb_or_exit(kb)
+    # a view of the process's Assessor (same engine): the settings below stay in this run
+    worker = load_kb_or_exit(kb).with_policy()
+    worker.explain = explain   # basis texts built only when shown (workers inherit it)
     freeze_long_lived()
     if unscreened is not None:
         worker.policy["withhold_unscreened"] = unscreened == "withhold"

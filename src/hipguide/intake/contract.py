@@ -7,6 +7,7 @@
 from __future__ import annotations
 
 import difflib
+import functools
 import math
 from dataclasses import dataclass
 
@@ -217,8 +218,21 @@ class Mapping:
     def build(self, value: dict) -> dict:
         """The normalised mapping, defaults filled in; value must have no problems
         (checking is done once, by ``_problems``)."""
-        return {name: _build(spec, value[name]) if name in value else _default(spec)
-                for name, spec in self.fields.items()}
+        built = {}
+        for name, spec, default in self._fill:
+            if name in value:
+                built[name] = _build(spec, value[name])
+            else:   # a list or mapping default is made anew: the caller may change it
+                built[name] = _default(spec) if default is _FRESH else default
+        return built
+
+    @functools.cached_property
+    def _fill(self) -> tuple:
+        """(name, spec, its default or _FRESH), once per mapping: building a record's
+        defaults was most of reading one that breaks the contract (``salvage``)."""
+        return tuple((name, spec, _FRESH if isinstance(spec, (Mapping, ListOf))
+                      or isinstance(spec.default, (tuple, list, dict, set)) else spec.default)
+                     for name, spec in self.fields.items())
 
     def _problems(self, value: dict) -> list:
         problems = []
@@ -252,6 +266,9 @@ class Mapping:
             "required": [k for k, v in self.fields.items() if v.required],
             "additionalProperties": False,
         }
+
+
+_FRESH = object()
 
 
 def _default(spec):

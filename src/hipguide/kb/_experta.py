@@ -500,7 +500,19 @@ def _agenda_key(self, activation):
             sorted((f["__factid__"] for f in activation.facts), reverse=True))
 
 
-_PLAIN = frozenset({str, int, float, bool, type(None), tuple})
+# value types freeze() returns unchanged, none a conditional element (frozen_value adds to it)
+_PLAIN = {str, int, float, bool, type(None), tuple}
+
+
+def frozen_value(kind: type) -> type:
+    """Let facts hold values of ``kind`` as they hold a str: ``kind`` must be
+    hashable and immutable (``freeze`` returns it unchanged) and not a
+    conditional element.  hipguide's lazy basis texts (compiler.Basis) are one."""
+    if not isinstance(kind, type) or not issubclass(kind, collections.abc.Hashable) \
+            or issubclass(kind, ConditionalElement):
+        raise TypeError(f"{kind!r} is not a frozen value type")
+    _PLAIN.add(kind)
+    return kind
 _dict_setitem = dict.__setitem__
 
 
@@ -759,5 +771,5 @@ if not plain_requested():
     apply_all()
 
 __all__ = ["AND", "AS", "NOT", "OR", "Fact", "KnowledgeEngine", "P", "Rule", "experta",
-           "PATCHES", "Patch", "apply", "apply_all", "applied", "patched", "revert",
+           "PATCHES", "Patch", "apply", "apply_all", "applied", "frozen_value", "patched", "revert",
            "revert_all", "unpatched"]
