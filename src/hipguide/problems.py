@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from .report.safe_text import FIELD_CHARS, clip, clip_message, shown
+
 
 @dataclass(frozen=True)
 class Problem:
@@ -22,8 +24,6 @@ class Problem:
     rule: str | None = None
 
     def __post_init__(self):
-        from .report.safe_text import FIELD_CHARS, clip, clip_message
-
         # a huge bad value (or key, or FHIR linkId) is quoted only in part
         object.__setattr__(self, "message", clip_message(self.message))
         if len(self.field) > FIELD_CHARS:
@@ -47,8 +47,6 @@ class Problem:
         parts.append(self.message)
         if self.rule:
             parts.append(f"({self.rule})")
-        from .report.safe_text import shown
-
         return shown(" ".join(parts))  # file names and keys may hold control characters
 
     def as_dict(self) -> dict:
