@@ -34,8 +34,9 @@ FENCE = re.compile(r"^```[^\n]*\n.*?^```[ \t]*$", re.S | re.M)
 TRANSCRIPT = re.compile(r"^```text\n(\$ hipguide [^\n]*)\n(.*?)^```[ \t]*$", re.S | re.M)
 LINK = re.compile(r"!?\[[^\]]*\]\(([^)\s]+)(?:\s+\"[^\"]*\")?\)")
 ELISION = re.compile(r"^\s*(\[\.\.\..*\]|\.\.\.)\s*$")
-# The checkout's own path in real output (``rules check`` names the knowledge base).
-ROOT_SHOWN = "~/hipguide"
+# ``rules check`` names the knowledge base's folder: the checkout (editable install) or
+# the installed package. Transcripts show either as this.
+KB_SHOWN = "…/hipguide"
 
 
 def _exe() -> str:
@@ -154,7 +155,13 @@ def real_output(command: str) -> str:
     result = subprocess.run([_exe(), *args], capture_output=True, text=True, cwd=ROOT,
                             env=env, stdin=subprocess.DEVNULL, timeout=300)
     assert result.stdout, f"{command}: no output (exit {result.returncode}): {result.stderr}"
-    return result.stdout.replace(str(ROOT), ROOT_SHOWN)
+    from hipguide.kb import location
+
+    package = os.path.dirname(os.path.dirname(os.path.realpath(location.__file__)))
+    out = result.stdout
+    for folder in sorted({package, str(ROOT)}, key=len, reverse=True):
+        out = out.replace(folder, KB_SHOWN)
+    return out
 
 
 def _is_in_order(shown: list[str], real: list[str]) -> list[str]:
