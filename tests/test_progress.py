@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-import os
 import shutil
 
 import pytest
@@ -376,21 +375,6 @@ def test_help_explains_every_option():
     for option in ("--weeks", "--format", "--output", "--quiet", "--kb", "--help"):
         assert len(blocks[option].split()) > 3, (option, blocks[option])
 
-
-def test_readme_example_is_the_real_output():
-    import subprocess
-
-    from conftest import hipguide_exe
-
-    readme = (ROOT / "README.md").read_text()
-    section = readme.split("<!-- section: progress -->")[1].split("<!-- end section")[0]
-    command = "$ hipguide progress examples/progress/before.yaml examples/progress/after.yaml\n"
-    shown = section.split(command)[1].split("```")[0]
-    env = {k: v for k, v in os.environ.items() if k != "HIPGUIDE_KB"}
-    result = subprocess.run([hipguide_exe(), *command.split()[2:]], capture_output=True,
-                            text=True, cwd=ROOT, env=env, timeout=120)
-    assert result.returncode == 0
-    assert result.stdout == shown
 
 
 def test_checkin_is_the_command_and_progress_its_first_name():

@@ -1,4 +1,5 @@
-"""Every rule's cases, sqlfluff-style: tests/cases/<RULE-ID>.yaml holds intakes
+"""Every rule's cases, sqlfluff-style: tests/cases/<RULE-ID>.yaml names its rule
+(``rule: <RULE-ID>``, checked against the file name and rules/) and holds intakes
 that must fire the rule (``fire``) and near misses that must not (``no_fire``).
 A case may give the report's ``urgency`` it must have (the headline urgency).
 A case may set ``withhold_unscreened: true|false`` to run under that policy
@@ -17,13 +18,18 @@ CASES = Path(__file__).parent / "cases"
 RULE_IDS = sorted(r.id for r in assessor().kb.rules)
 
 
+def _case_files():
+    return [(path, yaml.safe_load(path.read_text(encoding="utf-8")) or {})
+            for path in sorted(CASES.glob("*.yaml"))]
+
+
 def _cases():
-    for path in sorted(CASES.glob("*.yaml")):
-        data = yaml.safe_load(path.read_text())
+    for path, data in _case_files():
+        rule_id = data.get("rule", f"<{path.name} names no rule>")
         for expect in ("fire", "no_fire"):
             for i, case in enumerate(data.get(expect) or []):
-                yield pytest.param(path.stem, expect, case,
-                                   id=f"{path.stem}-{expect}-{i}-{case.get('name', '')}")
+                yield pytest.param(rule_id, expect, case,
+                                   id=f"{rule_id}-{expect}-{i}-{case.get('name', '')}")
 
 
 @pytest.mark.parametrize(("rule_id", "expect", "case"), list(_cases()))
@@ -41,10 +47,22 @@ def test_rule_case(rule_id, expect, case):
 
 def test_every_rule_has_cases_that_fire_and_that_do_not():
     have = {}
-    for path in CASES.glob("*.yaml"):
-        data = yaml.safe_load(path.read_text())
-        have[path.stem] = (bool(data.get("fire")), bool(data.get("no_fire")))
+    for _path, data in _case_files():
+        have[data.get("rule")] = (bool(data.get("fire")), bool(data.get("no_fire")))
     missing = [r for r in RULE_IDS if have.get(r) != (True, True)]
     assert not missing, f"rules without both fire and no_fire cases: {missing}"
     orphans = sorted(set(have) - set(RULE_IDS))
     assert not orphans, f"case files for rules that do not exist: {orphans}"
+
+
+def test_every_case_file_names_its_rule_as_data():
+    """``rule:`` is the file's name and a rule of rules/: the runner reads the id from
+    the data, so a renamed file or a pasted header cannot test the wrong rule."""
+    wrong = []
+    for path, data in _case_files():
+        rule_id = data.get("rule")
+        if rule_id != path.stem:
+            wrong.append(f"{path.name}: rule: {rule_id!r} is not the file name")
+        elif rule_id not in RULE_IDS:
+            wrong.append(f"{path.name}: rule: {rule_id!r} is not a rule in rules/")
+    assert not wrong, "\n".join(wrong)
