@@ -216,9 +216,11 @@ def _jsonl_record(raw: bytes, number: int, name: str, default: str):
             name, problem.message, line=number)])
     try:
         data = loads(text)
-    except JsonError as exc:
+    except JsonError as exc:   # fail safe: the warning signs the line still plainly answers
+        from .rawscan import warning_signs
+
         return Record(default, name, number, problems=[Problem(
-            name, exc.message, line=number, column=exc.column)])
+            name, exc.message, line=number, column=exc.column)], partial=warning_signs(text))
     if not isinstance(data, dict):
         return Record(default, name, number, problems=[Problem(
             name, "expected an intake object ({...}) on this line; got "

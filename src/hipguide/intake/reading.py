@@ -236,7 +236,9 @@ def _record(doc: Document, name: str, many: bool) -> Record:
     if doc.problems:   # the values that could be read are still read for warning signs
         return Record(default, name, doc.index, problems=[
             Problem(p.source, p.message, p.field, p.line, p.column, number)
-            for p in doc.problems], partial=schema.salvage(doc.data))
+            for p in doc.problems],
+            partial=schema.salvage(doc.data, doc.duplicates) if doc.data is not None
+            else doc.scanned)
     data = doc.data
     rid = data.get("id") if isinstance(data, dict) else None
     try:  # a rejected id (control characters, too long, ...) is never shown as the id
