@@ -296,6 +296,8 @@ def _parse_unit(unit: Unit, source: str, max_chars: int | None) -> Document:
     builder = _Builder(doc, unit.line)
     try:
         doc.data = builder.build(node, (), 0)
+        if doc.data is not None and not isinstance(doc.data, dict):
+            doc.scanned = warning_signs(text)   # a list or text, not an intake mapping
         for exc in builder.refused:
             line, col = _pos(exc.node.start_mark, unit.line)
             doc.problems.append(Problem(source, exc.message, field=_path_text(exc.path),
