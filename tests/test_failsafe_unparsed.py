@@ -291,3 +291,17 @@ def test_property_a_fhir_response_cut_anywhere_after_the_sign_refers(tmp_path_fa
     for report in reports:
         if report["source"].endswith(".json"):
             check_referred(report, urgency_of(intake))
+
+
+def test_a_csv_column_named_twice_is_an_error_and_a_yes_in_either_refers(tmp_path):
+    sheet = tmp_path / "sheet.csv"
+    sheet.write_text("id,sitting_hours,symptoms.hot_swollen_joint,symptoms.hot_swollen_joint\n"
+                     "a,4,no,yes\nb,4,y,no\nc,4,no,no\nd,4,,\n")
+    reports = {r["id"]: r for r in score(sheet)}
+    assert set(reports) == {"a", "b", "c", "d"}
+    assert "is also column C" in reports["a"]["errors"][0]["message"]
+    check_referred(reports["a"], urgency_of({"sitting_hours": 4,
+                                             "symptoms": {"hot_swollen_joint": True}}))
+    check_referred(reports["b"])
+    check_invalid(reports["c"])
+    check_invalid(reports["d"])

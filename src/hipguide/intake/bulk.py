@@ -211,9 +211,12 @@ def _jsonl_record(raw: bytes, number: int, name: str, default: str):
     from .reading import _ID, Record, decode
 
     text, problem = decode(name, raw)
-    if problem is not None:
+    if problem is not None:   # fail safe: the warning signs the line still plainly answers
+        from .rawscan import warning_signs
+
         return Record(default, name, number, problems=[Problem(
-            name, problem.message, line=number)])
+            name, problem.message, line=number)],
+            partial=warning_signs(raw.decode("utf-8", "replace")))
     try:
         data = loads(text)
     except JsonError as exc:   # fail safe: the warning signs the line still plainly answers

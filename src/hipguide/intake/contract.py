@@ -409,6 +409,8 @@ def _readable(spec: Mapping, value: dict, path: tuple, duplicates: dict) -> dict
             found = _combined(name, field_spec, [v for v in found if v is not _NOTHING])
         elif name in value:
             found = _readable_value(field_spec, value[name], here, duplicates)
+        elif isinstance(field_spec, Mapping) and any(p[:len(here)] == here for p in duplicates):
+            found = _readable(field_spec, {}, here, duplicates)   # only given twice inside
         else:
             continue
         if found is not _NOTHING:
