@@ -22,6 +22,7 @@ same rule as a duplicate key).  The answers found are only ever used to refer
 from __future__ import annotations
 
 import re
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 
 from . import contract as schema
@@ -29,7 +30,7 @@ from . import contract as schema
 # the words read as "yes": the salvage words, and YAML 1.1's "on"
 YES_WORDS = schema.AFFIRMATIVE | {"on"}
 LOINC_YES = "LA33-6"
-MAX_SCAN_CHARS = 1_000_000      # one document's text (the reader's own limit)
+MAX_SCAN_CHARS = 10_000_000     # the largest file read whole (a FHIR Bundle)
 _WHOLE = re.compile(r"(?:0|[1-9][0-9]{0,2})")
 _KEY_PRECEDERS = ("-", "?", "{", ",")   # what may stand before a key on its line
 
@@ -51,23 +52,31 @@ FIELDS = _fields()
 BY_LINK = {".".join(path): (path, spec) for path, spec in FIELDS.values()}
 
 
-@dataclass
 class _Tok:
-    kind: str          # word | str | punct | eol
-    text: str
-    line: int          # 1-based
-    column: int        # 0-based
-    flow: int = 0      # flow ({ [) depth before the token
+    """One token: kind word | str | punct | eol; line 1-based, column 0-based."""
+
+    __slots__ = ("kind", "text", "line", "column")
+
+    def __init__(self, kind: str, text: str, line: int, column: int):
+        self.kind, self.text, self.line, self.column = kind, text, line, column
 
 
-def _tokens(text: str) -> list:
-    """The text's tokens, line by line: comments dropped, each quoted string one
-    ``str`` token (a quote never closed is taken to end at its line's end: the
-    likely syntax error), a block scalar's lines (after ``key: |``) dropped."""
+_BLOCK = re.compile(r"[|>][0-9+-]*")
+# a plain word: up to a space, or a ':' that ends a key (and in flow style , { } [ ])
+_WORD_BLOCK = re.compile(r"(?:[^ \t:]|:(?![ \t]|$))+")
+_WORD_FLOW = re.compile(r"(?:[^ \t:,{}\[\]]|:(?![ \t,\]}]|$))+")
+
+
+def _tokens(text: str) -> Iterator[_Tok]:
+    """The text's tokens, line by line, one at a time: comments dropped, each
+    quoted string one ``str`` token (a quote never closed is taken to end at its
+    line's end: the likely syntax error), a block scalar's lines (after
+    ``key: |``) dropped.  Linear in the text: a quote found never to close is
+    not looked for again."""
     lines = text.split("\n")
-    out: list[_Tok] = []
     flow = 0
     block_indent = None        # lines indented deeper than this are a block scalar
+    unclosed = {}              # quote -> the line from which it is known never to close
     n = 0
     while n < len(lines):
         line = lines[n].rstrip("\r")
@@ -77,7 +86,7 @@ def _tokens(text: str) -> list:
             if not stripped or len(line) - len(stripped) > block_indent:
                 continue
             block_indent = None
-        first = len(out)
+        first = last = before_last = None      # this line's first and last two tokens
         pos = 0
         while pos < len(line):
             c = line[pos]
@@ -86,123 +95,121 @@ def _tokens(text: str) -> list:
                 continue
             if c == "#" and (pos == 0 or line[pos - 1] in " \t"):
                 break                                    # a comment
-            if c in "{[" and (flow or _quote_may_start(out, first)):
-                out.append(_Tok("punct", c, n, pos, flow))
+            nxt = line[pos + 1:pos + 2]
+            at_start = last is None or last.kind == "punct"
+            if c in "{[" and (flow or at_start):
+                tok = _Tok("punct", c, n, pos)
                 flow += 1
                 pos += 1
-                continue
-            if c in "}]":
+            elif c in "}]":
                 flow = max(0, flow - 1)
-                out.append(_Tok("punct", c, n, pos, flow))
+                tok = _Tok("punct", c, n, pos)
                 pos += 1
-                continue
-            if c == "," and flow:
-                out.append(_Tok("punct", c, n, pos, flow))
+            elif c == "," and flow:
+                tok = _Tok("punct", c, n, pos)
                 pos += 1
-                continue
-            nxt = line[pos + 1:pos + 2]
-            after_key = len(out) > first and out[-1].kind == "str"     # "key":value
-            if c in ":-?" and nxt in ("", " ", "\t") or \
-                    (c == ":" and (after_key or flow and nxt in ",]}")):
-                out.append(_Tok("punct", c, n, pos, flow))
+            elif (c in ":-?" and nxt in ("", " ", "\t")) or (c == ":" and (
+                    (last is not None and last.kind == "str") or (flow and nxt in ",]}"))):
+                tok = _Tok("punct", c, n, pos)
                 pos += 1
-                continue
-            if c in "\"'" and _quote_may_start(out, first):
-                end, n_end = _string_end(lines, n - 1, pos, c)
-                if n_end != n - 1:          # closed on a later line: skip to it
-                    out.append(_Tok("str", "\n", n, pos, flow))   # never a key or value
+            elif c in "\"'" and at_start:
+                end, n_end = _string_end(lines, n - 1, pos, c, unclosed)
+                if n_end != n - 1:          # closed on a later line: go on from there
+                    tok = _Tok("str", "\n", n, pos)          # never a key or value
                     n = n_end + 1
                     line = lines[n_end].rstrip("\r")
-                    first = len(out)
-                    pos = end + 1
-                    continue
-                out.append(_Tok("str", line[pos + 1:end] if end < len(line) else "\n",
-                                n, pos, flow))
+                else:
+                    tok = _Tok("str", line[pos + 1:end] if end < len(line) else "\n", n, pos)
                 pos = end + 1
-                continue
-            start = pos
-            while pos < len(line):
-                ch = line[pos]
-                if ch in " \t" or (flow and ch in ",{}[]"):
-                    break
-                if ch == ":" and (line[pos + 1:pos + 2] in ("", " ", "\t")
-                                  or (flow and line[pos + 1:pos + 2] in ",]}")):
-                    break
-                pos += 1
-            out.append(_Tok("word", line[start:pos], n, start, flow))
-        out.append(_Tok("eol", "", n, len(line), flow))
+            else:
+                match = (_WORD_FLOW if flow else _WORD_BLOCK).match(line, pos)
+                start, pos = pos, match.end() if match else pos + 1
+                tok = _Tok("word", line[start:pos], n, start)
+            yield tok
+            if first is None or (first.text == "-" and tok.text != "-" and
+                                 first.kind == "punct"):
+                first = tok                    # a list item's key, past its '-'
+            before_last, last = last, tok
+        yield _Tok("eol", "", n, len(line))
         # `key: |` or `- >-`: the lines after it, indented deeper, are text
-        if len(out) - first >= 2 and out[-2].kind == "word" and \
-                re.fullmatch(r"[|>][0-9+-]*", out[-2].text) and \
-                (len(out) - first == 2 or out[-3].text in (":", "-")):
-            block_indent = out[first].column if out[first].text != "-" else \
-                next((t.column for t in out[first:] if t.text != "-"), out[first].column)
-    return out
+        if last is not None and last.kind == "word" and _BLOCK.fullmatch(last.text) and \
+                (before_last is None or before_last.text in (":", "-")):
+            block_indent = first.column
 
 
-def _quote_may_start(out: list, first: int) -> bool:
-    """A quote starts a string only where a value or key may start (a line's
-    start, after ':', '-', ',', '[', '{'); "it's" is a plain word."""
-    return len(out) == first or out[-1].kind == "punct"
-
-
-def _string_end(lines: list, n: int, pos: int, quote: str) -> tuple[int, int]:
+def _string_end(lines: list, n: int, pos: int, quote: str, unclosed: dict) -> tuple[int, int]:
     """(column, line index) of the quote closing the string opened at lines[n][pos];
     (len of the line, n) when it is never closed."""
     k, i = n, pos + 1
-    while k < len(lines):
+    while k < len(lines) and k < unclosed.get(quote, len(lines)):
         line = lines[k].rstrip("\r")
-        while i < len(line):
-            ch = line[i]
-            if quote == '"' and ch == "\\":
-                i += 2
-                continue
-            if ch == quote:
-                if quote == "'" and line[i + 1:i + 2] == "'":
-                    i += 2
-                    continue
-                return i, k
-            i += 1
+        end = _closing(line, i, quote)
+        if end >= 0:
+            return end, k
         k, i = k + 1, 0
+    unclosed[quote] = min(unclosed.get(quote, len(lines)), n)
     return len(lines[n].rstrip("\r")), n
 
 
-def _ends_value(tok: _Tok) -> bool:
-    """Whether a value is alone: the line (or its comment) ends, or in flow
-    style ({...}) the next entry starts."""
-    return tok.kind == "eol" or (tok.kind == "punct" and tok.text in ",}]")
+def _closing(line: str, start: int, quote: str) -> int:
+    """The column of the quote that closes a string in line from start ('' and
+    \\" are escapes), or -1."""
+    i = start
+    while True:
+        j = line.find(quote, i)
+        if j < 0:
+            return -1
+        if quote == "'":
+            if line[j + 1:j + 2] == "'":
+                i = j + 2
+                continue
+            return j
+        b = j
+        while b > start and line[b - 1] == "\\":
+            b -= 1
+        if (j - b) % 2 == 0:
+            return j
+        i = j + 1
 
 
-def _value(path: tuple, spec, tok: _Tok):
+def _value(spec, tok: _Tok):
     """The answer a value token gives for a field, or None (nothing clear)."""
     if isinstance(spec, schema.Boolean):
-        word = tok.text.strip().lower()
-        return True if word in YES_WORDS else None
+        return True if tok.text.strip().lower() in YES_WORDS else None
     if tok.kind == "word" and _WHOLE.fullmatch(tok.text):
         number = int(tok.text)
         return number if spec.low <= number <= spec.high else None
     return None
 
 
-def _key_pairs(toks: list) -> list:
-    """(path, value) of every clear ``key: value`` pair."""
-    found = []
-    for i in range(len(toks) - 3):
-        key, colon, value, after = toks[i:i + 4]
-        if key.kind not in ("word", "str") or colon.text != ":" or colon.kind != "punct":
-            continue
-        if key.text not in FIELDS or value.kind not in ("word", "str") \
-                or value.line != key.line or not _ends_value(after):
-            continue
-        before = toks[i - 1] if i else None
+class _Pairs:
+    """Clear ``key: value`` pairs, fed one token at a time: the key first on its
+    line (or after '-', '?', '{', ','), one value, then the line's end (or, in
+    flow style, ',', '}' or ']')."""
+
+    def __init__(self, found: list):
+        self.found = found
+        self.window: list = [None] * 5
+
+    def feed(self, tok: _Tok):
+        w = self.window
+        w.pop(0)
+        w.append(tok)
+        before, key, colon, value, after = w
+        if key is None or key.kind not in ("word", "str") or key.text not in FIELDS:
+            return
+        if colon.kind != "punct" or colon.text != ":" or value.kind not in ("word", "str") \
+                or value.line != key.line:
+            return
+        if not (after.kind == "eol" or (after.kind == "punct" and after.text in ",}]")):
+            return
         if not (before is None or before.kind == "eol"
                 or (before.kind == "punct" and before.text in _KEY_PRECEDERS)):
-            continue                     # a key after a key or value is not clear
+            return                       # a key after a key or a value is not clear
         path, spec = FIELDS[key.text]
-        answer = _value(path, spec, value)
+        answer = _value(spec, value)
         if answer is not None:
-            found.append((path, answer))
-    return found
+            self.found.append((path, answer))
 
 
 @dataclass
@@ -213,59 +220,72 @@ class _Frame:
     said: list = field(default_factory=list)   # answers inside, not yet claimed
 
 
-def _fhir_pairs(toks: list) -> list:
-    """(path, value) of every FHIR item with a warning-sign linkId answered
-    plainly: the answers inside an item's ``answer`` belong to the nearest
+class _Fhir:
+    """FHIR items with a warning-sign linkId answered plainly, fed one token at
+    a time: the answers inside an item's ``answer`` belong to the nearest
     object around them that has a linkId, whatever the key order."""
-    found = []
-    stack = [_Frame("{", False)]
-    key = None
 
-    def close():
-        frame = stack.pop()
+    def __init__(self, found: list):
+        self.found = found
+        self.stack = [_Frame("{", False)]
+        self.key = None
+        self.pending = None        # a word or string: a key if ':' follows, else a value
+
+    def feed(self, tok: _Tok):
+        if tok.kind == "eol":
+            return
+        pending, self.pending = self.pending, None
+        if tok.kind == "punct" and tok.text == ":":
+            if pending is not None:
+                self.key = pending.text
+            return
+        if pending is not None:
+            self._value(pending)
+        if tok.kind in ("word", "str"):
+            self.pending = tok
+            return
+        if tok.text in "{[":
+            top = self.stack[-1]
+            inside = (top.in_answer or self.key == "answer") and self.key != "item"
+            if len(self.stack) < 200:
+                self.stack.append(_Frame(tok.text, inside))
+            self.key = None
+        elif tok.text in "}]":
+            if len(self.stack) > 1:
+                self._close()
+            self.key = None
+        else:
+            self.key = None
+
+    def _value(self, tok: _Tok):
+        key, top = self.key, self.stack[-1]
+        self.key = None
+        if key == "linkId" and tok.kind == "str" and top.kind == "{":
+            top.link = tok.text
+        elif top.in_answer and ((key == "valueBoolean" and tok.text == "true") or key in (
+                "valueString", "code", "display", "valueInteger", "valueDecimal")):
+            if key in ("code", "display") and tok.text == LOINC_YES:
+                tok = _Tok("word", "yes", tok.line, tok.column)
+            if len(top.said) < 20:
+                top.said.append(tok)
+
+    def _close(self):
+        frame = self.stack.pop()
         if frame.kind == "{" and frame.link is not None:
             if frame.link in BY_LINK:
                 path, spec = BY_LINK[frame.link]
                 for said in frame.said:
-                    answer = _value(path, spec, said)
+                    answer = _value(spec, said)
                     if answer is not None:
-                        found.append((path, answer))
-        elif stack:
-            stack[-1].said.extend(frame.said)
+                        self.found.append((path, answer))
+        elif len(self.stack[-1].said) < 20:
+            self.stack[-1].said.extend(frame.said[:20])
 
-    for i, tok in enumerate(toks):
-        if tok.kind == "eol" or (tok.kind == "punct" and tok.text == ":"):
-            continue
-        nxt = next((t for t in toks[i + 1:i + 3] if t.kind != "eol"), None)
-        if tok.kind in ("word", "str") and nxt is not None and nxt.text == ":" \
-                and nxt.kind == "punct":
-            key = tok.text
-            continue
-        top = stack[-1]
-        if tok.kind == "punct" and tok.text in "{[":
-            inside = top.in_answer or key == "answer"
-            stack.append(_Frame(tok.text, inside and key != "item"))
-            key = None
-            continue
-        if tok.kind == "punct" and tok.text in "}]":
-            if len(stack) > 1:
-                close()
-            key = None
-            continue
-        if tok.kind in ("word", "str") and key is not None:
-            if key == "linkId" and tok.kind == "str" and top.kind == "{":
-                top.link = tok.text
-            elif top.in_answer and (
-                    (key == "valueBoolean" and tok.text == "true")
-                    or key in ("valueString", "code", "display")
-                    or key in ("valueInteger", "valueDecimal")):
-                if key in ("code", "display") and tok.text == LOINC_YES:
-                    tok = _Tok("word", "yes", tok.line, tok.column)
-                top.said.append(tok)
-        key = None
-    while len(stack) > 1:
-        close()
-    return found
+    def finish(self):
+        if self.pending is not None:
+            self._value(self.pending)
+        while len(self.stack) > 1:
+            self._close()
 
 
 def warning_signs(text: str) -> dict | None:
@@ -274,9 +294,15 @@ def warning_signs(text: str) -> dict | None:
     warning sign or pain score."""
     if not text or len(text) > MAX_SCAN_CHARS:
         return None
-    toks = _tokens(text)
+    found: list = []
+    pairs, fhir = _Pairs(found), _Fhir(found)
+    for tok in _tokens(text):
+        pairs.feed(tok)
+        fhir.feed(tok)
+    pairs.feed(_Tok("eol", "", 0, 0))
+    fhir.finish()
     answers: dict = {}
-    for path, value in _key_pairs(toks) + _fhir_pairs(toks):
+    for path, value in found:
         *parents, name = path
         into = answers
         for p in parents:
