@@ -235,8 +235,10 @@ SIGNS = [("saddle_numbness", True), ("bowel_or_bladder_change", True),
          ("hot_swollen_joint", True), ("cannot_bear_weight", True),
          ("new_leg_weakness", True), ("night_pain", True), ("unexplained_weight_loss", True),
          ("hip_pain", 9)]
+# each a syntax error on a line of its own (a stray '}' is not one of them: it would
+# end a flow mapping early, and the line after it is then truly ambiguous)
 BREAKERS = [" broken: [", "a: b: c", "\tindented: with a tab", "- a list item in a mapping",
-            "key: 'quote never closed", "}"]
+            "key: 'quote never closed", "note: @reserved", "? complex: [key"]
 COMMAND = settings(max_examples=3, deadline=None,
                    suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large])
 
