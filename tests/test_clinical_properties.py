@@ -105,6 +105,7 @@ def intakes(draw):
             ("age", AGES),
             ("pregnancy", _maybe(st.sampled_from(schema.PREGNANCY))),
             ("falls_last_12_months", YES_NO), ("walking_aid", YES_NO),
+            ("fear_of_falling", YES_NO),
             ("activity_level", _maybe(st.sampled_from(schema.ACTIVITY_LEVELS))),
             ("returning_to_sport", YES_NO), ("repetitive_strain", YES_NO),
             ("rotational_sport", YES_NO),

@@ -2,7 +2,8 @@
 
 Hypothesis properties through ``hipguide.assess`` (and a sample through the
 installed command), over intakes biased towards the people precautions are for:
-fallers, walking-aid users, fragile bones, older people with poor balance,
+fallers, walking-aid users, fragile bones, older people with poor balance or
+afraid of falling,
 pregnancy, hip operations of every kind and approach, children.
 
 (c) no recommended exercise carries a hazard that an active precaution rules
@@ -36,11 +37,12 @@ NO = {k: False for k in (
 def at_risk(draw):
     """A screened adult with some falls marker, and often another precaution."""
     data = draw(clinical_intakes())
-    data["age"] = draw(st.sampled_from([18, 31, 45, 64, 65, 72, 80, 91]))
+    data["age"] = draw(st.sampled_from([18, 31, 45, 49, 50, 57, 64, 65, 72, 80, 91]))
     data["symptoms"] = {**data.get("symptoms", {}), **NO,
                         "hip_pain": draw(st.integers(0, 5)),
                         "balance_problems": draw(st.booleans())}
-    for name in ("falls_last_12_months", "walking_aid", "osteoporosis_or_fragility_fracture"):
+    for name in ("falls_last_12_months", "walking_aid", "osteoporosis_or_fragility_fracture",
+                 "fear_of_falling"):
         data[name] = draw(st.booleans())
     data["pregnancy"] = draw(st.sampled_from(["not_pregnant", "pregnant"]))
     return data
@@ -89,9 +91,12 @@ def test_d_under_falls_risk_a_supported_balance_exercise_remains(data):
     report = hipguide.assess(data)
     check_hazards(report)
     check_supported_balance(report)
+    unsteady, afraid = data["symptoms"]["balance_problems"], data["fear_of_falling"]
     markers = (data["falls_last_12_months"] or data["walking_aid"]
                or data["osteoporosis_or_fragility_fracture"] or data["age"] >= 80
-               or (data["symptoms"]["balance_problems"] and data["age"] >= 65))
+               or ((unsteady or afraid) and data["age"] >= 65)
+               # two soft markers together count from 50; either alone younger does not
+               or (unsteady and afraid and data["age"] >= 50))
     if report.status == "ok" and not any(p.id == "unscreened_withheld"
                                          for p in report.precautions):
         assert ("falls_risk" in {p.id for p in report.precautions}) == bool(markers), data

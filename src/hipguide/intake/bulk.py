@@ -230,26 +230,30 @@ class _LineReader:
         from .encoding import NotText
         from .encoding import decode as as_text
         from .jsonload import JsonError, loads
+        from .rawscan import warning_signs
         from .reading import _ID, SPREADSHEETS, Record
 
         self.name, self.stem = name, stem(name)
         self.spreadsheet = Path(name).suffix.lower() in SPREADSHEETS   # as reading.decode
         self.as_text, self.NotText, self.loads, self.JsonError = as_text, NotText, loads, JsonError
         self.check_id, self.Record = _ID.check, Record
+        self.warning_signs = warning_signs   # fail safe: a line that cannot be read
 
     def __call__(self, raw: bytes, number: int):
         name, Record = self.name, self.Record
         default = f"{self.stem}#{number}"
         try:
             text = self.as_text(raw, spreadsheet=self.spreadsheet)
-        except self.NotText as exc:
+        except self.NotText as exc:   # the warning signs the line still plainly answers
             return Record(default, name, number, problems=[Problem(
-                name, exc.message, line=number)])
+                name, exc.message, line=number)],
+                partial=self.warning_signs(raw.decode("utf-8", "replace")))
         try:
             data = self.loads(text)
-        except self.JsonError as exc:
+        except self.JsonError as exc:   # the warning signs the line still plainly answers
             return Record(default, name, number, problems=[Problem(
-                name, exc.message, line=number, column=exc.column)])
+                name, exc.message, line=number, column=exc.column)],
+                partial=self.warning_signs(text))
         if not isinstance(data, dict):
             return Record(default, name, number, problems=[Problem(
                 name, "expected an intake object ({...}) on this line; got "

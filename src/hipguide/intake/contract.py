@@ -366,6 +366,8 @@ SCHEMA = Mapping({
                                             "started with (0: this month)"),
     "falls_last_12_months": Boolean("has fallen in the last 12 months", default=None),
     "walking_aid": Boolean("uses a stick, crutch or frame to walk", default=None),
+    "fear_of_falling": Boolean("worries about falling, or avoids things for fear of falling",
+                               default=None),
     "pregnancy": Choice(PREGNANCY, "pregnant, or gave birth in the last 6 months"),
     "osteoporosis_or_fragility_fracture": Boolean(
         "osteoporosis, or a bone broken by a minor fall or less", default=None),
@@ -402,49 +404,99 @@ NOT_AN_INTAKE = ("this is a report written by hipguide, not an intake; reports a
 AFFIRMATIVE = frozenset({"yes", "y", "true", "1", "ja", "oui", "si", "sí"})
 
 
-def salvage(data) -> dict | None:
+def salvage(data, duplicates: dict | None = None) -> dict | None:
     """The answers of an intake that breaks the contract that can still be read:
     every field without a problem (a bad injury or operation entry is left out
     whole, a bad symptom on its own), defaults for the rest.  A warning sign
     answered "yes" in words (``"yes"``, ``"y"``, ...) counts as yes.
 
+    ``duplicates``: path -> every value a key given more than once had (the
+    key itself is not in data).  Combined the fail-safe way: yes if any says
+    yes, the highest pain score, every injury and operation listed; a value
+    the copies disagree on otherwise is left out.
+
     Used only to find answered warning signs (fail safe): a report from it
     refers or is invalid, never gives exercises.  None when nothing is readable."""
     if not isinstance(data, dict):
         return None
-    return SCHEMA.build(_readable(SCHEMA, data))
+    return SCHEMA.build(_readable(SCHEMA, data, (), duplicates or {}))
 
 
-def _readable(spec: Mapping, value: dict) -> dict:
+_NOTHING = object()
+
+
+def _readable(spec: Mapping, value: dict, path: tuple, duplicates: dict) -> dict:
     kept = {}
     for name, field_spec in spec.fields.items():
-        if name not in value:
+        here = path + (name,)
+        if here in duplicates:
+            found = [_readable_value(field_spec, v, here, duplicates)
+                     for v in duplicates[here]]
+            found = _combined(name, field_spec, [v for v in found if v is not _NOTHING])
+        elif name in value:
+            found = _readable_value(field_spec, value[name], here, duplicates)
+        elif isinstance(field_spec, Mapping) and any(p[:len(here)] == here for p in duplicates):
+            found = _readable(field_spec, {}, here, duplicates)   # only given twice inside
+        else:
             continue
-        item = value[name]
-        if isinstance(field_spec, Mapping):
-            if isinstance(item, dict):
-                kept[name] = _readable(field_spec, item)
-        elif isinstance(field_spec, ListOf) and isinstance(field_spec.item, Mapping):
-            if isinstance(item, list):
-                kept[name] = [x for x in item[:field_spec.max_items]
-                              if isinstance(x, dict) and not field_spec.item._problems(x)]
-        elif isinstance(field_spec, ListOf):
-            if isinstance(item, list):
-                good = []
-                for x in item[:field_spec.max_items]:
-                    try:
-                        checked = field_spec.item.check(x)
-                    except Invalid:
-                        continue
-                    if checked not in good:
-                        good.append(checked)
-                kept[name] = good
-        elif not _nested_problems(field_spec, item):
-            kept[name] = item
-        elif isinstance(field_spec, Boolean) and isinstance(item, str) \
-                and item.strip().lower() in AFFIRMATIVE:
-            kept[name] = True
+        if found is not _NOTHING:
+            kept[name] = found
     return kept
+
+
+def _readable_value(field_spec, item, path: tuple, duplicates: dict):
+    """item as far as it can be read for field_spec, or _NOTHING."""
+    if isinstance(field_spec, Mapping):
+        return _readable(field_spec, item, path, duplicates) if isinstance(item, dict) \
+            else _NOTHING
+    if isinstance(field_spec, ListOf) and isinstance(field_spec.item, Mapping):
+        if not isinstance(item, list):
+            return _NOTHING
+        return [x for x in item[:field_spec.max_items]
+                if isinstance(x, dict) and not field_spec.item._problems(x)]
+    if isinstance(field_spec, ListOf):
+        if not isinstance(item, list):
+            return _NOTHING
+        good = []
+        for x in item[:field_spec.max_items]:
+            try:
+                checked = field_spec.item.check(x)
+            except Invalid:
+                continue
+            if checked not in good:
+                good.append(checked)
+        return good
+    if not _nested_problems(field_spec, item):
+        return item
+    if isinstance(field_spec, Boolean) and isinstance(item, str) \
+            and item.strip().lower() in AFFIRMATIVE:
+        return True
+    return _NOTHING
+
+
+def _combined(name: str, field_spec, values: list):
+    """One value from the readable values of a key given more than once (fail
+    safe): see ``salvage``."""
+    if not values:
+        return _NOTHING
+    if isinstance(field_spec, Boolean):
+        return True if True in values else values[0] if all(
+            v == values[0] for v in values) else _NOTHING
+    if name == "hip_pain":
+        return max(values)
+    if isinstance(field_spec, Mapping):
+        merged = {}
+        for key, spec in field_spec.fields.items():
+            got = _combined(key, spec, [v[key] for v in values if key in v])
+            if got is not _NOTHING:
+                merged[key] = got
+        return merged
+    if isinstance(field_spec, ListOf):
+        out = []
+        for v in values:
+            out += [x for x in v if not (field_spec.unique and x in out)]
+        return out[:field_spec.max_items]
+    return values[0] if all(v == values[0] for v in values) else _NOTHING
 
 
 def json_schema() -> dict:

@@ -264,6 +264,14 @@ def records_from_lines(lines: Iterable[str], name: str) -> Iterator:
 CELL_LIMIT = 1_000_000   # characters in one cell (an intake document's limit)
 
 
+class Duplicate(tuple):
+    """The (path, spec) of a column the header names twice: read only as a
+    warning-sign answer (contract.salvage's ``duplicates``)."""
+
+    def __new__(cls, path, spec):
+        return super().__new__(cls, (path, spec))
+
+
 def check_header(header: list, name: str, line: int = 1) -> tuple[list, list]:
     """(per column: (intake path, field type) or None, problems) of a header
     row; a problem here stops the whole sheet, since every row would be read
@@ -282,8 +290,10 @@ def check_header(header: list, name: str, line: int = 1) -> tuple[list, list]:
         elif head in seen:
             problems.append(Problem(name, f"column {head!r} is also column "
                                           f"{_letter(seen[head])}; keep one", where, line))
-            found = None   # which of the two is meant is unknown: neither is read
-            specs[seen[head]] = None
+            # which of the two is meant is unknown: neither is used, but both are
+            # read aside, so that a warning sign answered yes in either is acted on
+            found = Duplicate(*found) if not isinstance(found, Duplicate) else found
+            specs[seen[head]] = Duplicate(*found)
         seen.setdefault(head, i)
         specs.append(found)
     for field_name, spec in schema.SCHEMA.fields.items():
@@ -328,6 +338,7 @@ def row_record(row, number: int, header: list, specs: list, name: str, default_i
         return f"{header[i]} (column {_letter(i)})"
 
     problems, data, place, slots, failed = [], {}, {}, {}, set()
+    duplicates: dict = {}      # path -> the values of a column named twice
     if len(row) > len(header):
         extra = len(row) - len(header)
         problems.append(Problem(name, f"{extra} more cell(s) than the header has columns "
@@ -339,6 +350,13 @@ def row_record(row, number: int, header: list, specs: list, name: str, default_i
         if header[i] == "id":   # an id keeps its own spaces (as in YAML); see write
             text = _unescaped(row[i])
         path, spec = found
+        if isinstance(found, Duplicate):
+            if len(path) != 3:
+                try:
+                    duplicates.setdefault(path, []).append(_cell(spec, text, delimiter))
+                except Invalid:
+                    duplicates.setdefault(path, []).append(text)   # "y": salvage reads it
+            continue
         try:
             value = _cell(spec, text, delimiter)
         except Invalid as exc:
@@ -372,7 +390,7 @@ def row_record(row, number: int, header: list, specs: list, name: str, default_i
     rid = data.get("id") if isinstance(data.get("id"), str) else default_id
     if header_problems:
         return Record(rid, name, number, problems=list(header_problems) + problems,
-                      partial=schema.salvage(data))
+                      partial=schema.salvage(data, duplicates))
     intake, invalid = schema.validate(data)
     for exc in invalid:
         if _effective_path(exc) in failed:

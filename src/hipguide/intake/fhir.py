@@ -19,6 +19,7 @@ from ..questionnaire import fhir
 from ..report.safe_text import look_alikes
 from . import contract as schema
 from .jsonload import JsonError, loads
+from .rawscan import warning_signs
 
 _FORMS: dict = {}
 _KB_ROOT = None
@@ -80,16 +81,17 @@ def records_from_text(text: str, name: str) -> list:
     from ..kb.knowledge import KnowledgeError
     from .reading import Record
 
-    def whole(message, line=None, column=None):
+    def whole(message, line=None, column=None, partial=None):
         return [Record(_stem(name), name, 1, problems=[Problem(name, message, "", line,
-                                                               column)])]
+                                                               column)], partial=partial)]
 
     if not text.strip():
         return whole("empty file: expected a FHIR QuestionnaireResponse or Bundle (JSON)")
     try:
         data = loads(text)
     except JsonError as exc:
-        return whole(exc.message, exc.line, exc.column)
+        # fail safe: the warning signs the broken text still plainly answers
+        return whole(exc.message, exc.line, exc.column, warning_signs(text))
     try:
         the_form = form()
     except KnowledgeError as exc:
@@ -105,7 +107,10 @@ def records_from_text(text: str, name: str) -> list:
         return _bundle(data, name, the_form, whole)
     if rtype == "QuestionnaireResponse":
         return [_record(data, name, the_form, "", 1, _stem(name))]
-    return whole(_not_a_response(rtype))
+    # an intake written as plain JSON is not scored here, but its warning signs
+    # answered yes are still acted on (fail safe)
+    return whole(_not_a_response(rtype), partial=schema.salvage(data) if rtype is None
+                 else None)
 
 
 def _is_report(data) -> bool:
@@ -211,12 +216,15 @@ def _record(res: dict, name: str, the_form, where: str, number: int, default_id:
 _LOINC_YES = "LA33-6"
 
 
-def _said_yes(item: dict) -> bool:
+def _said_yes(item: dict, booleans: bool = False) -> bool:
     """Whether a question's one answer, of the wrong type, plainly says yes
-    (valueString "yes", valueCoding Yes / LA33-6, valueInteger 1 ...)."""
+    (valueString "yes", valueCoding Yes / LA33-6, valueInteger 1 ...); with
+    ``booleans``, valueBoolean true too."""
     answers = item.get("answer")
     if not isinstance(answers, list) or len(answers) != 1 or not isinstance(answers[0], dict):
         return False
+    if booleans and answers[0].get("valueBoolean") is True:
+        return True
     words = []
     for key, value in answers[0].items():
         if key == "valueCoding" and isinstance(value, dict):
@@ -371,6 +379,9 @@ class _Reader:
             return
         if link in self.seen:
             self._bad(place, f"item[{link}] is answered twice; give it once")
+            if slot.path[0] == "symptoms" and _said_yes(item, booleans=True):
+                # fail safe: a warning sign answered yes in either is acted on
+                self._put(slot.path, "yes", place)
             return
         before = len(self.problems)
         self.seen.add(link)

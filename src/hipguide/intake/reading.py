@@ -254,7 +254,9 @@ def _record(doc: Document, name: str, many: bool) -> Record:
     if doc.problems:   # the values that could be read are still read for warning signs
         return Record(default, name, doc.index, problems=[
             Problem(p.source, p.message, p.field, p.line, p.column, number)
-            for p in doc.problems], partial=schema.salvage(doc.data))
+            for p in doc.problems],
+            partial=schema.salvage(doc.data, doc.duplicates) if isinstance(doc.data, dict)
+            else doc.scanned)
     data = doc.data
     rid = data.get("id") if isinstance(data, dict) else None
     try:  # a rejected id (control characters, too long, ...) is never shown as the id
@@ -271,7 +273,8 @@ def _record(doc: Document, name: str, many: bool) -> Record:
         line, col = doc.mark(exc.path, key=exc.key)
         problems.append(Problem(name, exc.message, format_path(exc.path), line, col, number))
     return Record(rid, name, doc.index, intake, problems,
-                  partial=schema.salvage(data) if problems else None)
+                  partial=(schema.salvage(data) if isinstance(data, dict) else doc.scanned)
+                  if problems else None)
 
 
 def file_records(name: str, path: Path | None, text: str | None = None) -> Iterator[Record]:

@@ -18,6 +18,7 @@ from yaml.constructor import SafeConstructor
 
 from ..problems import Problem
 from .prescan import MAX_DOCUMENTS, Unit, parser_depth_limit, split_units, too_deep
+from .rawscan import warning_signs
 
 Loader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 
@@ -107,6 +108,13 @@ class Document:
     marks: dict = field(default_factory=dict)      # path -> (line, col) of the value
     key_marks: dict = field(default_factory=dict)  # path -> (line, col) of the key
     problems: list = field(default_factory=list)
+    # a document that could not be parsed: the warning signs its text still
+    # plainly answers (rawscan.warning_signs), so that a "yes" is not lost
+    scanned: dict | None = None
+    # path -> every value a duplicated key was given (in order); the key itself
+    # is left out of data, and a warning sign answered yes in any one of them
+    # is still acted on (contract.salvage)
+    duplicates: dict = field(default_factory=dict)
 
     def mark(self, path: tuple, key: bool = False) -> tuple:
         """The closest known (line, column) for path."""
@@ -194,8 +202,22 @@ class _Builder:
             raise _Refused(f"keys must be text, found {key!r}", key_node, path)
         if key in result or path + (key,) in self.doc.key_marks:
             first = self.doc.key_marks[path + (key,)]
-            result.pop(key, None)   # which of the two is meant is unknown: neither is used
-            raise _Refused(f"duplicate key {key!r} (first given on line {first[0]})",
+            here = _pos(key_node.start_mark, self.offset)
+            # which one is meant is unknown: neither is used, both are kept aside
+            # so that a warning sign answered yes in either is acted on
+            values = self.doc.duplicates.setdefault(path + (key,), [])
+            if key in result:
+                values.append(result.pop(key))
+            keys, self.doc.key_marks = self.doc.key_marks, {}   # its own keys are new
+            try:
+                values.append(self.build(value_node, path + (key,), depth + 1))
+            except _Refused as exc:
+                if exc.whole:
+                    raise
+            finally:
+                self.doc.key_marks = keys
+            raise _Refused(f"duplicate key {key!r} on lines {first[0]} and {here[0]}: which "
+                           "one is meant is unknown, so neither is used (give the key once)",
                            key_node, path + (key,))
         self.doc.key_marks[path + (key,)] = _pos(key_node.start_mark, self.offset)
         result[key] = self.build(value_node, path + (key,), depth + 1)
@@ -228,6 +250,9 @@ def _parse_unit(unit: Unit, source: str, max_chars: int | None) -> Document:
 
     def refuse(message, line=None, column=None):
         doc.problems.append(Problem(source, message, line=line, column=column, document=index))
+        if doc.data is None and text is not None and (
+                max_chars is None or len(text) <= max_chars):
+            doc.scanned = warning_signs(text)      # fail safe: read what is plain
         return doc
 
     if unit.problem is not None:
@@ -271,15 +296,17 @@ def _parse_unit(unit: Unit, source: str, max_chars: int | None) -> Document:
     builder = _Builder(doc, unit.line)
     try:
         doc.data = builder.build(node, (), 0)
+        if doc.data is not None and not isinstance(doc.data, dict):
+            doc.scanned = warning_signs(text)   # a list or text, not an intake mapping
         for exc in builder.refused:
             line, col = _pos(exc.node.start_mark, unit.line)
             doc.problems.append(Problem(source, exc.message, field=_path_text(exc.path),
                                         line=line, column=col, document=index))
     except _Refused as exc:
         line, col = _pos(exc.node.start_mark, unit.line)
-        doc.problems.append(Problem(source, exc.message, field=_path_text(exc.path),
-                                    line=line, column=col, document=index))
+        refuse(exc.message, line, col)
+        doc.problems[-1] = Problem(source, exc.message, field=_path_text(exc.path),
+                                   line=line, column=col, document=index)
     except RecursionError:
-        doc.problems.append(Problem(source, "YAML nested too deeply to read",
-                                    document=index))
+        refuse("YAML nested too deeply to read")
     return doc

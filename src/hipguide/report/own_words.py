@@ -9,6 +9,7 @@ import re
 
 SAID = {
     "walking_aid = true": "you use a walking stick, crutch or frame",
+    "fear_of_falling = true": "you worry about falling",
     "falls_last_12_months = true": "you fell in the last year",
     "symptoms.balance_problems = true": "you have trouble keeping your balance",
     "osteoporosis_or_fragility_fracture = true":
