@@ -124,16 +124,18 @@ READ_WITH_BOM = {"utf-8": "utf-8-sig", "utf-16-le": "utf-16", "utf-16-be": "utf-
 def _check_wide(chunks, codec: str, label: str | None, offset: int) -> None:
     decoder = codecs.getincrementaldecoder(codec)()
     done = 0   # bytes given to the decoder so far
+    nul = False   # named only when the whole file decodes, as ``decode`` does
     try:
         for chunk in chunks:
             done += len(chunk)
-            if "\x00" in decoder.decode(chunk):
-                raise NotText("binary data (NUL characters): not a text file")
+            nul = "\x00" in decoder.decode(chunk) or nul
         decoder.decode(b"", final=True)
     except UnicodeDecodeError as exc:   # exc.object: the bytes it held, then the chunk
         byte = done - len(exc.object) + exc.start + offset
         raise NotText(f"starts with a {label or 'UTF-8'} byte-order mark, but byte "
                       f"{byte} cannot be decoded as {label or 'UTF-8'}") from None
+    if nul:
+        raise NotText("binary data (NUL characters): not a text file")
 
 
 def _chained(first: bytes, rest):
