@@ -41,3 +41,14 @@ def clean_env():
     env = dict(os.environ)
     env.pop("HIPGUIDE_KB", None)
     return env
+
+
+@pytest.fixture
+def kb_copy(tmp_path):
+    """A copy of the bundled rules/ and knowledge/ to edit (``--kb`` names it)."""
+    from hipguide.kb.knowledge import default_root
+
+    root = tmp_path / "kb"
+    shutil.copytree(default_root() / "rules", root / "rules")
+    shutil.copytree(default_root() / "knowledge", root / "knowledge")
+    return root

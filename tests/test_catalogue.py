@@ -5,7 +5,6 @@ and is a small, self-contained, script-free SVG."""
 
 import fnmatch
 import re
-import shutil
 import subprocess
 from pathlib import Path
 from xml.etree import ElementTree
@@ -19,14 +18,6 @@ KB = load()
 EXERCISES = KB.exercises
 PICTURES = default_root() / "knowledge" / "pictures"
 SVG = "{http://www.w3.org/2000/svg}"
-
-
-@pytest.fixture
-def kb_copy(tmp_path):
-    root = tmp_path / "kb"
-    shutil.copytree(default_root() / "rules", root / "rules")
-    shutil.copytree(default_root() / "knowledge", root / "knowledge")
-    return root
 
 
 @pytest.mark.parametrize("xid", sorted(EXERCISES))

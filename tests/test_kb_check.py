@@ -1,20 +1,16 @@
 """The knowledge base is checked strictly at load time: every problem names the
 file, the line and the rule id, and nothing is scored."""
 
-import shutil
 import subprocess
 
 import pytest
 
-from hipguide.kb.knowledge import KnowledgeError, default_root, load
+from hipguide.kb.knowledge import KnowledgeError, load
 
 
 @pytest.fixture
-def kb(tmp_path):
-    root = tmp_path / "kb"
-    shutil.copytree(default_root() / "rules", root / "rules")
-    shutil.copytree(default_root() / "knowledge", root / "knowledge")
-    return root
+def kb(kb_copy):
+    return kb_copy
 
 
 def _edit(path, old, new):

@@ -6,23 +6,19 @@ default questionnaire whatever DIR was)."""
 from __future__ import annotations
 
 import json
-import shutil
 
 import pytest
 from conftest import run_hipguide as run
 
 import hipguide
-from hipguide.kb.knowledge import default_root
 
 INTAKE = "id: p58\nage: 58\nsitting_hours: 8\n"
 
 
 @pytest.fixture
-def narrow_kb(tmp_path):
+def narrow_kb(kb_copy):
     """A clinic's copy whose age question allows 1 to 50 only."""
-    root = tmp_path / "kb"
-    shutil.copytree(default_root() / "rules", root / "rules")
-    shutil.copytree(default_root() / "knowledge", root / "knowledge")
+    root = kb_copy
     form = root / "knowledge" / "questionnaire.yaml"
     text = form.read_text()
     assert text.count("range: [1, 110]") == 1

@@ -5,20 +5,13 @@ reading a huge condition is linear-time (no regex backtracking)."""
 
 from __future__ import annotations
 
-import shutil
-
 import pytest
 from hostile_util import run
 
-from hipguide.kb.knowledge import default_root
-
 
 @pytest.fixture
-def kb(tmp_path):
-    root = tmp_path / "kb"
-    shutil.copytree(default_root() / "rules", root / "rules")
-    shutil.copytree(default_root() / "knowledge", root / "knowledge")
-    return root
+def kb(kb_copy):
+    return kb_copy
 
 
 def _edit(path, old, new):
