@@ -139,9 +139,8 @@ def brief(report: Report, compact: bool = False) -> list[str]:
         return []
     lines = ["", "Your plan in brief"]
     if report.status == "refer":
-        lines += _wrap(_say(report, f"See a doctor or physiotherapist "
-                                    f"({URGENCY_WORDS[report.urgency]}) before any hip "
-                                    "exercise. ") + report.referral, "  ", "  ")
+        # the referral says who, when and no exercises: one disposition, one timeframe
+        lines += _wrap(report.referral, "  ", "  ")
         if report.call_emergency_now:
             lines += _wrap(report.call_emergency_now, "  ", "  ")
         for flag in report.red_flags:
