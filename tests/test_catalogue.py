@@ -11,7 +11,8 @@ from xml.etree import ElementTree
 
 import pytest
 
-from hipguide.kb.knowledge import POSITIONS, KnowledgeError, default_root, load
+from hipguide.kb.knowledge import KnowledgeError, default_root, load
+from hipguide.kb.schemas import POSITIONS
 
 ROOT = Path(__file__).resolve().parents[1]
 KB = load()

@@ -130,7 +130,8 @@ DRAWN = "0 40 640 218"  # what is left once they are out: the drawing itself
 
 
 def _picture(path: Path) -> dict:
-    from ..kb.knowledge import MAX_PICTURE, PICTURES, svg_problems
+    from ..kb.pictures import svg_problems
+    from ..kb.schemas import MAX_PICTURE, PICTURES
 
     try:
         data = path.read_bytes()
