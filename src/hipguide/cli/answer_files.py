@@ -102,7 +102,7 @@ def answers_text(session) -> str:
     """The answers as the YAML a saved file would hold (to copy when no file could)."""
     import yaml
 
-    from ..questionnaire.dialogue import ordered
+    from ..questionnaire.answers import ordered
 
     return yaml.safe_dump(ordered(session.answers), sort_keys=False, allow_unicode=True)
 
@@ -120,7 +120,7 @@ def write_answers(path: str, session, qn, marker: bool):
     and the ids of the questions already asked."""
     import yaml
 
-    from ..questionnaire.dialogue import ordered
+    from ..questionnaire.answers import ordered
     from ..report.output import open_output
 
     with open_output(path) as handle:
@@ -144,8 +144,9 @@ def resumed_session(path: str, qn):
     from ..intake.reading import read_text
     from ..intake.yamlload import parse_documents
     from ..problems import Problem, format_path
+    from ..questionnaire.answers import get
     from ..questionnaire.data import SKIP
-    from ..questionnaire.dialogue import Session, get
+    from ..questionnaire.dialogue import Session
 
     text, problem = read_text(path, Path(path))
     problems = [problem] if problem else []

@@ -85,6 +85,8 @@ def _ask(fmt, save, resume, kb, handout=None):
     from pathlib import Path
 
     from ..kb.knowledge import KnowledgeError
+    from ..questionnaire import answers as qanswers
+    from ..questionnaire import console
     from ..questionnaire import data as qdata
     from ..questionnaire import dialogue as qmod
 
@@ -103,7 +105,7 @@ def _ask(fmt, save, resume, kb, handout=None):
         handout_target = answer_files.check_options(save, resume, handout)
     partial = save + answer_files.PARTIAL_SUFFIX if save else None
 
-    con = qmod.Console(sys.stdin, screen or sys.stderr, echo=not _isatty(sys.stdin),
+    con = console.Console(sys.stdin, screen or sys.stderr, echo=not _isatty(sys.stdin),
                        before_first_read=screen.reading if screen else None)
     con.say(" ".join(base.meta["intro"].split()))
     con.say()
@@ -167,7 +169,7 @@ def _ask(fmt, save, resume, kb, handout=None):
                 Path(resume).unlink(missing_ok=True)   # all of it is in the saved file now
             con.say()
             con.say(f"Answers saved in {save} (assess them again with: hipguide score {save}).")
-    report = _report(qmod.ordered(session.answers), save, fmt, con, kb, builder)
+    report = _report(qanswers.ordered(session.answers), save, fmt, con, kb, builder)
     if handout_target is not None:
         failed = answer_files.write_handout(handout_target, handout, report, base, con) or failed
     elif fmt == "text" and report.status == "ok" and not con.echo:
@@ -186,6 +188,8 @@ def _follow_up(before: str, save, resume, kb, fmt):
     from pathlib import Path
 
     from ..kb.knowledge import KnowledgeError
+    from ..questionnaire import answers as qanswers
+    from ..questionnaire import console
     from ..questionnaire import data as qdata
     from ..questionnaire import dialogue as qmod
 
@@ -209,17 +213,17 @@ def _follow_up(before: str, save, resume, kb, fmt):
     questions = []
     for qid in qn.follow_up:
         q = by_id[qid]
-        old = qmod.get(earlier, q.field)
+        old = qanswers.get(earlier, q.field)
         questions.append(replace(q, ask_if=None, default=old))
     check_in = qdata.Questionnaire(
         [qdata.Section("Check-in: what has changed", True, questions)],
         qn.red_flag_message, qn.red_flag_rules)
     answers = copy.deepcopy(earlier)
     for q in questions:
-        qmod.delete(answers, q.field)
+        qanswers.delete(answers, q.field)
     session = qmod.Session(answers=answers)
     partial = save + answer_files.PARTIAL_SUFFIX
-    con = qmod.Console(sys.stdin, sys.stderr, echo=not _isatty(sys.stdin))
+    con = console.Console(sys.stdin, sys.stderr, echo=not _isatty(sys.stdin))
     con.say(f"Check-in: {len(questions)} short questions about what may have changed since "
             f"{shown(before)}. Press Enter to keep the answer from last time, shown in "
             "[brackets]; type 'not sure' if you do not know, ? for help, < to go back. "
