@@ -419,22 +419,13 @@ def intake_columns() -> list[str]:
 def write_intakes_parquet(intakes, handle) -> int:
     """Write (validated) intakes, each with its ``id``, as a Parquet file that
     ``parquet_records`` reads back as the same intakes."""
-    from .csvsheet import _column_spec
+    from .csvsheet import _column_spec, column_value
 
     header = intake_columns()
     paths = {head: _column_spec(head) for head in header}
     types = {head: _arrow_type(spec) for head, (_path, spec) in paths.items()}
 
     def row(intake: dict) -> dict:
-        out = {}
-        for head, (path, _spec) in paths.items():
-            value = intake
-            for part in path:
-                if isinstance(part, int):
-                    value = value[part - 1] if part <= len(value or []) else None
-                else:
-                    value = (value or {}).get(part)
-            out[head] = value
-        return out
+        return {head: column_value(intake, path) for head, (path, _spec) in paths.items()}
 
     return write_parquet((row(i) for i in intakes), header, handle, types)

@@ -427,6 +427,18 @@ def _effective_path(exc) -> tuple:
 # ---------------------------------------------------------------- writing
 
 
+def column_value(intake: dict, path: tuple):
+    """The intake's value for a column's path (``("injuries", 2, "site")``:
+    numbered columns count from 1); None when the intake does not have it."""
+    value = intake
+    for part in path:
+        if isinstance(part, int):
+            value = value[part - 1] if part <= len(value or []) else None
+        else:
+            value = (value or {}).get(part)
+    return value
+
+
 def _text(value) -> str:
     if value is None:
         return ""
@@ -454,13 +466,7 @@ def write(intakes: list, stream, ids: list | None = None) -> None:
     for k, intake in enumerate(intakes):
         row = []
         for head in header:
-            path, _spec = _column_spec(head)
-            value = intake
-            for part in path:
-                if isinstance(part, int):
-                    value = value[part - 1] if part <= len(value or []) else None
-                else:
-                    value = (value or {}).get(part)
+            value = column_value(intake, _column_spec(head)[0])
             if head == "id" and ids is not None:
                 value = ids[k]
             row.append(_escaped(_text(value)) if head == "id" else _text(value))
