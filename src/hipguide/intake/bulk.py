@@ -106,7 +106,7 @@ def _open(name: str, path: Path):
     the problem that stops it being read.  Only a regular file is opened."""
     import stat
 
-    from .reading import read_text
+    from .reading import cannot_open, read_text
 
     try:
         info = path.stat()
@@ -118,9 +118,7 @@ def _open(name: str, path: Path):
     try:
         raw = path.open("rb")
     except OSError as exc:
-        return None, Problem(name, "permission denied: the file cannot be read"
-                             if isinstance(exc, PermissionError) else
-                             f"cannot read: {exc.strerror or exc}")
+        return None, cannot_open(name, exc)
     if not name.lower().endswith(GZIP):
         return raw, None
     if raw.read(2) != b"\x1f\x8b":

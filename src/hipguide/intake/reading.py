@@ -150,18 +150,26 @@ def decode(name: str, data: bytes) -> tuple[str | None, Problem | None]:
         return None, Problem(name, exc.message, line=exc.line)
 
 
-def _not_a_workbook_file(name: str, path: Path) -> Problem | None:
-    """Why a workbook's path cannot be opened (read_text's checks, without
-    reading it: openpyxl streams it), or None."""
+def cannot_open(name: str, exc: OSError) -> Problem:
+    """Why a file that passed its checks still could not be opened."""
+    return Problem(name, "permission denied: the file cannot be read"
+                   if isinstance(exc, PermissionError) else
+                   f"cannot read: {exc.strerror or exc}")
+
+
+def _unopenable(name: str, path: Path, what: str, limit: int) -> Problem | None:
+    """Why a file read as a stream (a ``what``: workbook, sheet) cannot be
+    opened: read_text's checks, without reading it, and ``limit`` bytes at most;
+    None when it can."""
     try:
         info = path.stat()
     except OSError:
         return read_text(name, path)[1] or Problem(name, "cannot read")
     if not stat.S_ISREG(info.st_mode):
         return read_text(name, path)[1] or Problem(name, "not a regular file")
-    if info.st_size > MAX_YAML_STREAM_BYTES:
+    if info.st_size > limit:
         return Problem(name, f"file is {info.st_size:,} bytes, over the "
-                             f"{MAX_YAML_STREAM_BYTES:,}-byte limit for one workbook; not read")
+                             f"{limit:,}-byte limit for one {what}; not read")
     if not os.access(path, os.R_OK):
         return Problem(name, "permission denied: the file cannot be read")
     return None
@@ -289,7 +297,7 @@ def file_records(name: str, path: Path | None, text: str | None = None) -> Itera
     if text is None and path is not None and Path(name).suffix.lower() in WORKBOOKS:
         from .xlsxsheet import file_records as workbook_records
 
-        problem = _not_a_workbook_file(name, path)
+        problem = _unopenable(name, path, "workbook", MAX_YAML_STREAM_BYTES)
         if problem is not None:
             yield Record(default_stem(name), name, 1, problems=[problem])
             return
@@ -320,7 +328,7 @@ def _sheet_records(name: str, path: Path) -> Iterator[Record]:
     """A CSV sheet's records, read as a stream (a sheet may hold 1,000,000 rows)."""
     from .csvsheet import streamed_records
 
-    problem = _not_a_workbook_file(name, path)   # only a regular file is opened
+    problem = _unopenable(name, path, "sheet", MAX_SHEET_BYTES)   # only a regular file is opened
     if problem is not None:
         yield Record(default_stem(name), name, 1, problems=[problem])
         return
@@ -382,9 +390,7 @@ def file_units(name: str, path: Path | None) -> tuple[Iterator[Unit] | None, Pro
         try:
             handle = path.open("rb")
         except OSError as exc:
-            return None, Problem(name, "permission denied: the file cannot be read"
-                                 if isinstance(exc, PermissionError) else
-                                 f"cannot read: {exc.strerror or exc}")
+            return None, cannot_open(name, exc)
         if not handle.peek(4)[:4].startswith(_WIDE_BOMS):
             return _streamed(name, _closing_chunks(handle)), None
         handle.close()
