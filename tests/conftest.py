@@ -52,3 +52,10 @@ def kb_copy(tmp_path):
     shutil.copytree(default_root() / "rules", root / "rules")
     shutil.copytree(default_root() / "knowledge", root / "knowledge")
     return root
+
+
+def edit_once(path, old: str, new: str) -> None:
+    """Replace the one place ``old`` stands in a file (which must hold it)."""
+    text = path.read_text()
+    assert old in text
+    path.write_text(text.replace(old, new, 1))

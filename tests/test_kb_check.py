@@ -4,6 +4,7 @@ file, the line and the rule id, and nothing is scored."""
 import subprocess
 
 import pytest
+from conftest import edit_once
 
 from hipguide.kb.knowledge import KnowledgeError, load
 
@@ -11,12 +12,6 @@ from hipguide.kb.knowledge import KnowledgeError, load
 @pytest.fixture
 def kb(kb_copy):
     return kb_copy
-
-
-def _edit(path, old, new):
-    text = path.read_text()
-    assert old in text
-    path.write_text(text.replace(old, new, 1))
 
 
 BREAKS = {
@@ -59,7 +54,7 @@ BREAKS = {
 @pytest.mark.parametrize("name", sorted(BREAKS))
 def test_rule_problems_name_file_line_and_rule(kb, name):
     file, old, new, message, rule_id = BREAKS[name]
-    _edit(kb / file, old, new)
+    edit_once(kb / file, old, new)
     with pytest.raises(KnowledgeError) as info:
         load(kb)
     lines = [str(p) for p in info.value.problems]
@@ -70,7 +65,7 @@ def test_rule_problems_name_file_line_and_rule(kb, name):
 
 
 def test_factor_without_description(kb):
-    _edit(kb / "knowledge/factors.yaml", "    description:", "    descripton:")
+    edit_once(kb / "knowledge/factors.yaml", "    description:", "    descripton:")
     with pytest.raises(KnowledgeError) as info:
         load(kb)
     text = str(info.value)
@@ -90,7 +85,7 @@ def test_catalogue_item_that_no_rule_concludes(kb):
 
 
 def test_console_script_refuses_a_broken_kb_before_scoring(kb, exe, clean_env):
-    _edit(kb / "rules/factors.yaml", "id: F-SIT-02", "id: F-SIT-01")
+    edit_once(kb / "rules/factors.yaml", "id: F-SIT-02", "id: F-SIT-01")
     env = {**clean_env, "HIPGUIDE_KB": str(kb)}
     proc = subprocess.run([exe, "score", "-"], input="sitting_hours: 9\n", capture_output=True,
                           text=True, env=env, timeout=60)

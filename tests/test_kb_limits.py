@@ -6,18 +6,13 @@ reading a huge condition is linear-time (no regex backtracking)."""
 from __future__ import annotations
 
 import pytest
+from conftest import edit_once
 from hostile_util import run
 
 
 @pytest.fixture
 def kb(kb_copy):
     return kb_copy
-
-
-def _edit(path, old, new):
-    text = path.read_text()
-    assert old in text
-    path.write_text(text.replace(old, new, 1))
 
 
 def _refused(kb, *words):
@@ -38,7 +33,7 @@ def _refused(kb, *words):
                                          "{side[0]}", "{side:>2000}", "{side!r}", "{bogus}",
                                          "{}", "{0}"])
 def test_a_handout_template_takes_only_plain_known_placeholders(kb, placeholder):
-    _edit(kb / "knowledge/programme.yaml", "Your {side} side", f"Your {placeholder} side")
+    edit_once(kb / "knowledge/programme.yaml", "Your {side} side", f"Your {placeholder} side")
     _refused(kb, "programme.yaml", "side_note", "placeholder")
 
 
@@ -52,11 +47,11 @@ def test_a_handout_template_takes_only_plain_known_placeholders(kb, placeholder)
     ("a" * 400_000, "characters"),
 ])
 def test_literals_out_of_range_and_huge_conditions_are_refused(kb, condition, words):
-    _edit(kb / "rules/factors.yaml", "when: sitting_hours >= 8", f"when: '{condition}'")
+    edit_once(kb / "rules/factors.yaml", "when: sitting_hours >= 8", f"when: '{condition}'")
     _refused(kb, "factors.yaml", "(F-SIT-01)", "when", words)
 
 
 def test_a_rule_with_thousands_of_conditions_is_refused(kb):
     many = "[" + ", ".join(["sitting_hours >= 8"] * 2000) + "]"
-    _edit(kb / "rules/factors.yaml", "when: sitting_hours >= 8", f"when: {many}")
+    edit_once(kb / "rules/factors.yaml", "when: sitting_hours >= 8", f"when: {many}")
     _refused(kb, "factors.yaml", "(F-SIT-01)", "more than")
