@@ -172,11 +172,12 @@ def streamed_records(name: str, opened, limit: int) -> Iterator:
     ``encoding.decode`` would for the whole file, once to read it); ``limit``
     bytes at most. OSError and the like are the caller's (a damaged gzip)."""
     from .encoding import NotText, open_decoded, stream_codec
+    from .prescan import file_chunks
     from .reading import Record, noted
 
     with opened() as handle:
         try:
-            codec, label = stream_codec(_chunks(handle, limit), spreadsheet=True)
+            codec, label = stream_codec(_bounded(file_chunks(handle), limit), spreadsheet=True)
         except NotText as exc:
             yield Record(_stem(name), name, 1, problems=[Problem(name, exc.message,
                                                                  line=exc.line)])
@@ -193,12 +194,10 @@ class _TooLarge(Exception):
     pass
 
 
-def _chunks(handle, limit: int, size: int = 1 << 20):
+def _bounded(chunks, limit: int):
+    """chunks, until more than ``limit`` bytes have come (then _TooLarge)."""
     read = 0
-    while True:
-        chunk = handle.read(size)
-        if not chunk:
-            return
+    for chunk in chunks:
         read += len(chunk)
         if read > limit:
             raise _TooLarge
