@@ -6,6 +6,7 @@ from __future__ import annotations
 import os
 import re
 import subprocess
+import sys
 import textwrap
 from pathlib import Path
 
@@ -55,3 +56,17 @@ def alive(pid: int) -> bool:
     except OSError:
         return False
     return stat[stat.rindex(")") + 2:].split()[0] != "Z"
+
+
+PEAK = """
+import resource, subprocess, sys
+subprocess.run(sys.argv[1:], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, check=False)
+print(resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss)
+"""
+
+
+def peak_rss_kb(tmp_path, *args, timeout: int) -> int:
+    """The peak resident memory (KB) of one run of the installed command."""
+    out = subprocess.run([sys.executable, "-c", PEAK, hipguide_exe(), *map(str, args)],
+                         capture_output=True, text=True, env=env_with(tmp_path), timeout=timeout)
+    return int(out.stdout)

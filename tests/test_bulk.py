@@ -7,11 +7,10 @@ from __future__ import annotations
 import gzip
 import json
 import subprocess
-import sys
 
 import pytest
-from conftest import EXAMPLES, ROOT, hipguide_exe, run_hipguide
-from hostile_util import env_with
+from conftest import EXAMPLES, ROOT, run_hipguide
+from hostile_util import peak_rss_kb
 
 CSV_SHEET = ROOT / "examples" / "csv" / "clinic_week.csv"
 
@@ -223,19 +222,6 @@ def test_reports_as_parquet_hold_the_flat_columns_and_the_json_parts(tmp_path):
         assert row["top_factor"] == (report["factors"][0]["id"] if report["factors"] else "")
 
 
-PEAK = """
-import resource, subprocess, sys
-subprocess.run(sys.argv[1:], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, check=False)
-print(resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss)
-"""
-
-
-def _peak_kb(tmp_path, *args) -> int:
-    out = subprocess.run([sys.executable, "-c", PEAK, hipguide_exe(), *map(str, args)],
-                         capture_output=True, text=True, env=env_with(tmp_path), timeout=900)
-    return int(out.stdout)
-
-
 def test_memory_is_flat_for_one_jsonl_file_of_200000_intakes(tmp_path):
     # out of range: validated, never assessed, so 200,000 lines take seconds
     line = b'{"sitting_hours": 99}\n'
@@ -244,8 +230,8 @@ def test_memory_is_flat_for_one_jsonl_file_of_200000_intakes(tmp_path):
     large.write_bytes(gzip.compress(line * 200_000))
     out = tmp_path / "out.jsonl.gz"
     args = ("--format", "jsonl", "-o", out, "-q", "--jobs", "1")
-    base = _peak_kb(tmp_path, "score", small, *args)
-    peak = _peak_kb(tmp_path, "score", large, *args)
+    base = peak_rss_kb(tmp_path, "score", small, *args, timeout=900)
+    peak = peak_rss_kb(tmp_path, "score", large, *args, timeout=900)
     with gzip.open(out, "rt") as handle:
         count = sum(1 for _ in handle)
     assert count == 200_000
@@ -273,7 +259,7 @@ def test_memory_is_flat_for_a_csv_sheet_read_as_a_stream(tmp_path):
     large.write_text("sitting_hours\n" + row * 60_000)
     out = tmp_path / "out.jsonl"
     args = ("--format", "jsonl", "-o", out, "-q", "--jobs", "1")
-    base = _peak_kb(tmp_path, "score", small, *args)
-    peak = _peak_kb(tmp_path, "score", large, *args)
+    base = peak_rss_kb(tmp_path, "score", small, *args, timeout=900)
+    peak = peak_rss_kb(tmp_path, "score", large, *args, timeout=900)
     assert sum(1 for _ in out.open()) == 60_000
     assert peak < 1.3 * base, (peak, base)

@@ -7,28 +7,14 @@ from __future__ import annotations
 
 import json
 import subprocess
-import sys
 
 import pytest
 from conftest import hipguide_exe
-from hostile_util import env_with
+from hostile_util import env_with, peak_rss_kb
 
 # the smallest document that goes through validation (out of range: no engine run,
 # so 50,000 of them take seconds, not minutes); 21 bytes each, 1.05 MB in all
 TINY = "sitting_hours: 99\n"
-
-PEAK = """
-import resource, subprocess, sys
-subprocess.run(sys.argv[1:], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, check=False)
-print(resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss)
-"""
-
-
-def _peak_kb(tmp_path, *args) -> int:
-    out = subprocess.run([sys.executable, "-c", PEAK, hipguide_exe(), *map(str, args)],
-                         capture_output=True, text=True, env=env_with(tmp_path), timeout=600)
-    return int(out.stdout)
-
 
 @pytest.mark.parametrize("jobs", ["1", "2"])
 def test_memory_is_flat_for_one_file_of_50000_tiny_documents(tmp_path, jobs):
@@ -36,8 +22,8 @@ def test_memory_is_flat_for_one_file_of_50000_tiny_documents(tmp_path, jobs):
     small.write_text("---\n".join([TINY] * 1_000))
     large.write_text("---\n".join([TINY] * 50_000))
     args = ("--format", "jsonl", "-o", tmp_path / "out.jsonl", "-q", "--jobs", jobs)
-    base = _peak_kb(tmp_path, "score", small, *args)
-    peak = _peak_kb(tmp_path, "score", large, *args)
+    base = peak_rss_kb(tmp_path, "score", small, *args, timeout=600)
+    peak = peak_rss_kb(tmp_path, "score", large, *args, timeout=600)
     lines = (tmp_path / "out.jsonl").read_text().splitlines()
     assert len(lines) == 50_000
     assert json.loads(lines[-1])["id"] == "large#50000"
@@ -158,7 +144,7 @@ def test_memory_is_flat_for_a_file_too_large_to_read_whole(tmp_path):
     small.write_text("---\n".join([pad + TINY] * 200))
     large.write_text("---\n".join([pad + TINY] * 8_000))   # 40 MB
     args = ("--format", "jsonl", "-o", tmp_path / "out.jsonl", "-q", "--jobs", "1")
-    base = _peak_kb(tmp_path, "score", small, *args)
-    peak = _peak_kb(tmp_path, "score", large, *args)
+    base = peak_rss_kb(tmp_path, "score", small, *args, timeout=600)
+    peak = peak_rss_kb(tmp_path, "score", large, *args, timeout=600)
     assert len((tmp_path / "out.jsonl").read_text().splitlines()) == 8_000
     assert peak < 1.3 * base, (peak, base)
