@@ -94,7 +94,7 @@ def child_naive(directory: str, limit: int, output: str) -> dict:
 def child_split(directory: str, output: str) -> dict:
     """``hipguide score --jobs 1`` in process, with the engine's own time measured."""
     from hipguide import cli
-    from hipguide.engine import Assessor, intake_facts
+    from hipguide.engine.assessor import Assessor, intake_facts
 
     engine_time = [0.0, 0]
     facts = [0, 0]   # facts declared: from the intakes (and InitialFact), by the rules
@@ -128,7 +128,7 @@ def child_experta_floor(facts_in: float, facts_out: float, rounds: int = 2000) -
     one fact (as a real rule's conclusion), plus facts no rule tests to make up
     facts_in.  No rule set that declares that many facts, one per firing, can
     run faster in experta (with hipguide's patches): the engine's lower bound."""
-    from hipguide.kb._experta import AS, Fact, KnowledgeEngine, Rule
+    from hipguide.engine._experta import AS, Fact, KnowledgeEngine, Rule
 
     n_out, n_in = round(facts_out), round(facts_in)
 

@@ -3,7 +3,7 @@ new field is generated without touching the tests."""
 
 from hypothesis import strategies as st
 
-from hipguide.intake import contract as schema
+from hipguide.core import contract as schema
 
 
 def for_spec(spec):

@@ -160,7 +160,7 @@ def test_installed_console_script_from_another_directory(tmp_path, exe, clean_en
 
 def test_internal_error_in_one_intake_is_reported_with_its_id_and_the_batch_goes_on(
         monkeypatch, tmp_path):
-    from hipguide.engine import Assessor
+    from hipguide.engine.assessor import Assessor
 
     real = Assessor.assess
 

@@ -21,7 +21,7 @@ from strategies import for_spec
 
 import hipguide
 from hipguide.api import assessor
-from hipguide.intake import contract as schema
+from hipguide.core import contract as schema
 from hipguide.kb import conditions as cl
 from hipguide.kb.evaluate import holds
 

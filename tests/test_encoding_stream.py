@@ -7,7 +7,7 @@ from __future__ import annotations
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from hipguide.intake.encoding import NotText, decode, stream_codec
+from hipguide.core.encoding import NotText, decode, stream_codec
 
 PIECES = [b"a", b",", b"\n", b"\r\n", "é".encode(), "€".encode(), b"\xe9", b"\x81", b"\xe2\x82",
           b"\x00", b"\xef\xbb\xbf", b"\xff\xfe", b"\xfe\xff"]

@@ -19,11 +19,11 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from strategies import intakes
 
-from hipguide.engine import Assessor
-from hipguide.intake import contract as schema
+from hipguide.core import contract as schema
+from hipguide.engine import _experta as X
+from hipguide.engine.assessor import Assessor
+from hipguide.engine.compiler import Basis
 from hipguide.intake.reading import records
-from hipguide.kb import _experta as X
-from hipguide.kb.compiler import Basis
 from hipguide.kb.knowledge import load
 from hipguide.report.writers import report_dict
 
@@ -364,7 +364,7 @@ def test_the_declare_comparison_catches_a_broken_duplicate_check(bug, monkeypatc
 # --- plain mode, watchers, --trace ---------------------------------------------
 
 FIRING_LOG = """
-import logging, hipguide, hipguide.kb._experta as e
+import logging, hipguide, hipguide.engine._experta as e
 from experta import watchers
 records = []
 class H(logging.Handler):
@@ -416,7 +416,7 @@ def test_lazy_basis_keeps_the_facts_and_reports_of_the_eager_words(raw):
     assert not invalid
     lazy = _outcome_cached(ALL, data)
     with pytest.MonkeyPatch.context() as patch:
-        patch.setattr("hipguide.kb.compiler.Basis", _eager_words)
+        patch.setattr("hipguide.engine.compiler.Basis", _eager_words)
         eager = _outcome_cached(ALL, data)
     assert lazy == eager
 

@@ -8,10 +8,10 @@ from hypothesis import strategies as st
 from strategies import for_spec, intakes
 
 from hipguide.api import assessor
-from hipguide.intake import contract as schema
+from hipguide.core import contract as schema
+from hipguide.engine.facts import Factor, RedFlag
 from hipguide.intake.reading import records
 from hipguide.kb.evaluate import Evaluator, holds
-from hipguide.kb.facts import Factor, RedFlag
 from hipguide.whynot import Explainer
 
 SETTINGS = settings(max_examples=150, deadline=None,

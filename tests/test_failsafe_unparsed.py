@@ -15,7 +15,7 @@ from hypothesis import strategies as st
 from strategies import for_spec
 
 import hipguide
-from hipguide.intake import contract as schema
+from hipguide.core import contract as schema
 
 BREAK = " broken: [\n"      # a syntax error of its own, on a line of its own
 

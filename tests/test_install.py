@@ -9,7 +9,7 @@ from hipguide.kb.knowledge import default_root
 
 
 def test_experta_imports_on_this_python_without_touching_logging():
-    code = ("import logging, hipguide.kb._experta as e; import frozendict; "
+    code = ("import logging, hipguide.engine._experta as e; import frozendict; "
             "print(e.experta.__version__, len(logging.getLogger().handlers))")
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
                          check=True).stdout.split()

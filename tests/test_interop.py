@@ -10,7 +10,7 @@ import yaml
 from conftest import EXAMPLES, ROOT, run_hipguide
 
 import hipguide
-from hipguide.intake import contract as intake
+from hipguide.core import contract as intake
 
 FHIR_ITEM_TYPES = {"group", "display", "boolean", "decimal", "integer", "date", "dateTime",
                    "time", "string", "text", "url", "choice", "open-choice", "attachment",

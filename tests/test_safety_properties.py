@@ -19,8 +19,8 @@ from hypothesis import strategies as st
 from strategies import for_spec
 
 import hipguide
-from hipguide.intake import contract as schema
-from hipguide.report.model import URGENCY_ORDER
+from hipguide.core import contract as schema
+from hipguide.engine.model import URGENCY_ORDER
 from hipguide.report.text import render_text
 
 SETTINGS = settings(max_examples=60, deadline=None,

@@ -47,7 +47,7 @@ def test_a_multi_document_file_gives_the_same_output_whatever_the_jobs(tmp_path)
 
 
 def test_documents_over_the_limit_are_reported_as_not_read():
-    from hipguide.intake.prescan import split_units
+    from hipguide.core.prescan import split_units
     from hipguide.intake.reading import records_from_units
 
     units = list(split_units("sitting_hours: 1\n---\n" * 5, max_documents=3))
@@ -83,7 +83,7 @@ STREAMS = [
 
 @pytest.mark.parametrize("text", STREAMS)
 def test_the_streamed_split_is_the_whole_text_split(text):
-    from hipguide.intake.prescan import split_units, stream_units
+    from hipguide.core.prescan import split_units, stream_units
 
     lines = text.encode("utf-8").splitlines(keepends=True)
     whole = text.removeprefix("\ufeff")    # read_text decodes with utf-8-sig

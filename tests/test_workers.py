@@ -156,7 +156,7 @@ def test_a_signal_ends_a_parallel_run_with_no_stray_process_or_part_file(
 
 KILL_ON_CRASH_ID = """
     import os, signal
-    import hipguide.engine as engine
+    import hipguide.engine.assessor as engine
     PARENT = os.getpid()
     _assess = engine.Assessor.assess
     def assess(self, intake, rid=None, *args, **kwargs):

@@ -10,7 +10,7 @@ import pytest
 from conftest import run_hipguide
 from test_spreadsheets import COLUMNS, PEOPLE, value, without_source
 
-from hipguide.intake import contract as intake
+from hipguide.core import contract as intake
 
 openpyxl = pytest.importorskip("openpyxl")
 

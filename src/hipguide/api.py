@@ -2,10 +2,10 @@
 
 from __future__ import annotations
 
-from .intake import contract as schema
+from .core import contract as schema
+from .core.problems import Problem, format_path
+from .engine.model import Report
 from .kb.knowledge import KnowledgeBase, load
-from .problems import Problem, format_path
-from .report.model import Report
 
 _ASSESSORS: dict = {}
 
@@ -14,7 +14,7 @@ def assessor(kb_root=None, loaded: KnowledgeBase | None = None):
     """The process's Assessor for a knowledge-base folder (built once: compiling
     the rules and building the engine is the expensive part). ``loaded``: that
     folder's knowledge base, already loaded and checked."""
-    from .engine import Assessor
+    from .engine.assessor import Assessor
 
     key = str(kb_root) if kb_root is not None else None
     if key not in _ASSESSORS:

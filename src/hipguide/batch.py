@@ -22,7 +22,9 @@ from collections import deque
 from collections.abc import Iterable, Iterator
 from pathlib import Path
 
-from .engine import Assessor, invalid_report
+from .core.problems import InternalError, Problem
+from .engine.assessor import Assessor, invalid_report
+from .engine.model import Report
 from .intake.bulk import is_bulk
 from .intake.reading import (
     Record,
@@ -35,8 +37,6 @@ from .intake.reading import (
     records_from_text,
     records_from_units,
 )
-from .problems import InternalError, Problem
-from .report.model import Report
 
 AUTO_PARALLEL_MIN = 300   # input files: below this, --jobs defaults to 1 ...
 AUTO_PARALLEL_BYTES = 256 * 1024   # ... unless a YAML file is this large (~500 documents)
@@ -254,7 +254,7 @@ def _parallel(worker: Assessor, files: Iterator, jobs: int, kb, notify) -> Itera
     moment costs at most a rescoring, never a hang).  A chunk whose worker died
     is scored again one item at a time; an item whose worker dies again is
     reported as not scored.  ``kb`` is unused: workers inherit ``worker``."""
-    from . import workers
+    from .core import workers
 
     chunks = _chunks(iter(files), CHUNK_FILES)
     limit = jobs * IN_FLIGHT_PER_JOB

@@ -17,9 +17,9 @@ from __future__ import annotations
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 
+from .engine.model import URGENCY_ORDER, URGENCY_WORDS, Report
+from .engine.plan import LATER, NEXT, STAGE_WEEKS, START
 from .kb.review import review_date, review_status
-from .plan import LATER, NEXT, STAGE_WEEKS, START
-from .report.model import URGENCY_ORDER, URGENCY_WORDS, Report
 
 IMPROVED, SAME, WORSE, NOT_COMPARABLE = "improved", "no change", "worse", "not comparable"
 SEE, MOVE_ON, KEEP_GOING = "see_clinician", "move_on", "keep_going"

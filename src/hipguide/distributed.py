@@ -68,7 +68,7 @@ def _assessor(kb, policy: dict):
         cache = _LOCAL.assessors = {}
     key = str(kb) if kb is not None else None
     if key not in cache:
-        from .engine import Assessor
+        from .engine.assessor import Assessor
         from .kb.knowledge import load
 
         cache[key] = Assessor(load(kb))
@@ -88,8 +88,8 @@ def _failed(records: list, exc: BaseException, worker) -> list:
     """Reports for a partition whose task failed (its worker died repeatedly):
     each record says it was not scored, and why."""
     from .batch import report_for
+    from .core.problems import Problem
     from .intake.reading import Record
-    from .problems import Problem
 
     why = f"not scored: the Dask task failed ({type(exc).__name__}: {exc})"
     out = []

@@ -35,9 +35,9 @@ def assess_records(records: Iterable, *, kb=None, as_dict: bool = False,
 
 
 def _record(mapping, n: int):
-    from .intake import contract as schema
+    from .core import contract as schema
+    from .core.problems import Problem, format_path
     from .intake.reading import Record
-    from .problems import Problem, format_path
 
     if isinstance(mapping, AnyMapping) and not isinstance(mapping, dict):
         mapping = dict(mapping)  # e.g. a read-only view; the contract checks dicts

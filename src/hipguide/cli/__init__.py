@@ -57,7 +57,7 @@ def run():
         quiet_broken_pipe()
         sys.exit(Exit.INVALID)
     except OSError as exc:   # standard output could not be written
-        from ..report.safe_text import shown
+        from ..core.text import shown
 
         what = f"cannot write {shown(exc.filename)}" if exc.filename else \
             "cannot write standard output"

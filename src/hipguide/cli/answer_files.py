@@ -140,10 +140,10 @@ def resumed_session(path: str, qn):
     (anything but a missing required field, which a partial file may lack)."""
     from pathlib import Path
 
-    from ..intake.contract import SCHEMA
+    from ..core.contract import SCHEMA
+    from ..core.problems import Problem, format_path
+    from ..core.yamlload import parse_documents
     from ..intake.reading import read_text
-    from ..intake.yamlload import parse_documents
-    from ..problems import Problem, format_path
     from ..questionnaire.answers import get
     from ..questionnaire.data import SKIP
     from ..questionnaire.dialogue import Session
@@ -188,7 +188,7 @@ def resumed_session(path: str, qn):
 
 def contract_requires(path: str) -> bool:
     """Whether an intake must give the field at path (e.g. sitting_hours)."""
-    from ..intake.contract import SCHEMA, Mapping
+    from ..core.contract import SCHEMA, Mapping
 
     spec = SCHEMA
     for part in path.split("."):

@@ -55,10 +55,10 @@ def checkin(before, after, weeks, fmt, output, quiet, kb):
 
     Exit codes: 0 every pair compared, 1 some intake invalid or unmatched, 2 usage
     error, 3 knowledge base problem, 4 internal error."""
+    from ..core.text import shown
     from ..intake.reading import records
     from ..report.checkin import CheckinWriter
     from ..report.output import OutputError, check_output, open_output
-    from ..report.safe_text import shown
 
     if before == "-" and after == "-":
         _usage("BEFORE and AFTER cannot both be standard input (-)")
@@ -155,7 +155,7 @@ def _entry(worker, pair_id, before, after, errors, weeks):
     """One comparison, or why this pair could not be compared."""
     from ..checkin import INTERNAL as INTERNAL_ERROR
     from ..checkin import INVALID, UNMATCHED, compare, not_compared, problem_entry
-    from ..problems import INTERNAL
+    from ..core.problems import INTERNAL
 
     kb = worker.kb
     sides = {"before": _side(before), "after": _side(after)}

@@ -71,7 +71,7 @@ def quiet_broken_pipe():
 def shown(text) -> str:
     """report.safe_text.shown, imported when first used: it imports PyYAML,
     which ``hipguide --help`` must not wait for."""
-    from ..report.safe_text import shown as _shown
+    from ..core.text import shown as _shown
 
     return _shown(text)
 

@@ -10,8 +10,8 @@ first one too (``ids``).
 
 from __future__ import annotations
 
+from ..core.text import shown
 from ..intake.reading import default_stem as stem
-from ..report.safe_text import shown
 
 CODE = "duplicate_id"
 

@@ -35,8 +35,8 @@ def _load_questionnaire(kb):
 
 def _write(output, text: str):
     """Write text to a path or checked Target (atomically); exit 2 when it cannot."""
+    from ..core.text import shown
     from ..report.output import Target, open_output
-    from ..report.safe_text import shown
 
     try:
         with open_output(output) as stream:
@@ -138,9 +138,9 @@ def convert(paths, target, output, kb):
     one is reported on standard error and left out (exit 1). `hipguide score`
     gives the converted intakes the same reports as the originals.
     """
+    from ..core.text import shown
     from ..intake.reading import records
     from ..report.output import OutputError, check_output
-    from ..report.safe_text import shown
 
     try:  # before reading: never replace an input with its own conversion
         output = check_output(output, paths)

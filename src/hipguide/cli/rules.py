@@ -246,7 +246,7 @@ def why(target, intake_path, fmt, kb, trace):
             more = f" Did you mean: {', '.join(hint)}?" if hint else ""
             raise click.UsageError(f"{target!r} is not a rule, factor, exercise, habit, red "
                                    f"flag or caution id.{more}")
-    from ..report.safe_text import json_text, shown
+    from ..core.text import json_text, shown
 
     status = Exit.OK
     results = []
@@ -295,7 +295,7 @@ def _trace_engine():
     import os
 
     os.environ["HIPGUIDE_EXPERTA"] = "plain"
-    from ..kb import _experta
+    from ..engine import _experta
 
     _experta.revert_all()  # in case it was imported, and patched, already
     handler = logging.StreamHandler(sys.stderr)
@@ -311,7 +311,7 @@ def _trace_engine():
 
 def _chain(explainer, report) -> dict:
     """The whole chain for one intake: facts -> rules -> conclusions; and what was not."""
-    from ..engine import intake_facts
+    from ..engine.assessor import intake_facts
 
     facts = []
     for fact in intake_facts(explainer.intake):

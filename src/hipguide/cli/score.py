@@ -88,10 +88,10 @@ def score(paths, fmt, only, output, explain, quiet, summary, jobs, unscreened, d
     import contextlib
 
     from ..batch import cpu_count, freeze_long_lived, score_paths
+    from ..core.problems import is_internal
+    from ..core.text import shown
     from ..distributed import DaskUnavailable
-    from ..problems import is_internal
     from ..report.output import OutputError, check_output, open_output
-    from ..report.safe_text import shown
     from ..report.writers import Writer
     from .duplicates import DuplicateIds
     from .tally import Tally
@@ -220,8 +220,8 @@ def score(paths, fmt, only, output, explain, quiet, summary, jobs, unscreened, d
 def validate(paths, kb):
     """Check intake files against the intake contract without assessing them.
     Problems are printed as file:line:col: field: message. PATHS as for `score`."""
+    from ..core.text import shown
     from ..intake.reading import records
-    from ..report.safe_text import shown
 
     missing = missing_paths(paths)
     if missing:
@@ -250,8 +250,8 @@ def validate(paths, kb):
 
 
 def _warning_line(record, report) -> str:
-    from ..report.model import URGENCY_WORDS
-    from ..report.safe_text import shown
+    from ..core.text import shown
+    from ..engine.model import URGENCY_WORDS
 
     names = "; ".join(f.name for f in report.red_flags if not f.merged_into)
     return shown(f"{record.source}: {record.id}: WARNING SIGN answered despite the problems "
@@ -299,7 +299,7 @@ def schema(fmt, report, output, kb):
         return
     import json
 
-    from ..intake.contract import json_schema
+    from ..core.contract import json_schema
 
     click.echo(json.dumps(json_schema(), indent=2))
 
@@ -312,8 +312,8 @@ def _xlsx_template(output):
     import io
     import os
 
+    from ..core.text import shown
     from ..intake.xlsxsheet import template
-    from ..report.safe_text import shown
 
     if output is None and sys.stdout.isatty():
         click.echo("hipguide: an .xlsx workbook is binary: give -o FILE.xlsx or redirect "

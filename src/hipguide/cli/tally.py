@@ -101,7 +101,7 @@ class Tally:
 
     def who(self, key: str, item: str, n: int) -> str:
         """The intakes an item applies to: all of them, or the first few and a count."""
-        from ..report.safe_text import shown
+        from ..core.text import shown
 
         first = [shown(i) for i in self.ids[(key, item)]]
         more = f" and {n - len(first)} more" if n > len(first) else ""

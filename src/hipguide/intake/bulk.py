@@ -26,8 +26,8 @@ import zlib
 from collections.abc import Iterator
 from pathlib import Path
 
-from ..problems import Problem, format_path
-from . import contract as schema
+from ..core import contract as schema
+from ..core.problems import Problem, format_path
 
 GZIP = ".gz"
 BULK_SUFFIXES = (".jsonl", ".parquet")
@@ -225,8 +225,8 @@ class _LineReader:
     line (they were ~10% of a line that breaks the contract)."""
 
     def __init__(self, name: str):
-        from .encoding import NotText
-        from .encoding import decode as as_text
+        from ..core.encoding import NotText
+        from ..core.encoding import decode as as_text
         from .jsonload import JsonError, loads
         from .rawscan import warning_signs
         from .reading import _ID, SPREADSHEETS, Record
@@ -392,7 +392,7 @@ def write_parquet(rows: Iterator[dict], columns: list, handle, types: dict | Non
 def _arrow_type(spec):
     import pyarrow as pa
 
-    from .contract import Boolean, ListOf, Number
+    from ..core.contract import Boolean, ListOf, Number
 
     if isinstance(spec, Number):
         return pa.int64() if spec.integer else pa.float64()

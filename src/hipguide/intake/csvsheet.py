@@ -26,10 +26,10 @@ import re
 from collections.abc import Iterable, Iterator
 from pathlib import Path
 
-from ..problems import Problem
-from ..report.safe_text import look_alikes
-from . import contract as schema
-from .contract import Boolean, Choice, Invalid, ListOf, Mapping, Number, Text
+from ..core import contract as schema
+from ..core.contract import Boolean, Choice, Invalid, ListOf, Mapping, Number, Text
+from ..core.problems import Problem
+from ..core.text import look_alikes
 
 TEMPLATE_INJURIES = 2     # numbered injury column sets in the template
 LIST_SEPARATOR = ";"
@@ -171,8 +171,8 @@ def streamed_records(name: str, opened, limit: int) -> Iterator:
     binary handle on its content (called twice: once to choose the encoding as
     ``encoding.decode`` would for the whole file, once to read it); ``limit``
     bytes at most. OSError and the like are the caller's (a damaged gzip)."""
-    from .encoding import NotText, open_decoded, stream_codec
-    from .prescan import file_chunks
+    from ..core.encoding import NotText, open_decoded, stream_codec
+    from ..core.prescan import file_chunks
     from .reading import Record, noted
 
     with opened() as handle:

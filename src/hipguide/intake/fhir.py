@@ -14,10 +14,10 @@ import difflib
 import re
 from pathlib import Path
 
-from ..problems import Problem, format_path
+from ..core import contract as schema
+from ..core.problems import Problem, format_path
+from ..core.text import look_alikes
 from ..questionnaire import fhir
-from ..report.safe_text import look_alikes
-from . import contract as schema
 from .jsonload import JsonError, loads
 from .rawscan import warning_signs
 

@@ -25,7 +25,7 @@ import re
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 
-from . import contract as schema
+from ..core import contract as schema
 
 # the words read as "yes": the salvage words, and YAML 1.1's "on"
 YES_WORDS = schema.AFFIRMATIVE | {"on"}

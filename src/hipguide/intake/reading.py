@@ -25,10 +25,10 @@ from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from ..problems import Problem, format_path
-from . import contract as schema
-from .prescan import READ_BYTES, Unit, byte_lines, file_chunks, split_units, stream_units
-from .yamlload import Document, parse_units
+from ..core import contract as schema
+from ..core.prescan import READ_BYTES, Unit, byte_lines, file_chunks, split_units, stream_units
+from ..core.problems import Problem, format_path
+from ..core.yamlload import Document, parse_units
 
 MAX_FILE_BYTES = 1_000_000        # one intake document
 MAX_STREAM_BYTES = 10_000_000     # a file read whole (FHIR, CSV; YAML up to this size)
@@ -141,8 +141,8 @@ def read_text(name: str, path: Path | None, limit: int = MAX_STREAM_BYTES,
 def decode(name: str, data: bytes) -> tuple[str | None, Problem | None]:
     """A whole file's bytes as text (an ``encoding.Text``, which names a
     non-UTF-8 encoding), or why they are not text."""
-    from .encoding import NotText
-    from .encoding import decode as as_text
+    from ..core.encoding import NotText
+    from ..core.encoding import decode as as_text
 
     try:
         return as_text(data, spreadsheet=Path(name).suffix.lower() in SPREADSHEETS), None
@@ -344,7 +344,7 @@ def _sheet_records(name: str, path: Path) -> Iterator[Record]:
 def noted(records: Iterable[Record], encoding: str | None, name: str) -> Iterator[Record]:
     """records, the first one carrying a note naming the file's encoding when it
     was not UTF-8."""
-    from .encoding import note
+    from ..core.encoding import note
 
     for k, record in enumerate(records):
         if k == 0 and encoding:

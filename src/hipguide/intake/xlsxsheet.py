@@ -19,10 +19,10 @@ import dataclasses
 from collections.abc import Iterator
 from pathlib import Path
 
-from ..problems import Problem
-from . import contract as schema
+from ..core import contract as schema
+from ..core.contract import Boolean, Choice, ListOf, Number, Text
+from ..core.problems import Problem
 from . import csvsheet
-from .contract import Boolean, Choice, ListOf, Number, Text
 
 SHEET_TITLE = "Intakes"
 HELP_TITLE = "Help"

@@ -34,8 +34,8 @@ from dataclasses import dataclass
 
 import yaml
 
-from ..intake import contract as schema
-from ..report.safe_text import look_alikes
+from ..core import contract as schema
+from ..core.text import look_alikes
 
 OPS = {
     "==": operator.eq, "!=": operator.ne, "<": operator.lt, "<=": operator.le,
@@ -174,7 +174,7 @@ def _check_size(when) -> None:
 
 
 def _literal(text: str, path: tuple):
-    from ..report.safe_text import clip
+    from ..core.text import clip
 
     try:
         value = yaml.safe_load(text)

@@ -10,9 +10,9 @@ import re
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from ..intake.contract import Invalid, Mapping
-from ..intake.yamlload import parse_documents
-from ..problems import Problem, format_path
+from ..core.contract import Invalid, Mapping
+from ..core.problems import Problem, format_path
+from ..core.yamlload import parse_documents
 from . import conditions as cl
 from .location import root_path
 from .pictures import picture_problems

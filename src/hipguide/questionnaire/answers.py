@@ -4,7 +4,7 @@ questionnaire's order for saving."""
 
 from __future__ import annotations
 
-from ..intake import contract as schema
+from ..core import contract as schema
 from .data import SKIP
 
 

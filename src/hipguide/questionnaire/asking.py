@@ -9,9 +9,9 @@ import difflib
 import re
 from dataclasses import replace
 
-from ..intake.contract import Boolean, Choice, Invalid
-from ..intake.yamlload import parse_documents
-from ..report.safe_text import clip_message, shown
+from ..core.contract import Boolean, Choice, Invalid
+from ..core.text import clip_message, shown
+from ..core.yamlload import parse_documents
 from .console import (
     BACK_HELP,
     BACK_WORDS,

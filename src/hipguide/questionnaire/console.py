@@ -7,7 +7,7 @@ from __future__ import annotations
 import re
 import textwrap
 
-from ..report.safe_text import shown
+from ..core.text import shown
 from ..report.text import terminal_width
 
 WIDTH = 88

@@ -14,8 +14,8 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from ..intake import contract as schema
-from ..intake.contract import AnyValue, Boolean, Choice, Invalid, ListOf, Mapping, Number, Text
+from ..core import contract as schema
+from ..core.contract import AnyValue, Boolean, Choice, Invalid, ListOf, Mapping, Number, Text
 from ..kb import conditions as cl
 from ..kb.evaluate import holds
 

@@ -17,8 +17,8 @@ import re
 import textwrap
 from dataclasses import dataclass, field, replace
 
+from ..core.text import clip_message, shown
 from ..kb.evaluate import holds
-from ..report.safe_text import clip_message, shown
 from .answers import delete, get, put
 from .asking import ASK, addressed, ask_injuries, shown_answer
 from .console import BACK_WORDS, Back, Console

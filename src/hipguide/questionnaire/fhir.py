@@ -23,8 +23,8 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 
-from ..intake import contract as schema
-from ..intake.contract import Boolean, Choice, ListOf, Mapping, Number
+from ..core import contract as schema
+from ..core.contract import Boolean, Choice, ListOf, Mapping, Number
 from ..kb import conditions as cl
 
 QUESTIONNAIRE_URL = "urn:hipguide:Questionnaire:intake"

@@ -12,8 +12,8 @@ import json
 import textwrap
 
 from ..checkin import COMPARED, FIELDS, INVALID, SEE, UNMATCHED, Comparison, shown_value
-from .model import URGENCY_WORDS
-from .safe_text import json_text, shown
+from ..core.text import json_text, shown
+from ..engine.model import URGENCY_WORDS
 from .text import terminal_width
 
 FORMATS = ("text", "json", "jsonl", "html")

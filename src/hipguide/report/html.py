@@ -45,7 +45,7 @@ def _template():
 
 
 def _say(text: str, report) -> str:
-    from .reader import is_parent, to_parent
+    from ..engine.reader import is_parent, to_parent
 
     return to_parent(text) if is_parent(report) else text
 
@@ -70,7 +70,7 @@ class HtmlWriter:
         self.stream.write(str(self.module.head("hipguide handout", self.version)))
 
     def write(self, report):
-        from .safe_text import display_report
+        from ..core.text import display_report
 
         shown = display_report(report)
         self.stream.write(str(self.module.page(

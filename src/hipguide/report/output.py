@@ -202,7 +202,7 @@ def _linked_inside(folder: Path, info) -> str | None:
 
 
 def _named(path: str) -> str:
-    from .safe_text import shown
+    from ..core.text import shown
 
     return shown(path)
 

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import json
 
-from .model import Report
+from ..engine.model import Report
 from .writers import CSV_COLUMNS, csv_row, report_dict
 
 PLAIN = ("referral", "unscreened_advice", "reassess", "knowledge_reviewed", "review_status",

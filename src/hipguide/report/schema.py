@@ -13,7 +13,7 @@ red flag.
 
 from __future__ import annotations
 
-from .model import SCHEMA_VERSION, URGENCY_ORDER
+from ..engine.model import SCHEMA_VERSION, URGENCY_ORDER
 
 ID = "urn:hipguide:schema:report:{major}"
 

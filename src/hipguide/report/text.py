@@ -8,8 +8,8 @@ from __future__ import annotations
 import shutil
 import textwrap
 
-from .model import URGENCY_WORDS, Report
-from .reader import is_parent, to_parent
+from ..engine.model import URGENCY_WORDS, Report
+from ..engine.reader import is_parent, to_parent
 
 WIDTH = 88          # the widest a report line gets, even on a wide terminal
 NARROWEST = 40

@@ -13,8 +13,8 @@ from __future__ import annotations
 import unicodedata
 from dataclasses import dataclass
 
-from .model import Report
-from .safe_text import shown
+from ..core.text import shown
+from ..engine.model import Report
 
 TRIAGE_WIDTH = 100
 ID_WIDTH = 24              # an id longer than this is cut with an ellipsis

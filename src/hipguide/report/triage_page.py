@@ -14,7 +14,7 @@ import datetime
 from collections import Counter
 from pathlib import Path
 
-from .model import Report
+from ..engine.model import Report
 from .triage import GROUPS, LABELS, mark_duplicates, row, sort_rows
 
 TEMPLATE = "triage.html.j2"

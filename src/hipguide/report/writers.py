@@ -12,8 +12,8 @@ import io
 import json
 import textwrap
 
-from .model import FINDINGS, URGENCY_WORDS, Report
-from .safe_text import YamlDumper, csv_cell, display_report, json_text
+from ..core.text import YamlDumper, csv_cell, display_report, json_text
+from ..engine.model import FINDINGS, URGENCY_WORDS, Report
 from .text import WIDTH, render_text
 
 FORMATS = ("text", "json", "jsonl", "yaml", "csv")

@@ -16,9 +16,9 @@ from dataclasses import dataclass, field
 import yaml
 from yaml.constructor import SafeConstructor
 
-from ..problems import Problem
+from ..intake.rawscan import warning_signs
 from .prescan import MAX_DOCUMENTS, Unit, parser_depth_limit, split_units, too_deep
-from .rawscan import warning_signs
+from .problems import Problem
 
 Loader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 
@@ -224,7 +224,7 @@ class _Builder:
 
 
 def _path_text(path: tuple) -> str:
-    from ..problems import format_path
+    from .problems import format_path
 
     return format_path(tuple(p for p in path if p != "<key>"))
 

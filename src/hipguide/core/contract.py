@@ -11,7 +11,7 @@ import functools
 import math
 from dataclasses import dataclass
 
-from ..report.safe_text import look_alikes
+from .text import look_alikes
 
 ACTIVITY_LEVELS = ("sedentary", "light", "moderate", "active")
 POSTURES = ("anterior_pelvic_tilt", "posterior_pelvic_tilt", "lateral_pelvic_tilt",

@@ -100,7 +100,7 @@ class PrecautionFinding:
     withheld: list                   # {id, name} of what a rule would have given, blocked here
     rules: list
     basis: list
-    because: str = ""                # why, in the person's own words (report/own_words.py)
+    because: str = ""                # why, in the person's own words (engine/own_words.py)
     blocks_hazards: list = field(default_factory=list)   # hazards it rules out
     blocks_all_exercises: bool = False
 

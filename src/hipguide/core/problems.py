@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from .report.safe_text import FIELD_CHARS, clip, clip_message, shown
+from .text import FIELD_CHARS, clip, clip_message, shown
 
 
 @dataclass(frozen=True)

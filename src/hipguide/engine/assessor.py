@@ -8,9 +8,11 @@ depends on PYTHONHASHSEED.
 
 from __future__ import annotations
 
-from .kb.compiler import SALIENCE, build_engine_class, salience
-from .kb.conditions import SCALAR_KINDS, policy_values
-from .kb.facts import (
+from ..kb.conditions import SCALAR_KINDS, policy_values
+from ..kb.knowledge import KnowledgeBase
+from ..kb.review import review_date, review_status
+from .compiler import SALIENCE, build_engine_class, salience
+from .facts import (
     Adapt,
     Caution,
     Condition,
@@ -27,10 +29,7 @@ from .kb.facts import (
     Unscreened,
     Withheld,
 )
-from .kb.knowledge import KnowledgeBase
-from .kb.review import review_date, review_status
-from .plan import arrange
-from .report.model import (
+from .model import (
     URGENCY_ORDER,
     FactorFinding,
     PrecautionFinding,
@@ -40,8 +39,9 @@ from .report.model import (
     WarningSignFinding,
     likelihood,
 )
-from .report.own_words import because as precaution_because
-from .report.reader import for_reader
+from .own_words import because as precaution_because
+from .plan import arrange
+from .reader import for_reader
 
 CONCLUSIONS = (Factor, RedFlag, Recommendation, Caution, Unscreened, Precaution, Withheld,
                Adapt)

@@ -10,7 +10,7 @@ from __future__ import annotations
 import itertools
 import re
 
-from . import conditions as cl
+from ..kb import conditions as cl
 from ._experta import AND, AS, NOT, OR, KnowledgeEngine, P, Rule, W, frozen_value
 from .facts import (
     SUBJECT_FACTS,
