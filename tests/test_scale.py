@@ -48,7 +48,7 @@ def test_a_multi_document_file_gives_the_same_output_whatever_the_jobs(tmp_path)
 
 def test_documents_over_the_limit_are_reported_as_not_read():
     from hipguide.core.prescan import split_units
-    from hipguide.intake.reading import records_from_units
+    from hipguide.intake.yamlfile import records_from_units
 
     units = list(split_units("sitting_hours: 1\n---\n" * 5, max_documents=3))
     records = list(records_from_units(units, "f.yaml", many=True))
@@ -110,7 +110,7 @@ def _big_file(path, count: int) -> list:
 
 @pytest.mark.parametrize("jobs", [None, "1"])
 def test_a_file_over_the_whole_read_limit_is_scored_document_by_document(tmp_path, jobs):
-    from hipguide.intake.reading import MAX_STREAM_BYTES
+    from hipguide.core.files import MAX_STREAM_BYTES
 
     path = tmp_path / "clinic.yaml"
     _big_file(path, 2_000)

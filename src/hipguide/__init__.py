@@ -8,7 +8,8 @@ Embedding API: ``hipguide.assess(mapping) -> Report``;
 
 from __future__ import annotations
 
-__version__ = "0.1.0"
+from .core.version import __version__
+
 __all__ = ["assess", "assess_files", "assess_records", "__version__"]
 
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from .core import contract as schema
 from .core.problems import Problem, format_path
+from .engine.assessor import Assessor
 from .engine.model import Report
 from .kb.knowledge import KnowledgeBase, load
 
@@ -14,8 +15,6 @@ def assessor(kb_root=None, loaded: KnowledgeBase | None = None):
     """The process's Assessor for a knowledge-base folder (built once: compiling
     the rules and building the engine is the expensive part). ``loaded``: that
     folder's knowledge base, already loaded and checked."""
-    from .engine.assessor import Assessor
-
     key = str(kb_root) if kb_root is not None else None
     if key not in _ASSESSORS:
         kb = loaded or (kb_root if isinstance(kb_root, KnowledgeBase) else load(kb_root))

@@ -16,27 +16,21 @@ the batch ends.
 
 from __future__ import annotations
 
+import gc
 import itertools
 import os
 from collections import deque
 from collections.abc import Iterable, Iterator
 from pathlib import Path
 
+from .core import workers
 from .core.problems import InternalError, Problem
 from .engine.assessor import Assessor, invalid_report
 from .engine.model import Report
 from .intake.bulk import is_bulk
-from .intake.reading import (
-    Record,
-    default_id,
-    default_stem,
-    expand,
-    file_records,
-    file_units,
-    is_yaml,
-    records_from_text,
-    records_from_units,
-)
+from .intake.reading import expand, file_records, is_yaml, records_from_text
+from .intake.record import Record, default_id, default_stem
+from .intake.yamlfile import file_units, records_from_units
 
 AUTO_PARALLEL_MIN = 300   # input files: below this, --jobs defaults to 1 ...
 AUTO_PARALLEL_BYTES = 256 * 1024   # ... unless a YAML file is this large (~500 documents)
@@ -85,13 +79,10 @@ def score_paths(worker: Assessor, paths: Iterable[str], jobs: int | None = None,
     ``jobs`` worker processes (None: the number of cores when there are at
     least AUTO_PARALLEL_MIN input files or a YAML file of AUTO_PARALLEL_BYTES,
     else 1).  ``kb`` is the knowledge-base
-    root the workers load when they cannot inherit ``worker`` (no 'fork').
+    root whose questionnaire FHIR responses answer (None: the default).
     ``notify(text)`` is told when a worker process died (its files are then
     scored again one at a time; a file that kills a worker again is reported as
     not scored)."""
-    from .intake.fhir import use_kb
-
-    use_kb(kb)   # FHIR responses answer this knowledge base's questionnaire
     files = expand(paths)
     if jobs is None:
         head = list(itertools.islice(files, AUTO_PARALLEL_MIN))
@@ -101,7 +92,7 @@ def score_paths(worker: Assessor, paths: Iterable[str], jobs: int | None = None,
         files = itertools.chain(head, files)
     if jobs <= 1:
         for name, path in files:
-            for record in file_records(name, path):
+            for record in file_records(name, path, kb=kb):
                 yield record, report_for(worker, record)
         return
     yield from _parallel(worker, files, jobs, kb, notify or (lambda text: None))
@@ -115,8 +106,6 @@ def freeze_long_lived() -> None:
     short-lived containers, and every older-generation collection walked these
     objects again (about 5% of an intake's time).  For processes hipguide owns
     (``score`` and its workers), never from the embedding API."""
-    import gc
-
     gc.freeze()
 
 
@@ -129,12 +118,13 @@ def _score_chunk(worker: Assessor, items: list) -> list:
 
 
 def _item_records(item) -> Iterator[Record]:
-    """A chunk item is ("file", name, path): a file the worker reads; ("units",
+    """A chunk item is ("file", name, path, kb): a file the worker reads (FHIR
+    responses against the questionnaire of the knowledge-base folder kb); ("units",
     name, units, many): documents the parent split off a large file or standard
     input; or ("records", records): records the parent already has (a file it
     could not read)."""
     if item[0] == "file":
-        return file_records(item[1], item[2])
+        return file_records(item[1], item[2], kb=item[3])
     if item[0] == "units":
         return records_from_units(item[2], item[1], item[3])
     return iter(item[1])
@@ -147,7 +137,7 @@ def for_parent(record: Record, report: Report) -> tuple[Record, Report]:
                   notes=record.notes), report
 
 
-def _chunks(files: Iterator, size: int) -> Iterator[list]:
+def _chunks(files: Iterator, size: int, kb=None) -> Iterator[list]:
     """Lists of items with about ``size`` documents each.  Files are sent by name;
     standard input, and any file of SPLIT_BYTES or more (it may hold thousands of
     documents), is read here and split at its document boundaries (a CSV sheet
@@ -159,14 +149,14 @@ def _chunks(files: Iterator, size: int) -> Iterator[list]:
             # a bulk file (JSON Lines, Parquet, gzip) is read here as a stream, and
             # its records go to the workers ``size`` at a time (a worker that dies
             # has its chunk scored again one item at a time)
-            records = file_records(name, path)
+            records = file_records(name, path, kb=kb)
             while piece := list(itertools.islice(records, size)):
                 if chunk:
                     yield chunk
                 chunk = [("records", piece)]
             continue
         if path is not None and not _large(path):
-            chunk.append(("file", name, path))
+            chunk.append(("file", name, path, kb))
             if len(chunk) >= size:
                 yield chunk
                 chunk = []
@@ -174,7 +164,7 @@ def _chunks(files: Iterator, size: int) -> Iterator[list]:
         if path is not None and not is_yaml(name):
             # a large sheet (or FHIR Bundle) is read here, its records sent a few
             # at a time: no result message, and no worker, holds the whole file
-            records = file_records(name, path)
+            records = file_records(name, path, kb=kb)
             while True:
                 piece = list(itertools.islice(records, size))
                 if not piece:
@@ -253,10 +243,9 @@ def _parallel(worker: Assessor, files: Iterator, jobs: int, kb, notify) -> Itera
     """Score on ``jobs`` forked workers (see workers.py: a worker killed at any
     moment costs at most a rescoring, never a hang).  A chunk whose worker died
     is scored again one item at a time; an item whose worker dies again is
-    reported as not scored.  ``kb`` is unused: workers inherit ``worker``."""
-    from .core import workers
-
-    chunks = _chunks(iter(files), CHUNK_FILES)
+    reported as not scored.  ``kb``: the knowledge-base folder FHIR responses
+    answer (workers inherit ``worker`` itself)."""
+    chunks = _chunks(iter(files), CHUNK_FILES, kb)
     limit = jobs * IN_FLIGHT_PER_JOB
     first = list(itertools.islice(chunks, limit))
     if not first:

@@ -18,9 +18,17 @@ given).
 from __future__ import annotations
 
 import itertools
+import logging
 import threading
 from collections import deque
 from collections.abc import Iterable, Iterator
+
+from .batch import cpu_count, for_parent, report_for
+from .core.problems import Problem
+from .engine.assessor import Assessor
+from .intake.reading import records
+from .intake.record import Record
+from .kb.knowledge import load
 
 # Records per task: large enough that sending a partition and its reports costs
 # little beside assessing it (~1 ms an intake), small enough that every worker
@@ -39,14 +47,10 @@ class DaskUnavailable(Exception):
 def connect(address: str):
     """(client, cluster or None) for ``local`` or a scheduler address."""
     try:
-        import logging
-
         from distributed import Client, LocalCluster
     except ImportError:
         raise DaskUnavailable(NO_DISTRIBUTED) from None
     if address == "local":
-        from .batch import cpu_count
-
         try:
             cluster = LocalCluster(n_workers=cpu_count(), threads_per_worker=1,
                                    processes=True, dashboard_address=None,
@@ -68,9 +72,6 @@ def _assessor(kb, policy: dict):
         cache = _LOCAL.assessors = {}
     key = str(kb) if kb is not None else None
     if key not in cache:
-        from .engine.assessor import Assessor
-        from .kb.knowledge import load
-
         cache[key] = Assessor(load(kb))
     worker = cache[key]
     return worker if worker.policy == policy else worker.with_policy(**policy)
@@ -78,8 +79,6 @@ def _assessor(kb, policy: dict):
 
 def score_partition(records: list, kb, policy: dict) -> list:
     """(record, report) per record of one partition, on a worker."""
-    from .batch import for_parent, report_for
-
     worker = _assessor(kb, policy)
     return [for_parent(record, report_for(worker, record)) for record in records]
 
@@ -87,10 +86,6 @@ def score_partition(records: list, kb, policy: dict) -> list:
 def _failed(records: list, exc: BaseException, worker) -> list:
     """Reports for a partition whose task failed (its worker died repeatedly):
     each record says it was not scored, and why."""
-    from .batch import report_for
-    from .core.problems import Problem
-    from .intake.reading import Record
-
     why = f"not scored: the Dask task failed ({type(exc).__name__}: {exc})"
     out = []
     for record in records:
@@ -104,8 +99,6 @@ def score_dask(worker, paths: Iterable[str], address: str, kb=None,
                partition: int = PARTITION_RECORDS) -> Iterator[tuple]:
     """(record, report) for every intake in paths, in input order, scored on a
     Dask cluster (``local`` or a scheduler address)."""
-    from .intake.reading import records
-
     client, cluster = connect(address)
     try:
         threads = max(1, sum(client.nthreads().values()))

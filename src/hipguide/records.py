@@ -11,6 +11,13 @@ from __future__ import annotations
 from collections.abc import Iterable, Iterator
 from collections.abc import Mapping as AnyMapping
 
+from .api import assessor
+from .batch import report_for
+from .core import contract as schema
+from .core.problems import Problem, format_path
+from .intake.record import Record
+from .report.writers import report_dict
+
 SOURCE = "<records>"
 
 
@@ -24,10 +31,6 @@ def assess_records(records: Iterable, *, kb=None, as_dict: bool = False,
     this iterable; give ids when records are spread over machines). A record
     that breaks the contract gives an 'invalid' report with its errors, never
     an exception, and the records after it are still assessed."""
-    from .api import assessor
-    from .batch import report_for
-    from .report.writers import report_dict
-
     worker = assessor(kb)  # built once per process, then reused
     for n, mapping in enumerate(records, 1):
         report = report_for(worker, _record(mapping, n))
@@ -35,10 +38,6 @@ def assess_records(records: Iterable, *, kb=None, as_dict: bool = False,
 
 
 def _record(mapping, n: int):
-    from .core import contract as schema
-    from .core.problems import Problem, format_path
-    from .intake.reading import Record
-
     if isinstance(mapping, AnyMapping) and not isinstance(mapping, dict):
         mapping = dict(mapping)  # e.g. a read-only view; the contract checks dicts
     rid = mapping.get("id") if isinstance(mapping, dict) else None

@@ -141,9 +141,9 @@ def resumed_session(path: str, qn):
     from pathlib import Path
 
     from ..core.contract import SCHEMA
+    from ..core.files import read_text
     from ..core.problems import Problem, format_path
     from ..core.yamlload import parse_documents
-    from ..intake.reading import read_text
     from ..questionnaire.answers import get
     from ..questionnaire.data import SKIP
     from ..questionnaire.dialogue import Session

@@ -11,7 +11,7 @@ first one too (``ids``).
 from __future__ import annotations
 
 from ..core.text import shown
-from ..intake.reading import default_stem as stem
+from ..intake.record import default_stem as stem
 
 CODE = "duplicate_id"
 

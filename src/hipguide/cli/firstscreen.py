@@ -79,7 +79,7 @@ def key(kb, save: str | None) -> str | None:
     base cannot be read (the normal start-up then reports why)."""
     import hashlib
 
-    from .. import __version__
+    from ..core.version import __version__
 
     digest = hashlib.sha256(f"{__version__}\0{save!r}\0".encode())
     root = kb_root(kb)

@@ -17,7 +17,9 @@ write ourselves (file names, ids, values quoted in error messages).
 
 from __future__ import annotations
 
+import dataclasses
 import re
+import unicodedata
 
 import yaml
 
@@ -69,8 +71,6 @@ def look_alikes(text: str, limit: int = 3) -> str:
     by code point (a Cyrillic 'і' looks like 'i' beside a "did you mean")."""
     if text.isascii():
         return ""
-    import unicodedata
-
     found = [f"U+{ord(c):04X} {unicodedata.name(c, 'unnamed character')} at character {i + 1}"
              for i, c in enumerate(text) if not c.isascii()]
     more = f" and {len(found) - limit} more" if len(found) > limit else ""
@@ -119,8 +119,6 @@ class YamlDumper(yaml.SafeDumper):
 def display_report(report):
     """A copy of report whose id, source and error texts are safe to show on a
     terminal or a page (the HTML handout escapes markup, not direction marks)."""
-    import dataclasses
-
     errors = [{"field": "", "line": None, "column": None, **e,
                **{k: shown(e[k]) for k in ("field", "message") if isinstance(e.get(k), str)}}
               for e in report.errors]   # (every key present: the handout tests e.line)

@@ -16,9 +16,8 @@ from dataclasses import dataclass, field
 import yaml
 from yaml.constructor import SafeConstructor
 
-from ..intake.rawscan import warning_signs
 from .prescan import MAX_DOCUMENTS, Unit, parser_depth_limit, split_units, too_deep
-from .problems import Problem
+from .problems import Problem, format_path
 
 Loader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 
@@ -108,9 +107,10 @@ class Document:
     marks: dict = field(default_factory=dict)      # path -> (line, col) of the value
     key_marks: dict = field(default_factory=dict)  # path -> (line, col) of the key
     problems: list = field(default_factory=list)
-    # a document that could not be parsed: the warning signs its text still
-    # plainly answers (rawscan.warning_signs), so that a "yes" is not lost
-    scanned: dict | None = None
+    # a document that could not be parsed, or is not a mapping: its text, in
+    # which the intake reader still looks for warning signs plainly answered
+    # (intake/rawscan.py), so that a "yes" is not lost
+    unread: str | None = None
     # path -> every value a duplicated key was given (in order); the key itself
     # is left out of data, and a warning sign answered yes in any one of them
     # is still acted on (contract.salvage)
@@ -224,8 +224,6 @@ class _Builder:
 
 
 def _path_text(path: tuple) -> str:
-    from .problems import format_path
-
     return format_path(tuple(p for p in path if p != "<key>"))
 
 
@@ -252,7 +250,7 @@ def _parse_unit(unit: Unit, source: str, max_chars: int | None) -> Document:
         doc.problems.append(Problem(source, message, line=line, column=column, document=index))
         if doc.data is None and text is not None and (
                 max_chars is None or len(text) <= max_chars):
-            doc.scanned = warning_signs(text)      # fail safe: read what is plain
+            doc.unread = text      # fail safe: the intake reader reads what is plain
         return doc
 
     if unit.problem is not None:
@@ -297,7 +295,7 @@ def _parse_unit(unit: Unit, source: str, max_chars: int | None) -> Document:
     try:
         doc.data = builder.build(node, (), 0)
         if doc.data is not None and not isinstance(doc.data, dict):
-            doc.scanned = warning_signs(text)   # a list or text, not an intake mapping
+            doc.unread = text   # a list or text, not an intake mapping
         for exc in builder.refused:
             line, col = _pos(exc.node.start_mark, unit.line)
             doc.problems.append(Problem(source, exc.message, field=_path_text(exc.path),

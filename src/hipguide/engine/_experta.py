@@ -35,6 +35,7 @@ from __future__ import annotations
 import collections
 import collections.abc
 import contextlib
+import inspect
 import itertools
 import logging
 import os
@@ -423,8 +424,6 @@ def _matcher_reset(self):
 
 def _deffacts(engine) -> tuple:
     """(deffacts, parameter names or None for **kwargs), as experta finds them."""
-    import inspect
-
     found = []
     for deffact in engine.get_deffacts():  # inspect.getmembers, sorted by order
         parameters = inspect.signature(deffact).parameters.values()

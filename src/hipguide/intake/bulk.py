@@ -22,12 +22,24 @@ same messages.  A problem names the row (the first data row is row 1).
 from __future__ import annotations
 
 import gzip
+import itertools
+import stat
 import zlib
 from collections.abc import Iterator
 from pathlib import Path
 
 from ..core import contract as schema
+from ..core.contract import Boolean, ListOf, Number
+from ..core.encoding import NotText
+from ..core.encoding import decode as as_text
+from ..core.files import MAX_STREAM_BYTES, SPREADSHEETS, cannot_open, decode, read_text
 from ..core.problems import Problem, format_path
+from . import csvsheet, fhir
+from .csvsheet import _column_spec, _unknown_column, column_value, streamed_records
+from .jsonload import JsonError, loads
+from .rawscan import warning_signs
+from .record import ID, MAX_FILE_BYTES, MAX_SHEET_BYTES, Record
+from .yamlfile import _streamed, yaml_records
 
 GZIP = ".gz"
 BULK_SUFFIXES = (".jsonl", ".parquet")
@@ -55,10 +67,9 @@ def stem(name: str) -> str:
     return Path(base_name(name)).stem
 
 
-def file_records(name: str, path: Path) -> Iterator:
-    """The records of one bulk or gzip file, one at a time."""
-    from .reading import MAX_FILE_BYTES, Record
-
+def file_records(name: str, path: Path, kb=None) -> Iterator:
+    """The records of one bulk or gzip file, one at a time (a FHIR file's
+    against the questionnaire of the knowledge base ``kb``; None: the default)."""
     suffix = kind(name)
     if suffix == ".parquet":
         if name.lower().endswith(GZIP):
@@ -77,10 +88,8 @@ def file_records(name: str, path: Path) -> Iterator:
             elif suffix == ".csv":
                 yield from _streamed_sheet(name, path)
             elif suffix == ".json":
-                yield from _whole_text(handle, name)
+                yield from _whole_text(handle, name, kb)
             else:   # YAML, as any other file is
-                from .reading import _streamed, yaml_records
-
                 yield from yaml_records(_streamed(name, _lines(handle)), name)
     except _Unreadable as exc:
         yield Record(stem(name), name, exc.line or 1, problems=[Problem(
@@ -96,18 +105,12 @@ class _Unreadable(Exception):
 
 
 def _whole(name: str, message: str):
-    from .reading import Record
-
     return Record(stem(name), name, 1, problems=[Problem(name, message)])
 
 
 def _open(name: str, path: Path):
     """A binary handle on the file's content (decompressed when it is gzip), or
     the problem that stops it being read.  Only a regular file is opened."""
-    import stat
-
-    from .reading import cannot_open, read_text
-
     try:
         info = path.stat()
     except OSError:
@@ -164,20 +167,15 @@ def _why(exc: Exception) -> str:
 def _streamed_sheet(name: str, path: Path) -> Iterator:
     """A compressed CSV sheet, decompressed as it is read (twice: the encoding is
     chosen over the whole sheet first, as for a plain one)."""
-    from .csvsheet import streamed_records
-    from .reading import MAX_SHEET_BYTES
-
     try:
         yield from streamed_records(name, lambda: _open(name, path)[0], MAX_SHEET_BYTES)
     except (OSError, EOFError, zlib.error) as exc:
         raise _Unreadable(f"the compressed data is damaged ({_why(exc)})") from None
 
 
-def _whole_text(handle, name: str) -> Iterator:
+def _whole_text(handle, name: str, kb=None) -> Iterator:
     """A compressed FHIR file: decompressed (up to the limit for one
     file read whole) and read as the plain file would be."""
-    from .reading import _READERS, MAX_STREAM_BYTES, decode
-
     try:
         data = handle.read(MAX_STREAM_BYTES + 1)
     except (OSError, EOFError, zlib.error) as exc:
@@ -190,7 +188,7 @@ def _whole_text(handle, name: str) -> Iterator:
     if problem is not None:
         yield _whole(name, problem.message)
         return
-    yield from _READERS[kind(name)](text, name)
+    yield from fhir.records_from_text(text, name, kb)   # only .json.gz comes here
 
 
 # ------------------------------------------------------------------ JSON Lines
@@ -198,8 +196,6 @@ def _whole_text(handle, name: str) -> Iterator:
 
 def jsonl_records(lines, name: str) -> Iterator:
     """One record per non-blank line of a JSON Lines stream (bytes lines)."""
-    from .reading import MAX_FILE_BYTES, Record
-
     seen = False
     read = _LineReader(name)   # what every line needs, looked up once per file
     base = read.stem
@@ -225,16 +221,10 @@ class _LineReader:
     line (they were ~10% of a line that breaks the contract)."""
 
     def __init__(self, name: str):
-        from ..core.encoding import NotText
-        from ..core.encoding import decode as as_text
-        from .jsonload import JsonError, loads
-        from .rawscan import warning_signs
-        from .reading import _ID, SPREADSHEETS, Record
-
         self.name, self.stem = name, stem(name)
-        self.spreadsheet = Path(name).suffix.lower() in SPREADSHEETS   # as reading.decode
+        self.spreadsheet = Path(name).suffix.lower() in SPREADSHEETS   # as core.files.decode
         self.as_text, self.NotText, self.loads, self.JsonError = as_text, NotText, loads, JsonError
-        self.check_id, self.Record = _ID.check, Record
+        self.check_id, self.Record = ID.check, Record
         self.warning_signs = warning_signs   # fail safe: a line that cannot be read
 
     def __call__(self, raw: bytes, number: int):
@@ -291,9 +281,6 @@ NO_PYARROW = ('Parquet needs pyarrow: pip install "hipguide[scale]"')
 
 def parquet_records(name: str, path: Path) -> Iterator:
     """One record per row of a Parquet file, read a batch of rows at a time."""
-    from . import csvsheet
-    from .reading import Record
-
     pq = parquet_module()
     if pq is None:
         yield _whole(name, NO_PYARROW)
@@ -345,8 +332,6 @@ def _plain(value):
 def _header(header: list, name: str) -> tuple[list, list]:
     """(column specs, problems) of a Parquet file's column names, checked as a
     CSV sheet's header is."""
-    from .csvsheet import _column_spec, _unknown_column
-
     if schema.REPORT_KEYS <= set(header):
         return [None] * len(header), [Problem(name, schema.NOT_AN_INTAKE)]
     specs, problems, seen = [], [], set()
@@ -370,8 +355,6 @@ def write_parquet(rows: Iterator[dict], columns: list, handle, types: dict | Non
                   batch_rows: int = PARQUET_BATCH_ROWS) -> int:
     """Write dict rows to a Parquet file a batch at a time (string columns unless
     ``types`` names another pyarrow type); returns how many rows."""
-    import itertools
-
     import pyarrow as pa
     import pyarrow.parquet as pq
 
@@ -392,8 +375,6 @@ def write_parquet(rows: Iterator[dict], columns: list, handle, types: dict | Non
 def _arrow_type(spec):
     import pyarrow as pa
 
-    from ..core.contract import Boolean, ListOf, Number
-
     if isinstance(spec, Number):
         return pa.int64() if spec.integer else pa.float64()
     if isinstance(spec, Boolean):
@@ -407,8 +388,6 @@ def intake_columns() -> list[str]:
     """A Parquet intake file's columns: the CSV template's, with a numbered set
     for every item a list of mappings may hold (a stream's width is not known
     before its end)."""
-    from . import csvsheet
-
     slots = max(spec.max_items for spec in schema.SCHEMA.fields.values()
                 if csvsheet._is_repeated(spec))
     return csvsheet.columns(slots)
@@ -417,8 +396,6 @@ def intake_columns() -> list[str]:
 def write_intakes_parquet(intakes, handle) -> int:
     """Write (validated) intakes, each with its ``id``, as a Parquet file that
     ``parquet_records`` reads back as the same intakes."""
-    from .csvsheet import _column_spec, column_value
-
     header = intake_columns()
     paths = {head: _column_spec(head) for head in header}
     types = {head: _arrow_type(spec) for head, (_path, spec) in paths.items()}

@@ -24,12 +24,16 @@ import io
 import itertools
 import re
 from collections.abc import Iterable, Iterator
+from decimal import Decimal
 from pathlib import Path
 
 from ..core import contract as schema
 from ..core.contract import Boolean, Choice, Invalid, ListOf, Mapping, Number, Text
+from ..core.encoding import NotText, open_decoded, stream_codec
+from ..core.prescan import file_chunks
 from ..core.problems import Problem
 from ..core.text import look_alikes
+from .record import Record, noted
 
 TEMPLATE_INJURIES = 2     # numbered injury column sets in the template
 LIST_SEPARATOR = ";"
@@ -161,8 +165,10 @@ def _stem(name: str) -> str:
     return "stdin" if name == "<stdin>" else Path(name.removesuffix(".gz")).stem
 
 
-def records_from_text(text: str, name: str) -> Iterator:
-    """The intake records of one CSV file's text (see ``records_from_lines``)."""
+def records_from_text(text: str, name: str, kb=None) -> Iterator:
+    """The intake records of one CSV file's text (see ``records_from_lines``);
+    ``kb`` is not needed (the columns are the intake contract's), but every
+    text reader takes it."""
     yield from records_from_lines(io.StringIO(text, newline=""), name)
 
 
@@ -171,10 +177,6 @@ def streamed_records(name: str, opened, limit: int) -> Iterator:
     binary handle on its content (called twice: once to choose the encoding as
     ``encoding.decode`` would for the whole file, once to read it); ``limit``
     bytes at most. OSError and the like are the caller's (a damaged gzip)."""
-    from ..core.encoding import NotText, open_decoded, stream_codec
-    from ..core.prescan import file_chunks
-    from .reading import Record, noted
-
     with opened() as handle:
         try:
             codec, label = stream_codec(_bounded(file_chunks(handle), limit), spreadsheet=True)
@@ -212,8 +214,6 @@ def records_from_lines(lines: Iterable[str], name: str) -> Iterator:
     cannot read costs only that row. A broken header spoils every row, but
     each row's readable cells are still read for warning signs (fail safe):
     the first row lists the header's problems, the others point to them."""
-    from .reading import Record
-
     def whole(message, line=1, where=""):
         return [Record(_stem(name), name, 1, problems=[Problem(name, message, where, line)])]
 
@@ -327,8 +327,6 @@ def row_record(row, number: int, header: list, specs: list, name: str, default_i
                delimiter: str = ",", header_problems: list = ()):
     """The Record of one row of text cells (or the csv module's reason it could
     not read the row); ``number`` is its row (line) in the sheet."""
-    from .reading import Record
-
     if isinstance(row, str):   # the csv module could not read it
         return Record(default_id, name, number,
                       problems=list(header_problems) + [Problem(name, row, "", number)])
@@ -446,8 +444,6 @@ def _text(value) -> str:
     if isinstance(value, float):
         text = repr(value)
         if "e" in text or "E" in text:
-            from decimal import Decimal
-
             text = format(Decimal(text), "f")
         return text
     if isinstance(value, list):

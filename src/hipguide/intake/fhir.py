@@ -11,18 +11,22 @@ broken response never hides the good ones beside it.
 from __future__ import annotations
 
 import difflib
+import json
 import re
 from pathlib import Path
 
 from ..core import contract as schema
 from ..core.problems import Problem, format_path
 from ..core.text import look_alikes
+from ..kb.knowledge import KnowledgeError, default_root
+from ..questionnaire import data as questionnaire
 from ..questionnaire import fhir
+from ..questionnaire.data import SKIP
 from .jsonload import JsonError, loads
 from .rawscan import warning_signs
+from .record import Record
 
 _FORMS: dict = {}
-_KB_ROOT = None
 
 RESPONSE_KEYS = ("resourceType", "id", "meta", "implicitRules", "language", "text",
                  "contained", "extension", "modifierExtension", "identifier", "basedOn",
@@ -41,19 +45,10 @@ KIND = {"valueInteger": "a whole number", "valueDecimal": "a number",
         "valueBoolean": "true or false", "valueCoding": "a Coding with a code"}
 
 
-def use_kb(kb_root) -> None:
-    """Read responses against the questionnaire in this knowledge-base folder
-    (``--kb``); None: the default one. Forked worker processes inherit it."""
-    global _KB_ROOT
-    _KB_ROOT = kb_root
-
-
 def form(kb_root=None) -> fhir.Form:
-    """The process's Form for a knowledge-base folder, built once."""
-    from ..kb.knowledge import default_root
-    from ..questionnaire import data as questionnaire
-
-    root = Path(kb_root or _KB_ROOT or default_root())
+    """The process's Form for a knowledge-base folder (None: the default one),
+    built once."""
+    root = Path(kb_root or default_root())
     key = str(root)
     if key not in _FORMS:
         _FORMS[key] = fhir.build_form(questionnaire.load(root))
@@ -76,10 +71,9 @@ def _stem(name: str) -> str:
     return "stdin" if name == "<stdin>" else Path(name.removesuffix(".gz")).stem
 
 
-def records_from_text(text: str, name: str) -> list:
-    """The intake records of one JSON file's text."""
-    from ..kb.knowledge import KnowledgeError
-    from .reading import Record
+def records_from_text(text: str, name: str, kb=None) -> list:
+    """The intake records of one JSON file's text: responses to the
+    questionnaire of the knowledge-base folder ``kb`` (None: the default)."""
 
     def whole(message, line=None, column=None, partial=None):
         return [Record(_stem(name), name, 1, problems=[Problem(name, message, "", line,
@@ -93,7 +87,7 @@ def records_from_text(text: str, name: str) -> list:
         # fail safe: the warning signs the broken text still plainly answers
         return whole(exc.message, exc.line, exc.column, warning_signs(text))
     try:
-        the_form = form()
+        the_form = form(kb)
     except KnowledgeError as exc:
         return whole("cannot read FHIR responses: the questionnaire has problems (see "
                      f"`hipguide questionnaire`): {exc.problems[0]}")
@@ -132,8 +126,6 @@ def _not_a_response(rtype) -> str:
 
 
 def _bundle(data: dict, name: str, the_form, whole) -> list:
-    from .reading import Record
-
     unknown = _unknown_keys(data, BUNDLE_KEYS)
     if unknown:
         return whole(unknown)
@@ -173,8 +165,6 @@ def _unknown_keys(data: dict, allowed: tuple) -> str | None:
 
 def _record(res: dict, name: str, the_form, where: str, number: int, default_id: str):
     """One response -> one Record (valid intake, or its problems)."""
-    from .reading import Record
-
     reader = _Reader(the_form)
     rid = default_id
     try:
@@ -604,8 +594,6 @@ def _only_defaults(entry: dict, slot) -> bool:
     """Whether a group entry tells nothing: every value given is the group's
     fixed value or its question's default (the contract's, when the question
     has none)."""
-    from ..questionnaire.data import SKIP
-
     by_field = {child.question.field: child.question for child in slot.children.values()}
     for name, value in entry.items():
         if slot.question.set.get(name, object()) == value:
@@ -619,8 +607,6 @@ def _only_defaults(entry: dict, slot) -> bool:
 
 
 def _shown(value) -> str:
-    import json
-
     text = json.dumps(value)
     return text if len(text) <= 40 else text[:37] + "..."
 

@@ -23,6 +23,7 @@ from ..core import contract as schema
 from ..core.contract import Boolean, Choice, ListOf, Number, Text
 from ..core.problems import Problem
 from . import csvsheet
+from .record import Record
 
 SHEET_TITLE = "Intakes"
 HELP_TITLE = "Help"
@@ -48,8 +49,6 @@ def _text(value) -> str:
 
 def file_records(name: str, path: Path) -> Iterator:
     """The intake records of a workbook, sheet by sheet, row by row."""
-    from .reading import Record
-
     def whole(message):
         return Record(_stem(name), name, 1, problems=[Problem(name, message)])
 
@@ -106,8 +105,6 @@ def _unstreamed_parts_too_big(path: Path) -> str | None:
 def _sheet_records(sheet, name: str, stem: str, sheets: list) -> Iterator:
     """The records of one worksheet (none when it is not a sheet of intakes;
     ``sheets`` collects the titles of those that are)."""
-    from .reading import Record
-
     rows = sheet.iter_rows(values_only=True)
     head = next(rows, None)
     if head is None:

@@ -28,6 +28,7 @@ evidence.
 
 from __future__ import annotations
 
+import difflib
 import operator
 import re
 from dataclasses import dataclass
@@ -35,7 +36,7 @@ from dataclasses import dataclass
 import yaml
 
 from ..core import contract as schema
-from ..core.text import look_alikes
+from ..core.text import clip, look_alikes
 
 OPS = {
     "==": operator.eq, "!=": operator.ne, "<": operator.lt, "<=": operator.le,
@@ -174,8 +175,6 @@ def _check_size(when) -> None:
 
 
 def _literal(text: str, path: tuple):
-    from ..core.text import clip
-
     try:
         value = yaml.safe_load(text)
     except yaml.YAMLError:
@@ -267,8 +266,6 @@ def _subject(name: str, text: str, path: tuple):
                              "policy.<name>, posture, conditions, factor, 'no factor' or "
                              "unscreened", path)
     if field not in fields:
-        import difflib
-
         hint = difflib.get_close_matches(field, list(fields), n=1)
         more = f" (did you mean {hint[0]!r}?{look_alikes(field)})" if hint else ""
         prefix = "" if kind == "intake" else kind + "."

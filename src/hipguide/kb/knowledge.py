@@ -11,6 +11,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from ..core.contract import Invalid, Mapping
+from ..core.files import read_text
 from ..core.problems import Problem, format_path
 from ..core.yamlload import parse_documents
 from . import conditions as cl
@@ -32,6 +33,7 @@ from .schemas import (
     RULE_PREFIX,
     THEN,
 )
+from .templates import PROGRAMME_TEMPLATES, check_templates, template_problems
 
 
 class KnowledgeError(Exception):
@@ -115,15 +117,13 @@ def default_root() -> Path:
     return Path(root_path())
 
 
-class _Reader:
+class KbReader:
     def __init__(self):
         self.problems: list[Problem] = []
         self.extras: dict = {}   # a catalogue file's other top keys (CATALOGUE_EXTRAS)
 
     def read(self, path: Path):
         """The single document in path, or None (problems recorded)."""
-        from ..intake.reading import read_text
-
         name = str(path)
         if not path.exists() and not path.is_symlink():
             self.problems.append(Problem(name, "file is missing"))
@@ -165,15 +165,13 @@ class _Reader:
 def load(root: Path | str | None = None) -> KnowledgeBase:
     """Load and check everything; raise KnowledgeError listing every problem."""
     root = Path(root) if root is not None else default_root()
-    reader = _Reader()
+    reader = KbReader()
     if not (root / "knowledge").is_dir() or not (root / "rules").is_dir():
         raise KnowledgeError([Problem(str(root), "expected a folder holding rules/ and "
                                                  "knowledge/ folders")])
     meta_doc = reader.read(root / "knowledge" / "meta.yaml")
     meta = meta_doc.data if meta_doc and reader.check(meta_doc, (), META, meta_doc.data) else {}
     if meta:
-        from .templates import check_templates
-
         check_templates(reader, meta_doc, meta)
     catalogues = {}
     for filename, (top, schema) in CATALOGUES.items():
@@ -197,7 +195,7 @@ def load(root: Path | str | None = None) -> KnowledgeBase:
     return kb
 
 
-def _programme(reader: _Reader, root: Path, exercises: dict) -> dict:
+def _programme(reader: KbReader, root: Path, exercises: dict) -> dict:
     """knowledge/programme.yaml: every exercise in exactly one family, so the plan
     step can place each one; only known ids."""
     doc = reader.read(root / "knowledge" / "programme.yaml")
@@ -209,8 +207,6 @@ def _programme(reader: _Reader, root: Path, exercises: dict) -> dict:
         reader.add(doc, ("families",), "expected family names, each with a list of "
                                        "exercise ids")
         return {}
-    from .templates import PROGRAMME_TEMPLATES, template_problems
-
     for key, names in PROGRAMME_TEMPLATES.items():
         if isinstance(data.get(key), str):
             for message in template_problems(data[key], names):
@@ -238,11 +234,9 @@ def _programme(reader: _Reader, root: Path, exercises: dict) -> dict:
     return data
 
 
-def _progress(reader: _Reader, root: Path) -> dict:
+def _progress(reader: KbReader, root: Path) -> dict:
     """knowledge/progress.yaml: thresholds in a sensible order, and templates that
     name only the placeholders the check-in fills in."""
-    from .templates import template_problems
-
     doc = reader.read(root / "knowledge" / "progress.yaml")
     if doc is None or not reader.check(doc, (), PROGRESS, doc.data):
         return {}
@@ -260,7 +254,7 @@ def _progress(reader: _Reader, root: Path) -> dict:
     return data
 
 
-def _catalogue(reader: _Reader, path: Path, top: str, schema: Mapping) -> dict:
+def _catalogue(reader: KbReader, path: Path, top: str, schema: Mapping) -> dict:
     doc = reader.read(path)
     if doc is None:
         return {}
@@ -297,7 +291,7 @@ def _kind(then) -> str | None:
     return keys[0] if len(keys) == 1 else None
 
 
-def _rules(reader: _Reader, path: Path, catalogues: dict) -> list:
+def _rules(reader: KbReader, path: Path, catalogues: dict) -> list:
     doc = reader.read(path)
     if doc is None:
         return []
@@ -383,7 +377,7 @@ def _rule_semantics(reader, doc, where, rule: RuleSpec):
                        "evidence; use a field name such as {sitting_hours}", rule.id)
 
 
-def _cross_check(reader: _Reader, kb: KnowledgeBase, root: Path):
+def _cross_check(reader: KbReader, kb: KnowledgeBase, root: Path):
     def problem(filename, item, message):
         line, col = item["_where"]
         reader.problems.append(Problem(str(root / "knowledge" / filename), message,

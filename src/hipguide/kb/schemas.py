@@ -3,6 +3,7 @@ the programme and the check-in wording must hold (checked by ``knowledge.load``)
 
 from __future__ import annotations
 
+import datetime
 import re
 
 from ..core.contract import AnyValue, Boolean, Choice, Invalid, ListOf, Mapping, Number, Text
@@ -65,8 +66,6 @@ class ReviewDate(Text):
         return "a date written YYYY-MM-DD, in quotes"
 
     def check(self, value):
-        import datetime
-
         super().check(value)
         try:
             day = datetime.date.fromisoformat(value)

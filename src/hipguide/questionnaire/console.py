@@ -7,8 +7,8 @@ from __future__ import annotations
 import re
 import textwrap
 
+from ..core.terminal import terminal_width
 from ..core.text import shown
-from ..report.text import terminal_width
 
 WIDTH = 88
 YES = ("y", "yes", "true", "yeah", "yep", "ja", "oui")

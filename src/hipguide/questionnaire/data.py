@@ -18,6 +18,7 @@ from ..core import contract as schema
 from ..core.contract import AnyValue, Boolean, Choice, Invalid, ListOf, Mapping, Number, Text
 from ..kb import conditions as cl
 from ..kb.evaluate import holds
+from ..kb.knowledge import KbReader, KnowledgeError
 
 FILENAME = "questionnaire.yaml"
 TYPES = ("number", "yes_no", "choice", "multi_choice", "injuries")
@@ -142,10 +143,8 @@ def load(root, kb=None) -> Questionnaire:
     Raise ``knowledge.KnowledgeError`` listing every problem. ``kb`` (a
     KnowledgeBase) gives the red-flag rules the first section must cover.
     """
-    from ..kb.knowledge import KnowledgeError, _Reader
-
     path = Path(root) / "knowledge" / FILENAME
-    reader = _Reader()
+    reader = KbReader()
     doc = reader.read(path)
     if doc is None or not reader.check(doc, (), QUESTIONNAIRE, doc.data):
         raise KnowledgeError(reader.problems)

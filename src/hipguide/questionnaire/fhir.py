@@ -26,6 +26,8 @@ from dataclasses import dataclass, field
 from ..core import contract as schema
 from ..core.contract import Boolean, Choice, ListOf, Mapping, Number
 from ..kb import conditions as cl
+from ..kb.review import review_date
+from .data import SKIP
 
 QUESTIONNAIRE_URL = "urn:hipguide:Questionnaire:intake"
 CODE_SYSTEM = "urn:hipguide:CodeSystem:"          # + the intake field path
@@ -202,8 +204,6 @@ def _question_items(slot: Slot, form: Form) -> list:
 
 
 def _skip():
-    from .data import SKIP
-
     return SKIP
 
 
@@ -266,8 +266,6 @@ def _plain(value) -> str:
 
 
 def _initial(slot: Slot):
-    from .data import SKIP
-
     q = slot.question
     if q.default is SKIP or q.type in ("injuries", "multi_choice"):
         return None
@@ -374,8 +372,6 @@ def questionnaire_resource(form: Form, meta: dict | None = None) -> dict:
     }
     if meta.get("version"):
         resource["version"] = str(meta["version"])
-    from ..kb.review import review_date
-
     if review_date(meta):   # only a licensed clinician's review is a date to publish
         resource["date"] = review_date(meta)
     return resource

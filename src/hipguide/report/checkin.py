@@ -8,11 +8,14 @@ terminal with ``shown`` and for a page by Jinja2's autoescaping.
 
 from __future__ import annotations
 
+import dataclasses
 import json
 import textwrap
+from pathlib import Path
 
 from ..checkin import COMPARED, FIELDS, INVALID, SEE, UNMATCHED, Comparison, shown_value
 from ..core.text import json_text, shown
+from ..core.version import __version__
 from ..engine.model import URGENCY_WORDS
 from .text import terminal_width
 
@@ -120,8 +123,6 @@ class CheckinWriter:
         if self.fmt == "json":
             self.stream.write("[")
         elif self.fmt == "html":
-            from .. import __version__
-
             self.module = _template().make_module()
             self.stream.write(str(self.module.head("hipguide check-in", __version__)))
 
@@ -149,8 +150,6 @@ class CheckinWriter:
 def _display(c: Comparison) -> Comparison:
     """A copy whose id, file names, warnings and error texts are safe to show (the
     page escapes markup; this escapes control and text-direction characters)."""
-    import dataclasses
-
     def side(info: dict) -> dict:
         return {k: shown(v) if isinstance(v, str) else v for k, v in info.items()}
 
@@ -160,8 +159,6 @@ def _display(c: Comparison) -> Comparison:
 
 
 def _template():
-    from pathlib import Path
-
     import jinja2
 
     env = jinja2.Environment(

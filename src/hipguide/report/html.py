@@ -23,7 +23,15 @@ from __future__ import annotations
 
 import base64
 import datetime
+import io
 from pathlib import Path
+from xml.etree import ElementTree
+
+from ..core.text import display_report
+from ..core.version import __version__
+from ..engine.reader import is_parent, to_parent
+from ..kb.pictures import svg_problems
+from ..kb.schemas import MAX_PICTURE, PICTURES
 
 TEMPLATE = "handout.html.j2"
 WEEKS = 6                    # the schedule: weeks 1-6
@@ -45,8 +53,6 @@ def _template():
 
 
 def _say(text: str, report) -> str:
-    from ..engine.reader import is_parent, to_parent
-
     return to_parent(text) if is_parent(report) else text
 
 
@@ -54,8 +60,6 @@ class HtmlWriter:
     """Streams handout pages: the same begin/write/end protocol as render.Writer."""
 
     def __init__(self, stream, kb, today: datetime.date | None = None):
-        from .. import __version__
-
         self.stream, self.kb = stream, kb
         self.count = 0
         self.today = today or datetime.date.today()
@@ -70,8 +74,6 @@ class HtmlWriter:
         self.stream.write(str(self.module.head("hipguide handout", self.version)))
 
     def write(self, report):
-        from ..core.text import display_report
-
         shown = display_report(report)
         self.stream.write(str(self.module.page(
             shown, _date(self.today), _date(self.reassess_on), self.factor_names,
@@ -130,9 +132,6 @@ DRAWN = "0 40 640 218"  # what is left once they are out: the drawing itself
 
 
 def _picture(path: Path) -> dict:
-    from ..kb.pictures import svg_problems
-    from ..kb.schemas import MAX_PICTURE, PICTURES
-
     try:
         data = path.read_bytes()
         text = data.decode("utf-8")
@@ -151,8 +150,6 @@ def split_picture(text: str) -> tuple[str, list]:
     """(the drawing without its panel labels and captions, [(label, caption)] per
     panel). A panel is a top-level <g>; a picture without the standard 640x300
     panel layout is returned whole, with no panels."""
-    from xml.etree import ElementTree
-
     ElementTree.register_namespace("", SVG)
     root = ElementTree.fromstring(text)
     groups = [g for g in root if g.tag == f"{{{SVG}}}g"]
@@ -217,8 +214,6 @@ def _row(rec, first_week: int) -> dict:
 
 def render(reports, kb, today: datetime.date | None = None) -> str:
     """The whole handout for some reports, as one string (for the API and tests)."""
-    import io
-
     buffer = io.StringIO()
     writer = HtmlWriter(buffer, kb, today)
     writer.begin()

@@ -27,6 +27,7 @@ refuses (``OutputError``, exit 2) what cannot or must not be written:
 from __future__ import annotations
 
 import contextlib
+import gzip
 import io
 import os
 import stat
@@ -35,6 +36,9 @@ import tempfile
 from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
+
+from ..core.text import shown
+from ..intake.record import SUFFIXES
 
 
 class OutputError(OSError):
@@ -67,8 +71,6 @@ INTAKE_SUFFIXES = frozenset({".yaml", ".yml", ".json", ".jsonl", ".ndjson", ".cs
 
 
 def _intake_suffixes() -> frozenset:
-    from ..intake.reading import SUFFIXES
-
     return INTAKE_SUFFIXES | {suffix.lower() for suffix in SUFFIXES}
 
 
@@ -202,8 +204,6 @@ def _linked_inside(folder: Path, info) -> str | None:
 
 
 def _named(path: str) -> str:
-    from ..core.text import shown
-
     return shown(path)
 
 
@@ -236,8 +236,6 @@ def _encoded(fd: int, path: str, binary: bool):
     raw = os.fdopen(fd, "wb")
     packed = None
     if path.lower().endswith(".gz"):
-        import gzip
-
         # mtime 0 and no name inside: the same reports give the same bytes
         packed = gzip.GzipFile(filename="", fileobj=raw, mode="wb", mtime=0)
     inner = packed or raw

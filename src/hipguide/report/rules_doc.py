@@ -6,6 +6,9 @@ from __future__ import annotations
 
 import os
 
+from ..kb import conditions as cl
+from ..kb.review import review_status
+
 
 def relative_path(kb, path) -> str:
     """path relative to the knowledge-base folder (as given if outside it)."""
@@ -40,9 +43,6 @@ def _md(text) -> str:
 
 def catalogue_markdown(kb) -> str:
     """RULES.md: every rule, factor, exercise, red flag and caution, from the data."""
-    from ..kb import conditions as cl
-    from ..kb.review import review_status
-
     meta = kb.meta
     by_target: dict = {}
     for r in kb.rules:

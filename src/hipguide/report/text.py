@@ -5,22 +5,13 @@ Every report ends with the disclaimer.
 
 from __future__ import annotations
 
-import shutil
 import textwrap
 
+from ..core.terminal import WIDTH, terminal_width
 from ..engine.model import URGENCY_WORDS, Report
 from ..engine.reader import is_parent, to_parent
 
-WIDTH = 88          # the widest a report line gets, even on a wide terminal
-NARROWEST = 40
 _width = WIDTH      # this render's width (see terminal_width)
-
-
-def terminal_width() -> int:
-    """The real terminal's width (COLUMNS first, then the terminal on standard
-    output), at most WIDTH; WIDTH when output is not a terminal."""
-    columns = shutil.get_terminal_size((WIDTH, 24)).columns
-    return max(NARROWEST, min(columns, WIDTH))
 
 
 def _wrap(text: str, indent: str, first: str | None = None) -> list[str]:

@@ -14,6 +14,7 @@ import datetime
 from collections import Counter
 from pathlib import Path
 
+from ..core.version import __version__
 from ..engine.model import Report
 from .triage import GROUPS, LABELS, mark_duplicates, row, sort_rows
 
@@ -57,8 +58,6 @@ class TriagePageWriter:
         self.disclaimer = report.disclaimer or self.disclaimer
 
     def end(self):
-        from .. import __version__
-
         mark_duplicates(self.rows, self.duplicate_ids)
         counts = Counter(r.group for r in self.rows)
         page = _template().render(

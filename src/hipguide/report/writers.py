@@ -12,9 +12,12 @@ import io
 import json
 import textwrap
 
+import yaml
+
+from ..core.terminal import WIDTH
 from ..core.text import YamlDumper, csv_cell, display_report, json_text
 from ..engine.model import FINDINGS, URGENCY_WORDS, Report
-from .text import WIDTH, render_text
+from .text import render_text
 
 FORMATS = ("text", "json", "jsonl", "yaml", "csv")
 
@@ -123,8 +126,6 @@ class Writer:
             self.stream.write(json_text(json.dumps(report_dict(report, self.explain),
                                                    ensure_ascii=False)) + "\n")
         elif fmt == "yaml":
-            import yaml
-
             self.stream.write(yaml.dump(report_dict(report, self.explain), Dumper=YamlDumper,
                                         explicit_start=True, sort_keys=False,
                                         allow_unicode=True, width=WIDTH))
