@@ -16,6 +16,7 @@ number ranges as data validation, and a help sheet.
 from __future__ import annotations
 
 import dataclasses
+import zipfile
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -88,8 +89,6 @@ def _unstreamed_parts_too_big(path: Path) -> str | None:
     """Rows stream, but openpyxl reads a workbook's shared-strings table and
     styles whole: a (hostile or broken) file whose table unpacks to more than
     MAX_TABLE_BYTES is refused before it is opened."""
-    import zipfile
-
     try:
         with zipfile.ZipFile(path) as archive:
             for info in archive.infolist():
