@@ -18,7 +18,8 @@ from ..core import contract as schema
 from ..core.contract import AnyValue, Boolean, Choice, Invalid, ListOf, Mapping, Number, Text
 from ..kb import conditions as cl
 from ..kb.evaluate import holds
-from ..kb.knowledge import KbReader, KnowledgeError
+from ..kb.kbfile import KbReader
+from ..kb.knowledge import KnowledgeError
 
 FILENAME = "questionnaire.yaml"
 TYPES = ("number", "yes_no", "choice", "multi_choice", "injuries")
