@@ -185,7 +185,7 @@ def test_transcripts_are_the_real_output(page, command, shown):
 
 def test_there_are_transcripts_to_check():
     commands = {c.split()[2] for _, c, _ in transcripts()}
-    assert {"score", "rules", "progress", "why", "validate"} <= commands, commands
+    assert {"score", "rules", "checkin", "why", "validate"} <= commands, commands
 
 
 def update() -> None:

@@ -4,7 +4,7 @@
 a warning sign is found exactly as ``score`` finds it) and gives a Comparison:
 field by field improved / no change / worse / not comparable, and a verdict --
 see a clinician, move on to the next stage, or keep going. The thresholds and
-every sentence come from ``knowledge/progress.yaml``, whose header documents the
+every sentence come from ``knowledge/checkin.yaml``, whose header documents the
 rules; this module applies them in that order.
 
 ``pair_records`` matches a batch of BEFORE records with AFTER records by intake
@@ -43,7 +43,7 @@ SYMPTOM_KINDS = ("pain", "symptom")
 @dataclass
 class FieldChange:
     field: str                  # intake field path, or warning_signs
-    label: str                  # what people see (knowledge/progress.yaml labels)
+    label: str                  # what people see (knowledge/checkin.yaml labels)
     group: str                  # symptom | habit | warning_signs
     before: object
     after: object
@@ -158,8 +158,8 @@ def _stage(report: Report, stage: str, leave_out=()) -> dict:
 def compare(before: dict, after: dict, before_report: Report, after_report: Report,
             weeks: int, kb, pair_id: str | None = None) -> Comparison:
     """The check-in for two valid intakes of one person and their reports."""
-    progress = kb.progress
-    limits, labels, reasons = progress["thresholds"], progress["labels"], progress["reasons"]
+    texts = kb.checkin
+    limits, labels, reasons = texts["thresholds"], texts["labels"], texts["reasons"]
     out = Comparison(pair_id or after_report.id, COMPARED,
                      _side(before_report, before.get("id")), _side(after_report, after.get("id")),
                      weeks, knowledge_version=after_report.knowledge_version,
@@ -195,7 +195,7 @@ def compare(before: dict, after: dict, before_report: Report, after_report: Repo
         sorted(f.name for f in after_report.red_flags), flags_result))
 
     out.current_stage = _stage(before_report if before_report.plan else after_report, START)
-    _verdict(out, after_report, limits, reasons, progress, weeks)
+    _verdict(out, after_report, limits, reasons, texts, weeks)
     return out
 
 
@@ -220,8 +220,8 @@ def main_complaint(symptoms: list, limits: dict):
 
 
 def _verdict(out: Comparison, after_report: Report, limits: dict, reasons: dict,
-             progress: dict, weeks: int):
-    advice, titles = progress["advice"], progress["verdicts"]
+             texts: dict, weeks: int):
+    advice, titles = texts["advice"], texts["verdicts"]
     kinds = {".".join(path): kind for _key, path, kind in FIELDS}
     symptoms = [f for f in out.fields if f.group == "symptom"]
     habits = [f for f in out.fields if f.group == "habit"]

@@ -43,7 +43,7 @@ from .common import (
                    "stiffness, turning, sitting, activity and every warning sign again; at "
                    "most 15 questions), each with the answer in BEFORE.yaml as its default; "
                    "save the new answers with --save AFTER.yaml (the other answers carried "
-                   "over), then compare the two as `hipguide progress` does.")
+                   "over), then compare the two as `hipguide checkin` does.")
 @KB_OPTION
 def ask(fmt, save, resume, kb, handout, follow_up):
     """Answer questions in the terminal, then see the same report as `hipguide score`.
@@ -120,7 +120,7 @@ def _ask(fmt, save, resume, kb, handout=None):
 
     told = []
 
-    def progress():
+    def save_answers():
         if partial:
             try:
                 answer_files.write_answers(partial, session, qn, marker=True)
@@ -131,8 +131,8 @@ def _ask(fmt, save, resume, kb, handout=None):
                                f"{exc.strerror or exc}", err=True)
 
     try:
-        qmod.walk(qn, con, session, progress)
-        qmod.review(qn, con, session, progress)
+        qmod.walk(qn, con, session, save_answers)
+        qmod.review(qn, con, session, save_answers)
     except (KeyboardInterrupt, EOFError) as exc:
         interrupted = isinstance(exc, KeyboardInterrupt)
         how = "stopped" if interrupted else "input ended before the answers were saved" \
@@ -182,7 +182,7 @@ def _ask(fmt, save, resume, kb, handout=None):
 def _follow_up(before: str, save, resume, kb, fmt):
     """``ask --follow-up BEFORE --save AFTER``: the check-in's questions, each with
     BEFORE's answer as its default; AFTER is BEFORE with those answers replaced;
-    then the comparison, as ``hipguide progress BEFORE AFTER`` prints it."""
+    then the comparison, as ``hipguide checkin BEFORE AFTER`` prints it."""
     import copy
     from dataclasses import replace
     from pathlib import Path
@@ -229,15 +229,15 @@ def _follow_up(before: str, save, resume, kb, fmt):
             "[brackets]; type 'not sure' if you do not know, ? for help, < to go back. "
             "Everything else is carried over.")
 
-    def progress():
+    def save_answers():
         try:
             answer_files.write_answers(partial, session, check_in, marker=True)
         except OSError:
             pass
 
     try:
-        qmod.walk(check_in, con, session, progress)
-        qmod.review(check_in, con, session, progress)
+        qmod.walk(check_in, con, session, save_answers)
+        qmod.review(check_in, con, session, save_answers)
     except (KeyboardInterrupt, EOFError) as exc:
         if isinstance(exc, KeyboardInterrupt):
             raise

@@ -2,7 +2,7 @@
 check-in. Compare a person's intake before and after some weeks of the
 programme and say what to do next (see a clinician, move on to the next stage,
 keep going); or, for a clinic, every pair in two folders, matched by intake id.
-The rules are in ``checkin.py`` and knowledge/progress.yaml.
+The rules are in ``checkin.py`` and knowledge/checkin.yaml.
 """
 
 from __future__ import annotations
@@ -26,7 +26,7 @@ from .common import (
 @click.argument("before", metavar="BEFORE")
 @click.argument("after", metavar="AFTER")
 @click.option("--weeks", "-w", type=click.IntRange(1, 104), default=None, metavar="N",
-              help="Weeks between the two intakes (default: 6, knowledge/progress.yaml's "
+              help="Weeks between the two intakes (default: 6, knowledge/checkin.yaml's "
                    "default_weeks). Decides 'too early to tell' and 'no better after N weeks'.")
 @click.option("--format", "fmt", type=click.Choice(["text", "json", "jsonl", "html"]),
               default="text", show_default=True,
@@ -77,7 +77,7 @@ def checkin(before, after, weeks, fmt, output, quiet, kb):
         sys.exit(Exit.USAGE)
     worker = load_kb_or_exit(kb)
     if weeks is None:
-        weeks = worker.kb.progress["thresholds"]["default_weeks"]
+        weeks = worker.kb.checkin["thresholds"]["default_weeks"]
     before_records, after_records = list(records([before], kb)), list(records([after], kb))
     batch = dirs[0] or len(before_records) != 1 or len(after_records) != 1
     if batch:

@@ -20,13 +20,13 @@ from .rulefiles import read_rules
 from .schemas import (
     CATALOGUE_EXTRAS,
     CATALOGUES,
+    CHECKIN,
+    CHECKIN_ADVICE,
+    CHECKIN_REASONS,
     ITEM_ID,
     META,
     PICTURES,
     PROGRAMME,
-    PROGRESS,
-    PROGRESS_ADVICE,
-    PROGRESS_REASONS,
 )
 from .templates import PROGRAMME_TEMPLATES, check_templates, template_problems
 
@@ -58,11 +58,11 @@ def load(root: Path | str | None = None) -> KnowledgeBase:
     for path in rule_files:
         rules += read_rules(reader, path, catalogues)
     programme = _programme(reader, root, catalogues["exercises"])
-    progress = _progress(reader, root)
+    checkin = _checkin(reader, root)
     kb = KnowledgeBase(root, meta, catalogues["factors"], catalogues["exercises"],
                        catalogues["red_flags"], catalogues["cautions"],
                        catalogues["precautions"], catalogues["hazards"], programme,
-                       progress, rules, [str(p) for p in rule_files],
+                       checkin, rules, [str(p) for p in rule_files],
                        reader.extras.get("call_emergency_now", {}))
     cross_check(reader, kb, root)
     if reader.problems:
@@ -109,11 +109,11 @@ def _programme(reader: KbReader, root: Path, exercises: dict) -> dict:
     return data
 
 
-def _progress(reader: KbReader, root: Path) -> dict:
-    """knowledge/progress.yaml: thresholds in a sensible order, and templates that
+def _checkin(reader: KbReader, root: Path) -> dict:
+    """knowledge/checkin.yaml: thresholds in a sensible order, and templates that
     name only the placeholders the check-in fills in."""
-    doc = reader.read(root / "knowledge" / "progress.yaml")
-    if doc is None or not reader.check(doc, (), PROGRESS, doc.data):
+    doc = reader.read(root / "knowledge" / "checkin.yaml")
+    if doc is None or not reader.check(doc, (), CHECKIN, doc.data):
         return {}
     data = doc.data
     limits = data["thresholds"]
@@ -122,7 +122,7 @@ def _progress(reader: KbReader, root: Path) -> dict:
         if limits[early] > limits[late]:
             reader.add(doc, ("thresholds", early), f"{early} ({limits[early]}) must not be "
                        f"more than {late} ({limits[late]})")
-    for section, allowed in (("advice", PROGRESS_ADVICE), ("reasons", PROGRESS_REASONS)):
+    for section, allowed in (("advice", CHECKIN_ADVICE), ("reasons", CHECKIN_REASONS)):
         for key, names in allowed.items():
             for message in template_problems(data[section][key], names):
                 reader.add(doc, (section, key), message)

@@ -46,7 +46,7 @@ class KnowledgeBase:
     precautions: dict = field(default_factory=dict)
     hazards: dict = field(default_factory=dict)
     programme: dict = field(default_factory=dict)
-    progress: dict = field(default_factory=dict)   # knowledge/progress.yaml (the check-in)
+    checkin: dict = field(default_factory=dict)   # knowledge/checkin.yaml
     rules: list = field(default_factory=list)
     files: list = field(default_factory=list)
     call_emergency_now: dict = field(default_factory=dict)   # red_flags.yaml

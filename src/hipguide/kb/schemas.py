@@ -131,26 +131,26 @@ PROGRAMME = Mapping({
     "source": Source("source", required=True), "note": _text("note", required=False),
 }, "knowledge/programme.yaml")
 
-# knowledge/progress.yaml: placeholders each template may use (checked at load time)
-PROGRESS_ADVICE = {"red_flag": ("referral",), "worse": (), "not_better": ("weeks",),
+# knowledge/checkin.yaml: placeholders each template may use (checked at load time)
+CHECKIN_ADVICE = {"red_flag": ("referral",), "worse": (), "not_better": ("weeks",),
                    "move_on": ("stage", "exercises"), "move_on_last": (),
                    "keep_going": ("exercises", "weeks_left")}
 _CHANGE = ("label", "before", "after")
-PROGRESS_REASONS = {"new_red_flag": ("name", "urgency"), "red_flag": ("name", "urgency"),
+CHECKIN_REASONS = {"new_red_flag": ("name", "urgency"), "red_flag": ("name", "urgency"),
                     "worse": _CHANGE, "better": _CHANGE, "habit_worse": _CHANGE,
                     "not_better": ("weeks",), "still_not_better": ("weeks",),
                     "no_symptoms": (), "too_early": ("weeks",), "too_early_to_move": ("weeks",),
                     "pain_missing": (), "main_unchanged": _CHANGE}
-PROGRESS_LABELS = ("hip_pain", "stiffness", "limited_rotation", "balance_problems",
+CHECKIN_LABELS = ("hip_pain", "stiffness", "limited_rotation", "balance_problems",
                    "sitting_hours", "standing_breaks_hourly", "activity_level", "warning_signs")
-PROGRESS_VERDICTS = ("see_clinician", "move_on", "keep_going")
+CHECKIN_VERDICTS = ("see_clinician", "move_on", "keep_going")
 
 
 def _weeks(desc):
     return Number(1, 104, desc, integer=True, required=True)
 
 
-PROGRESS = Mapping({
+CHECKIN = Mapping({
     "thresholds": Mapping({
         "pain_points": Number(1, 10, "a real change in hip pain, in points of 0-10",
                               integer=True, required=True),
@@ -166,16 +166,16 @@ PROGRESS = Mapping({
         "pain_main": Number(1, 10, "hip pain (before) from which pain is the main complaint",
                             integer=True, required=True),
     }, "the thresholds", required=True),
-    "labels": Mapping({k: _text(f"what people see for {k}", n=80) for k in PROGRESS_LABELS},
+    "labels": Mapping({k: _text(f"what people see for {k}", n=80) for k in CHECKIN_LABELS},
                       "field names people see", required=True),
-    "verdicts": Mapping({k: _text(f"the title of {k}", n=80) for k in PROGRESS_VERDICTS},
+    "verdicts": Mapping({k: _text(f"the title of {k}", n=80) for k in CHECKIN_VERDICTS},
                         "verdict titles", required=True),
-    "advice": Mapping({k: _text(f"what to do ({k})") for k in PROGRESS_ADVICE},
+    "advice": Mapping({k: _text(f"what to do ({k})") for k in CHECKIN_ADVICE},
                       "advice per verdict", required=True),
-    "reasons": Mapping({k: _text(f"a reason ({k})", n=400) for k in PROGRESS_REASONS},
+    "reasons": Mapping({k: _text(f"a reason ({k})", n=400) for k in CHECKIN_REASONS},
                        "reasons shown with a verdict", required=True),
     "source": Source("source", required=True), "note": _text("note", required=False),
-}, "knowledge/progress.yaml")
+}, "knowledge/checkin.yaml")
 
 FACTOR = Mapping({
     "id": _text("factor id", n=60), "name": _text("short name", n=120),

@@ -1,5 +1,5 @@
 """Load-time checks of the ``{placeholder}`` templates in knowledge/ (meta.yaml,
-programme.yaml; progress.yaml's are checked with the same function).
+programme.yaml; checkin.yaml's are checked with the same function).
 
 A template is filled with ``str.format`` when reports are built, so anything it
 names must exist, and a format spec or conversion could ask for anything

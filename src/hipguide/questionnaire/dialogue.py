@@ -53,15 +53,15 @@ class _Walk:
     ``ask_if`` holds; after a red flag only required ones), so going back and
     changing answers need no bookkeeping beyond ``session.asked``."""
 
-    def __init__(self, qn: Questionnaire, con: Console, session: Session, progress=None):
-        self.qn, self.con, self.s, self.progress = qn, con, session, progress
+    def __init__(self, qn: Questionnaire, con: Console, session: Session, on_change=None):
+        self.qn, self.con, self.s, self.on_change = qn, con, session, on_change
         self.order = [(section, q) for section in qn.sections for q in section.questions]
         self.pos = {q.id: i for i, (_, q) in enumerate(self.order)}
         self.header = None                   # the section whose title was shown last
 
     def saved(self):
-        if self.progress:
-            self.progress()
+        if self.on_change:
+            self.on_change()
 
     def wanted(self, section, q) -> bool:
         if self.s.flagged and not section.red_flags and not q.required:
@@ -201,17 +201,17 @@ class _Walk:
             self.con.say("Not changed.", "  ")
 
 
-def walk(qn: Questionnaire, con: Console, session: Session, progress=None):
+def walk(qn: Questionnaire, con: Console, session: Session, on_change=None):
     """Ask every question still to ask, in order, into ``session``. After a red
     flag, say so plainly and ask only what the contract requires. ``<`` goes
-    back one question; ``progress`` is called after every change."""
-    return _Walk(qn, con, session, progress).run()
+    back one question; ``on_change`` is called after every change."""
+    return _Walk(qn, con, session, on_change).run()
 
 
 REVIEW_PROMPT = "  Enter to save, or the number of an answer to change it: "
 
 
-def review(qn: Questionnaire, con: Console, session: Session, progress=None):
+def review(qn: Questionnaire, con: Console, session: Session, on_change=None):
     """List the answers, numbered; Enter saves, a number asks that question again
     (then any question that is now to be asked; answers to questions no longer
     asked are dropped) and shows the list again.
@@ -219,7 +219,7 @@ def review(qn: Questionnaire, con: Console, session: Session, progress=None):
     End of input at the review prompt means "save" when the answers are piped in
     (``con.echo``: standard input is not a terminal), so scripts written before
     the review still work; in a terminal it raises EOFError like anywhere else."""
-    w = _Walk(qn, con, session, progress)
+    w = _Walk(qn, con, session, on_change)
     while True:
         w.run()                       # anything a change made necessary
         rows = [(section, q) for section, q in w.order if q.id in session.asked]

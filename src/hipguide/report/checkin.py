@@ -1,4 +1,4 @@
-"""Writing check-ins (``hipguide progress``): text for people, json and jsonl for
+"""Writing check-ins (``hipguide checkin``): text for people, json and jsonl for
 machines, and a small self-contained HTML page (autoescaped, no scripts).
 
 Every comparison, in every format, ends with the disclaimer. Names and values

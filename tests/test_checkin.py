@@ -11,7 +11,7 @@ from conftest import ROOT, run_hipguide
 
 from hipguide.kb.knowledge import default_root
 
-EXAMPLES = ROOT / "examples" / "progress"
+EXAMPLES = ROOT / "examples" / "checkin"
 DISCLAIMER = "it does not replace an assessment by a clinician"
 CLEAR = {k: False for k in (
     "pain_after_fall", "cannot_bear_weight", "numbness_or_tingling", "new_leg_weakness",
@@ -41,7 +41,7 @@ def write(path, data):
 def check(tmp_path, before: dict, after: dict, *args):
     """Run progress on a pair; return (exit code, the one comparison as data)."""
     b, a = write(tmp_path / "before.yaml", before), write(tmp_path / "after.yaml", after)
-    result = run_hipguide("progress", b, a, "--format", "json", *args)
+    result = run_hipguide("checkin", b, a, "--format", "json", *args)
     data = json.loads(result.stdout) if result.stdout else None
     return result, (data[0] if data else None)
 
@@ -53,7 +53,7 @@ def field(comparison: dict, name: str) -> dict:
 # --- the verdicts -----------------------------------------------------------
 
 def test_improved_pair_moves_on_to_the_after_plans_next_stage():
-    result = run_hipguide("progress", EXAMPLES / "before.yaml", EXAMPLES / "after.yaml")
+    result = run_hipguide("checkin", EXAMPLES / "before.yaml", EXAMPLES / "after.yaml")
     assert result.returncode == 0, result.stderr
     out = result.stdout
     assert "MOVE ON TO THE NEXT STAGE" in out
@@ -63,7 +63,7 @@ def test_improved_pair_moves_on_to_the_after_plans_next_stage():
     report = json.loads(run_hipguide("score", EXAMPLES / "after.yaml", "--format",
                                      "json").stdout)[0]
     names = {r["id"]: r["name"] for r in report["recommendations"]}
-    data = json.loads(run_hipguide("progress", EXAMPLES / "before.yaml",
+    data = json.loads(run_hipguide("checkin", EXAMPLES / "before.yaml",
                                    EXAMPLES / "after.yaml", "--format", "json").stdout)[0]
     doing = {x["id"] for x in data["current_stage"]["exercises"]}
     expected = [i for i in report["plan"]["add_next"] if i not in doing]
@@ -135,7 +135,7 @@ def test_new_red_flag_wins_even_when_pain_improved(tmp_path):
     after = intake(pain=2, symptoms={"stiffness": False, "limited_rotation": False,
                                      "fever_or_unwell": True, "hot_swollen_joint": True})
     b, a = write(tmp_path / "b.yaml", intake(pain=6)), write(tmp_path / "a.yaml", after)
-    result = run_hipguide("progress", b, a, "--format", "json")
+    result = run_hipguide("checkin", b, a, "--format", "json")
     c = json.loads(result.stdout)[0]
     assert result.returncode == 0
     assert field(c, "symptoms.hip_pain")["result"] == "improved"
@@ -149,7 +149,7 @@ def test_new_red_flag_wins_even_when_pain_improved(tmp_path):
     assert c["reasons"][0].startswith("New warning sign since the first intake:")
     assert field(c, "warning_signs")["result"] == "worse"
     assert c["next_stage"] == {}
-    text = run_hipguide("progress", b, a).stdout
+    text = run_hipguide("checkin", b, a).stdout
     assert "SEE A CLINICIAN (EMERGENCY)" in text
     assert "Keep doing" not in text and "Next stage" not in text
 
@@ -223,7 +223,7 @@ def test_json_structure(tmp_path):
     for stage in (c["current_stage"], c["next_stage"]):
         assert set(stage) == {"stage", "label", "weeks", "exercises"}
         assert all(set(x) == {"id", "name"} for x in stage["exercises"])
-    lines = run_hipguide("progress", tmp_path / "before.yaml", tmp_path / "after.yaml",
+    lines = run_hipguide("checkin", tmp_path / "before.yaml", tmp_path / "after.yaml",
                          "--format", "jsonl").stdout.splitlines()
     assert len(lines) == 1 and json.loads(lines[0]) == c
 
@@ -232,7 +232,7 @@ def test_html_is_escaped_self_contained_and_ends_with_the_disclaimer(tmp_path):
     page = tmp_path / "checkin.html"
     b = write(tmp_path / "b.yaml", intake("<b>x</b>", pain=6))
     a = write(tmp_path / "a.yaml", intake("<b>x</b>", pain=2))
-    result = run_hipguide("progress", b, a, "--format", "html", "-o", page)
+    result = run_hipguide("checkin", b, a, "--format", "html", "-o", page)
     assert result.returncode == 0, result.stderr
     html = page.read_text()
     assert "<b>x</b>" not in html and "&lt;b&gt;x&lt;/b&gt;" in html
@@ -257,7 +257,7 @@ def test_batch_pairs_by_id_and_reports_unmatched_and_invalid(tmp_path):
     write(before / "cat.yaml", intake("cat"))                         # no AFTER
     write(before / "dan.yaml", intake("dan"))
     (after / "dan.yaml").write_text("id: dan\nsitting_hours: lots\n")   # invalid
-    result = run_hipguide("progress", before, after, "--format", "jsonl")
+    result = run_hipguide("checkin", before, after, "--format", "jsonl")
     assert result.returncode == 1
     out = [json.loads(line) for line in result.stdout.splitlines()]
     by_id = {c["id"]: c for c in out}
@@ -275,7 +275,7 @@ def test_batch_pairs_by_id_and_reports_unmatched_and_invalid(tmp_path):
     assert "no AFTER intake has the id 'cat'" in result.stderr
     assert "4 pair(s): 1 see a clinician, 1 move on, 1 invalid, 1 unmatched" in result.stderr
     assert "Traceback" not in result.stderr
-    text = run_hipguide("progress", before, after, "-q")
+    text = run_hipguide("checkin", before, after, "-q")
     assert text.returncode == 1 and text.stderr == ""
     assert text.stdout.count("Disclaimer:") == 4
     assert "NOT COMPARED: no intake with this id on the other side" in text.stdout
@@ -285,10 +285,10 @@ def test_batch_all_matched_exits_0_and_an_id_twice_is_reported(tmp_path):
     before, after = tmp_path / "b", tmp_path / "a"
     write(before / "ann.yaml", intake("ann", pain=6))
     write(after / "ann.yaml", intake("ann", pain=2))
-    result = run_hipguide("progress", before, after, "--format", "json")
+    result = run_hipguide("checkin", before, after, "--format", "json")
     assert result.returncode == 0 and len(json.loads(result.stdout)) == 1
     write(after / "ann-again.yaml", intake("ann", pain=3))
-    result = run_hipguide("progress", before, after, "--format", "json")
+    result = run_hipguide("checkin", before, after, "--format", "json")
     assert result.returncode == 1
     (c,) = json.loads(result.stdout)
     assert c["status"] == "invalid" and "is given 2 times in AFTER" in c["errors"][0]["message"]
@@ -300,7 +300,7 @@ def test_fhir_and_csv_intakes_compare_like_yaml(tmp_path):
             converted = run_hipguide("convert", EXAMPLES / f"{side}.yaml", "--to", kind,
                                      "-o", tmp_path / f"{side}.{suffix}")
             assert converted.returncode == 0, converted.stderr
-        result = run_hipguide("progress", tmp_path / f"before.{suffix}",
+        result = run_hipguide("checkin", tmp_path / f"before.{suffix}",
                               tmp_path / f"after.{suffix}", "--format", "json")
         assert result.returncode == 0, result.stderr
         c = json.loads(result.stdout)[0]
@@ -311,9 +311,9 @@ def test_fhir_and_csv_intakes_compare_like_yaml(tmp_path):
 
 def test_usage_errors_exit_2(tmp_path):
     b = write(tmp_path / "b.yaml", intake())
-    for args in (["progress", b], ["progress", b, tmp_path], ["progress", "-", "-"],
-                 ["progress", b, b, "--weeks", "0"], ["progress", b, b, "--format", "csv"],
-                 ["progress", b, b, "-o", b], ["progress", b, b, "-o", tmp_path / "no" / "x"]):
+    for args in (["checkin", b], ["checkin", b, tmp_path], ["checkin", "-", "-"],
+                 ["checkin", b, b, "--weeks", "0"], ["checkin", b, b, "--format", "csv"],
+                 ["checkin", b, b, "-o", b], ["checkin", b, b, "-o", tmp_path / "no" / "x"]):
         result = run_hipguide(*args)
         assert result.returncode == 2, (args, result.stderr)
         assert "Traceback" not in result.stderr
@@ -322,7 +322,7 @@ def test_usage_errors_exit_2(tmp_path):
 
 def test_missing_file_is_invalid_not_a_traceback(tmp_path):
     b = write(tmp_path / "b.yaml", intake())
-    result = run_hipguide("progress", b, tmp_path / "missing.yaml", "--format", "json")
+    result = run_hipguide("checkin", b, tmp_path / "missing.yaml", "--format", "json")
     assert result.returncode == 1
     (c,) = json.loads(result.stdout)
     assert c["status"] == "invalid"
@@ -330,14 +330,14 @@ def test_missing_file_is_invalid_not_a_traceback(tmp_path):
                             "message": "no such file or directory"}]
     assert "missing.yaml: no such file or directory" in result.stderr
     assert "Traceback" not in result.stderr
-    text = " ".join(run_hipguide("progress", b, tmp_path / "missing.yaml").stdout.split())
+    text = " ".join(run_hipguide("checkin", b, tmp_path / "missing.yaml").stdout.split())
     assert "NOT COMPARED" in text and "missing.yaml: no such file or directory" in text
 
 
 def test_output_is_written_atomically(tmp_path):
     out = tmp_path / "checkin.json"
     out.write_text("old")
-    result = run_hipguide("progress", EXAMPLES / "before.yaml", EXAMPLES / "after.yaml",
+    result = run_hipguide("checkin", EXAMPLES / "before.yaml", EXAMPLES / "after.yaml",
                           "--format", "json", "-o", out)
     assert result.returncode == 0 and result.stdout == ""
     assert json.loads(out.read_text())[0]["decision"] == "move_on"
@@ -348,19 +348,19 @@ def test_broken_progress_knowledge_exits_3(tmp_path):
     kb = tmp_path / "kb"
     for part in ("rules", "knowledge"):
         shutil.copytree(default_root() / part, kb / part)
-    path = kb / "knowledge" / "progress.yaml"
+    path = kb / "knowledge" / "checkin.yaml"
     path.write_text(path.read_text().replace("review_weeks: 6", "review_weeks: 60")
                     .replace("{weeks_left}", "{weeks_to_go}"))
-    result = run_hipguide("progress", EXAMPLES / "before.yaml", EXAMPLES / "after.yaml",
+    result = run_hipguide("checkin", EXAMPLES / "before.yaml", EXAMPLES / "after.yaml",
                           "--kb", kb)
     assert result.returncode == 3
-    assert "progress.yaml" in result.stderr
+    assert "checkin.yaml" in result.stderr
     assert "review_weeks (60) must not be more than still_not_better_weeks" in result.stderr
     assert "unknown placeholder {weeks_to_go}" in result.stderr
 
 
 def test_help_explains_every_option():
-    result = run_hipguide("progress", "--help")
+    result = run_hipguide("checkin", "--help")
     assert result.returncode == 0
     options = result.stdout.split("Options:")[1]
     blocks = {}   # option -> its help text (click may wrap it onto the next lines)
@@ -380,8 +380,17 @@ def test_help_explains_every_option():
 def test_checkin_is_the_command_and_progress_its_first_name():
     pair = sorted(EXAMPLES.glob("*.yaml"))[:2]
     checkin = run_hipguide("checkin", *pair, "--format", "json")
-    progress = run_hipguide("progress", *pair, "--format", "json")
+    progress = run_hipguide("checkin", *pair, "--format", "json")
     assert checkin.returncode == progress.returncode
     assert checkin.stdout == progress.stdout and json.loads(checkin.stdout)
     usage = run_hipguide("checkin", pair[0], pair[0])
     assert usage.returncode == 2 and "hipguide checkin:" in usage.stderr
+
+
+def test_progress_is_the_same_command_as_checkin():
+    """``progress`` was the check-in's first name: kept as an alias, it gives
+    the same comparison."""
+    args = (EXAMPLES / "before.yaml", EXAMPLES / "after.yaml", "--format", "json")
+    checkin, progress = run_hipguide("checkin", *args), run_hipguide("progress", *args)
+    assert checkin.returncode == progress.returncode == 0
+    assert json.loads(checkin.stdout)[0]["decision"] and checkin.stdout == progress.stdout
