@@ -91,8 +91,8 @@ def score(paths, fmt, only, output, explain, quiet, summary, jobs, unscreened, d
     from ..core.problems import is_internal
     from ..core.text import shown
     from ..distributed import DaskUnavailable
+    from ..report.formats import writer_for
     from ..report.output import OutputError, check_output, open_output
-    from ..report.writers import Writer
     from .duplicates import DuplicateIds
     from .tally import Tally
 
@@ -126,11 +126,10 @@ def score(paths, fmt, only, output, explain, quiet, summary, jobs, unscreened, d
                    "do the work); give one.", err=True)
         sys.exit(Exit.USAGE)
     # a view of the process's Assessor (same engine): the settings below stay in this run
-    worker = load_kb_or_exit(kb).with_policy()
+    policy = {} if unscreened is None else {"withhold_unscreened": unscreened == "withhold"}
+    worker = load_kb_or_exit(kb).with_policy(**policy)
     worker.explain = explain   # basis texts built only when shown (workers inherit it)
     freeze_long_lived()
-    if unscreened is not None:
-        worker.policy["withhold_unscreened"] = unscreened == "withhold"
     tally = Tally(paths, quiet)  # counts every status as the reports go by
     internal = 0
     duplicates = DuplicateIds()
@@ -149,24 +148,7 @@ def score(paths, fmt, only, output, explain, quiet, summary, jobs, unscreened, d
             batch = score_paths(worker, paths, jobs, kb, notify)
         with open_output(target, binary=fmt == "parquet") as stream, \
                 contextlib.closing(batch) as scored:
-            if fmt == "html":
-                from ..report.html import HtmlWriter
-
-                writer = HtmlWriter(stream, worker.kb)
-            elif fmt == "parquet":
-                from ..report.parquet import ParquetWriter
-
-                writer = ParquetWriter(stream, explain)
-            elif fmt == "triage":
-                from ..report.triage import TriageWriter
-
-                writer = TriageWriter(stream, duplicates.ids)
-            elif fmt == "triage-html":
-                from ..report.triage_page import TriagePageWriter
-
-                writer = TriagePageWriter(stream, worker.kb, duplicates.ids)
-            else:
-                writer = Writer(stream, fmt, explain)
+            writer = writer_for(fmt, stream, worker.kb, explain, duplicates.ids)
             writer.begin()
             for record, report in scored:
                 tally.add(record, report)

@@ -51,7 +51,7 @@ class Problem:
 
     def as_dict(self) -> dict:
         data = {"field": self.field, "message": self.message}
-        for key in ("line", "column", "document"):
+        for key in ("line", "column", "document", "rule"):
             value = getattr(self, key)
             if value is not None:
                 data[key] = value
