@@ -8,7 +8,6 @@ import sys
 
 import click
 
-from ..report.rules_doc import catalogue_markdown, concludes, relative_path
 from .common import KB_OPTION, Exit
 
 KIND_NAMES = {"factor": "factor", "red_flag": "red flag", "recommend": "exercise/habit",
@@ -55,6 +54,8 @@ def rules():
 @KB_OPTION
 def rules_list(kind, fmt, kb):
     """Every rule: id, what it concludes, title."""
+    from ..report.rules_doc import concludes, relative_path
+
     base = _load(kb)
     chosen = [r for r in base.rules if kind is None or r.kind == kind]
     if fmt == "json":
@@ -98,6 +99,8 @@ def rule_cases(kb, rule_id):
 @KB_OPTION
 def rules_show(rule_id, kb):
     """One rule in readable form: conditions, action, rationale, source, test cases."""
+    from ..report.rules_doc import concludes, relative_path
+
     from ..kb import conditions as cl
 
     base = _load(kb)
@@ -210,6 +213,8 @@ def rules_review(max_age_months, fmt, kb):
 @KB_OPTION
 def rules_doc(kb):
     """Print the rules and catalogue as a Markdown page (hipguide rules doc > RULES.md)."""
+    from ..report.rules_doc import catalogue_markdown
+
     click.echo(catalogue_markdown(_load(kb)), nl=False)
 
 
