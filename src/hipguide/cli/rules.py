@@ -99,9 +99,8 @@ def rule_cases(kb, rule_id):
 @KB_OPTION
 def rules_show(rule_id, kb):
     """One rule in readable form: conditions, action, rationale, source, test cases."""
-    from ..report.rules_doc import concludes, relative_path
-
     from ..kb import conditions as cl
+    from ..report.rules_doc import concludes, relative_path
 
     base = _load(kb)
     rule = _find_rule(base, rule_id)
