@@ -1,4 +1,5 @@
-"""experta's speed patches (hipguide/_experta.py) change nothing a report says.
+"""experta's speed patches (hipguide/engine/_experta.py and its patches_*.py) change
+nothing a report says.
 
 An engine keeps bound methods taken when it is built, so every comparison
 builds its engine and runs it under the same set of patches.
@@ -21,8 +22,10 @@ from strategies import intakes
 
 from hipguide.core import contract as schema
 from hipguide.engine import _experta as X
+from hipguide.engine import patches_alpha, patches_beta, patches_facts
 from hipguide.engine.assessor import Assessor
 from hipguide.engine.compiler import Basis
+from hipguide.engine.experta_compat import NoMemory, Token
 from hipguide.intake.reading import records
 from hipguide.kb.knowledge import load
 from hipguide.report.writers import report_dict
@@ -166,14 +169,14 @@ def _broken_variants() -> dict:
         return tuple.__new__(type(self), (self.tag, self.data.copy(), self.context))
 
     def bus_add(self, fact):  # sends every fact down the first fact's type branches
-        token = X.Token.valid(fact)
+        token = Token.valid(fact)
         if not hasattr(self, "_broken_children"):
-            self._broken_children = X._children_for(self, type(fact))
+            self._broken_children = patches_alpha._children_for(self, type(fact))
         for child in self._broken_children:
             child.callback(token)
 
     def feature_check_call(self, data, is_fact=True):  # a missing field matches
-        path = X._path(self.what) if is_fact else ()
+        path = patches_alpha._path(self.what) if is_fact else ()
         if is_fact and path and path[0] not in data:
             return True
         return P["feature_check_call"].replacement(self, data, is_fact)
@@ -205,7 +208,7 @@ def _broken_variants() -> dict:
         try:
             dirty, nodes = self._hipguide_dirty
         except AttributeError:
-            dirty, nodes = self._hipguide_dirty = X._track_conflict_sets(self)
+            dirty, nodes = self._hipguide_dirty = patches_beta._track_conflict_sets(self)
         for fact in deleting or ():
             self.root_node.remove(fact)
         for fact in adding or ():
@@ -220,8 +223,8 @@ def _broken_variants() -> dict:
     def matcher_reset(self):  # forgets the NOT nodes' memories
         from experta.matchers.rete.nodes import NotNode
 
-        for node in X._walk(self.root_node):
-            if type(node)._reset is not X.NoMemory._reset and not isinstance(node, NotNode):
+        for node in patches_beta._walk(self.root_node):
+            if type(node)._reset is not NoMemory._reset and not isinstance(node, NotNode):
                 node._reset()
 
     def engine_reset(self, **kwargs):  # keeps the previous intake's facts
@@ -244,7 +247,7 @@ def _broken_variants() -> dict:
         return (0, sorted((f["__factid__"] for f in activation.facts), reverse=True))
 
     def fact_setitem(self, key, value):  # "skip empty values" drops False and 0
-        if value or value is None or type(value) not in X._PLAIN:
+        if value or value is None or type(value) not in patches_facts._PLAIN:
             P["fact_setitem"].replacement(self, key, value)
 
     def fact_init(self, *args, **kwargs):  # "sparse facts": a False field is left out
@@ -255,8 +258,9 @@ def _broken_variants() -> dict:
         # (not their values; a declared fact also holds __factid__, so the names are
         # compared without the special ones: with them, no fact ever matched and this
         # "bug" changed nothing)
-        names = frozenset(k for k in fact if not X._special(k))
-        if any(type(f) is type(fact) and frozenset(k for k in f if not X._special(k)) == names
+        special = patches_facts._special
+        names = frozenset(k for k in fact if not special(k))
+        if any(type(f) is type(fact) and frozenset(k for k in f if not special(k)) == names
                for f in self.values()):
             return None
         return P["factlist_declare"].replacement(self, fact)
@@ -348,13 +352,13 @@ def test_patched_declare_keeps_and_drops_the_facts_experta_does(raw):
 
 
 def _key_without_class(fact):   # Factor and Caution with equal fields count as one
-    return frozenset((k, v) for k, v in fact.items() if not X._special(k))
+    return frozenset((k, v) for k, v in fact.items() if not patches_facts._special(k))
 
 
 @pytest.mark.parametrize("bug", ["field names only", "key without the class"])
 def test_the_declare_comparison_catches_a_broken_duplicate_check(bug, monkeypatch):
     if bug == "key without the class":
-        monkeypatch.setattr(X, "_fact_id", _key_without_class)
+        monkeypatch.setattr(patches_facts, "_fact_id", _key_without_class)
         broken = X.PATCHES["factlist_declare"].replacement
     else:
         broken = BROKEN["factlist_declare"]
