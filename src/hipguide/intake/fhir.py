@@ -1,7 +1,7 @@
 """FHIR R4 QuestionnaireResponse JSON files (one response, or a Bundle of them)
 read into intake records, one per response.
 
-Each response is mapped to an intake through the ``fhir.Form`` of the
+Each response is mapped to an intake through the ``fhir_form.Form`` of the
 questionnaire and then validated by ``intake.validate``, so JSON answers obey
 exactly the contract YAML files do. Every problem names the place in the
 file: ``entry[2] > item[injuries][0] > item[injuries.site] > answer[0]``. A
@@ -20,7 +20,7 @@ from ..core.problems import Problem, format_path
 from ..core.text import look_alikes
 from ..kb.knowledge import KnowledgeError, default_root
 from ..questionnaire import data as questionnaire
-from ..questionnaire import fhir
+from ..questionnaire import fhir_form
 from ..questionnaire.data import SKIP
 from .jsonload import JsonError, loads
 from .rawscan import warning_signs
@@ -45,13 +45,13 @@ KIND = {"valueInteger": "a whole number", "valueDecimal": "a number",
         "valueBoolean": "true or false", "valueCoding": "a Coding with a code"}
 
 
-def form(kb_root=None) -> fhir.Form:
+def form(kb_root=None) -> fhir_form.Form:
     """The process's Form for a knowledge-base folder (None: the default one),
     built once."""
     root = Path(kb_root or default_root())
     key = str(root)
     if key not in _FORMS:
-        _FORMS[key] = fhir.build_form(questionnaire.load(root))
+        _FORMS[key] = fhir_form.build_form(questionnaire.load(root))
     return _FORMS[key]
 
 
@@ -276,7 +276,7 @@ def _check_response(res: dict, where: str):
                    f"{' or '.join(SCORED_STATUSES)} responses are scored")
     if "questionnaire" in res and not isinstance(res["questionnaire"], str):
         raise _Bad(_join(where, "questionnaire"), "expected the Questionnaire's canonical "
-                   f"URL as text, e.g. {fhir.QUESTIONNAIRE_URL}")
+                   f"URL as text, e.g. {fhir_form.QUESTIONNAIRE_URL}")
 
 
 class _Reader:
@@ -509,14 +509,14 @@ class _Reader:
             except _Bad as bad:
                 self.problems.append(bad)
                 return None
-        if slot.repeats and fhir.NONE_CODE in values and len(values) > 1:
+        if slot.repeats and fhir_form.NONE_CODE in values and len(values) > 1:
             self._bad(place, "'none of these' is given together with other answers; "
                       "give either")
             return None
-        if slot.repeats and fhir.NONE_CODE in values:
+        if slot.repeats and fhir_form.NONE_CODE in values:
             return []
-        if slot.repeats and fhir.NOT_SURE_CODE in values:
-            values = [v for v in values if v != fhir.NOT_SURE_CODE]
+        if slot.repeats and fhir_form.NOT_SURE_CODE in values:
+            values = [v for v in values if v != fhir_form.NOT_SURE_CODE]
             if not values:
                 return None     # 'not sure' alone: not answered
         value = values if slot.repeats else values[0]
