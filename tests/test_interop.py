@@ -120,9 +120,12 @@ def test_help_does_not_import_the_interop_modules():
 
     loaded = subprocess.run([sys.executable, "-c", code], capture_output=True,
                             text=True).stderr.split()
-    for name in ("hipguide.questionnaire.fhir", "hipguide.intake.fhir", "hipguide.intake.csvsheet",
-                 "hipguide.records", "hipguide.intake.xlsxsheet", "openpyxl",
-                 "hipguide.intake.jsonload", "csv", "fhir", "pydantic", "dask", "yaml"):
+    for name in ("hipguide.questionnaire.fhir", "hipguide.questionnaire.fhir_form",
+                 "hipguide.questionnaire.fhir_response", "hipguide.intake.fhir",
+                 "hipguide.intake.fhir_items", "hipguide.intake.fhir_answers",
+                 "hipguide.intake.fhir_problems", "hipguide.intake.csvsheet", "hipguide.records",
+                 "hipguide.intake.xlsxsheet", "openpyxl", "hipguide.intake.jsonload", "csv",
+                 "fhir", "pydantic", "dask", "yaml"):
         assert name not in loaded, name
 
 

@@ -65,10 +65,10 @@ def questionnaire(fmt, output, kb):
     """
     import json
 
-    from ..questionnaire import fhir
+    from ..questionnaire import fhir, fhir_form
 
     knowledge, qn = _load_questionnaire(kb)
-    form = fhir.build_form(qn)
+    form = fhir_form.build_form(qn)
     if fmt == "fhir":
         text = json.dumps(fhir.questionnaire_resource(form, knowledge.meta), indent=2,
                           ensure_ascii=False) + "\n"
@@ -228,15 +228,16 @@ def _converted(records: list, target: str, kb) -> str:
         import json
 
         from ..intake import fhir as fhir_read
-        from ..questionnaire import fhir
+        from ..questionnaire import fhir_response
 
         form = fhir_read.form(kb)
         try:
-            resources = [fhir.response_resource(r.intake, form, r.id) for r in records]
-        except fhir.ConvertError as exc:
+            resources = [fhir_response.response_resource(r.intake, form, r.id)
+                         for r in records]
+        except fhir_response.ConvertError as exc:
             click.echo(f"hipguide: cannot convert: {exc}", err=True)
             sys.exit(Exit.INVALID)
-        data = resources[0] if len(resources) == 1 else fhir.bundle(resources)
+        data = resources[0] if len(resources) == 1 else fhir_response.bundle(resources)
         return json.dumps(data, indent=2, ensure_ascii=False) + "\n"
     if target == "csv":
         import io

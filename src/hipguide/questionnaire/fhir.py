@@ -1,36 +1,21 @@
-"""The questionnaire as an HL7 FHIR R4 ``Questionnaire``, and intakes as
-``QuestionnaireResponse``s answering it.
+"""The questionnaire as an HL7 FHIR R4 ``Questionnaire`` resource, built from
+its ``Form`` (``fhir_form``): sections as groups, each question an item whose
+``linkId`` is the intake field it fills, ``ask_if`` conditions as
+``enableWhen`` where FHIR can express them.
 
-Everything is derived from the questionnaire data (``questionnaire.load``) and
-the intake contract (``intake.SCHEMA``): a ``Form`` gives every question a
-stable ``linkId`` -- its intake field path (``sitting_hours``,
-``symptoms.hip_pain``, ``injuries``, ``injuries.site``) -- and knows how each
-answer maps back to the intake. Reading responses is in ``fhir_read``.
-
-A field asked by several questions keeps its path for the question with no
-fixed values (``set``); the others are known by their question id.
-
-Each repeating group (``injuries``, ``surgeries``) is gated by a yes/no
-question (``injuries-any``, ``surgeries-any``) and enabled only by "yes"; no
-item inside a group has an ``initial`` value, so a form tool never sends a
-half-filled entry for someone who has nothing to tell. Every required
-multiple-choice list also offers "none of these" (code ``none``) and "not
-sure" (``not_sure``), so a person with nothing to choose can still complete it.
+Each repeating group (``injuries``, ``surgeries``) is enabled only by "yes" to
+its yes/no gate; no item inside a group has an ``initial`` value, so a form
+tool never sends a half-filled entry for someone who has nothing to tell.
 """
 
 from __future__ import annotations
 
-import re
-from dataclasses import dataclass, field
-
-from ..core import contract as schema
 from ..core.contract import Boolean, Choice, ListOf, Mapping, Number
 from ..kb import conditions as cl
 from ..kb.review import review_date
 from .data import SKIP
+from .fhir_form import QUESTIONNAIRE_URL, Form, Slot, coding
 
-QUESTIONNAIRE_URL = "urn:hipguide:Questionnaire:intake"
-CODE_SYSTEM = "urn:hipguide:CodeSystem:"          # + the intake field path
 NOTE_URL = "urn:hipguide:StructureDefinition:note"
 ASK_IF_URL = "urn:hipguide:StructureDefinition:ask-if"
 ITEM_CONTROL_URL = "http://hl7.org/fhir/StructureDefinition/questionnaire-itemControl"
@@ -38,110 +23,6 @@ ITEM_CONTROL_SYSTEM = "http://hl7.org/fhir/questionnaire-item-control"
 OPTION_EXCLUSIVE_URL = "http://hl7.org/fhir/StructureDefinition/questionnaire-optionExclusive"
 MIN_URL = "http://hl7.org/fhir/StructureDefinition/minValue"
 MAX_URL = "http://hl7.org/fhir/StructureDefinition/maxValue"
-FHIR_ID = re.compile(r"^[A-Za-z0-9\-.]{1,64}$")
-SECTION_PREFIX = "section-"
-GATE_SUFFIX = "-any"          # the yes/no question in front of a repeating group
-NONE_CODE, NOT_SURE_CODE = "none", "not_sure"   # answers of a list that are no value
-
-
-class ConvertError(Exception):
-    """An intake that cannot be written as an answer to this questionnaire."""
-
-
-@dataclass
-class Slot:
-    """One question of the FHIR form: where its answer goes in the intake."""
-
-    link: str
-    question: object           # questionnaire.Question
-    path: tuple                # intake path: ('symptoms', 'hip_pain'), ('injuries',)
-    children: dict = field(default_factory=dict)   # link -> Slot, for injuries groups
-    primary: bool = True       # the one the converter writes this field to
-
-    @property
-    def repeats(self) -> bool:
-        return self.question.type in ("multi_choice", "injuries")
-
-    def value_key(self) -> str:
-        """The QuestionnaireResponse answer key for this question."""
-        spec = self.question.spec
-        if isinstance(spec, Number):
-            return "valueInteger" if spec.integer else "valueDecimal"
-        if isinstance(spec, Boolean):
-            return "valueBoolean"
-        return "valueCoding"
-
-    def system(self) -> str:
-        return CODE_SYSTEM + ".".join(p for p in self.path if isinstance(p, str))
-
-    @property
-    def gate(self) -> str | None:
-        """The linkId of the yes/no question gating a repeating group."""
-        return self.link + GATE_SUFFIX if self.question.type == "injuries" else None
-
-    def specials(self) -> dict:
-        """Codes of a multiple-choice list that stand for no value: 'none of these'
-        (an empty list) on every list; 'not sure' (not answered) on a required
-        one, where a form tool would otherwise not let the person finish."""
-        if self.question.type != "multi_choice":
-            return {}
-        out = {NONE_CODE: "none of these"}
-        if self.question.required:
-            out[NOT_SURE_CODE] = "not sure"
-        return out
-
-
-@dataclass
-class Form:
-    """The questionnaire's items with their linkIds and intake paths."""
-
-    questionnaire: object
-    sections: list             # (section link, Section, [Slot])
-    slots: dict                # top-level question link -> Slot
-    primary: dict              # intake field path -> the Slot the converter writes to
-    gates: dict = field(default_factory=dict)   # gate linkId -> the group's Slot
-
-    def links(self) -> list:
-        """Every linkId a response may use (for 'did you mean')."""
-        out = [link for link, _s, _q in self.sections]
-        for slot in self.slots.values():
-            out.append(slot.link)
-            out.extend(slot.children)
-        out.extend(self.gates)
-        return out
-
-
-def build_form(qn) -> Form:
-    """The Form of a loaded Questionnaire (see the module docstring for linkIds)."""
-    primary_of = {}
-    for q in qn.questions():
-        if q.field not in primary_of or (q.set == {} and primary_of[q.field].set != {}):
-            primary_of[q.field] = q
-    sections, slots, primary, gates = [], {}, {}, {}
-    for number, section in enumerate(qn.sections, 1):
-        members = []
-        for q in section.questions:
-            is_primary = primary_of[q.field] is q
-            link = q.field if is_primary else q.id
-            slot = Slot(link, q, tuple(q.field.split(".")), primary=is_primary)
-            for sub in q.items:
-                slot.children[f"{link}.{sub.field}"] = Slot(
-                    f"{link}.{sub.field}", sub, slot.path + (sub.field,))
-            if slot.gate:
-                gates[slot.gate] = slot
-            taken = set(q.choices) & {NONE_CODE, NOT_SURE_CODE}
-            if slot.specials() and taken:
-                raise ValueError(f"{q.field}: a choice named {taken.pop()!r} clashes with the "
-                                 "FHIR form's 'none of these' / 'not sure' codes")
-            slots[link] = slot
-            if is_primary:
-                primary[q.field] = slot
-            members.append(slot)
-        sections.append((f"{SECTION_PREFIX}{number}", section, members))
-    return Form(qn, sections, slots, primary, gates)
-
-
-# ---------------------------------------------------------------- export
 
 
 def _ext(url: str, key: str, value) -> dict:
@@ -155,14 +36,6 @@ def _typed(spec, value) -> tuple[str, object]:
     if isinstance(spec, Boolean):
         return "valueBoolean", value
     raise TypeError(spec)
-
-
-def _coding(slot: Slot, code: str) -> dict:
-    display = slot.question.choices.get(code)
-    out = {"system": slot.system(), "code": code}
-    if display:
-        out["display"] = display
-    return out
 
 
 def _item_type(spec) -> str:
@@ -235,7 +108,7 @@ def _question_item(slot: Slot, form: Form, in_group: bool = False) -> dict:
     if q.required:
         item["required"] = True
     if q.type in ("choice", "multi_choice"):
-        item["answerOption"] = [{"valueCoding": _coding(slot, c)} for c in q.choices]
+        item["answerOption"] = [{"valueCoding": coding(slot, c)} for c in q.choices]
         for code, display in slot.specials().items():
             item["answerOption"].append({
                 "valueCoding": {"system": slot.system(), "code": code, "display": display},
@@ -270,7 +143,7 @@ def _initial(slot: Slot):
     if q.default is SKIP or q.type in ("injuries", "multi_choice"):
         return None
     if q.type == "choice":
-        return {"valueCoding": _coding(slot, q.default)}
+        return {"valueCoding": coding(slot, q.default)}
     return dict([_typed(q.spec, q.default)])
 
 
@@ -306,7 +179,7 @@ def _leaf_conditions(leaf, form: Form) -> list | None:
     out = []
     for value in values:
         if slot.value_key() == "valueCoding":
-            answer = ("answerCoding", _coding(slot, value))
+            answer = ("answerCoding", coding(slot, value))
         else:
             answer = ("answer" + slot.value_key()[len("value"):], value)
         out.append({"question": slot.link, "operator": op, answer[0]: answer[1]})
@@ -375,85 +248,3 @@ def questionnaire_resource(form: Form, meta: dict | None = None) -> dict:
     if review_date(meta):   # only a licensed clinician's review is a date to publish
         resource["date"] = review_date(meta)
     return resource
-
-
-# ---------------------------------------------------------------- intake -> response
-
-
-def _answer(slot: Slot, value) -> list:
-    if slot.question.type == "multi_choice":
-        return [{"valueCoding": _coding(slot, v)} for v in value]
-    if slot.value_key() == "valueCoding":
-        return [{"valueCoding": _coding(slot, value)}]
-    return [{slot.value_key(): value}]
-
-
-def _present(value) -> bool:
-    return value is not None and value != []
-
-
-def response_resource(intake: dict, form: Form, report_id: str | None = None) -> dict:
-    """A QuestionnaireResponse answering the form with a (validated) intake;
-    ConvertError when the intake holds a field no question asks."""
-    values = {}
-    for name, spec in schema.SCHEMA.fields.items():
-        if name == "id" or name not in intake:
-            continue
-        if isinstance(spec, Mapping):
-            for sub in spec.fields:
-                values[f"{name}.{sub}"] = (intake[name] or {}).get(sub)
-        else:
-            values[name] = intake[name]
-    missing = [k for k, v in values.items() if _present(v) and k not in form.primary]
-    if missing:
-        raise ConvertError(f"no question in the questionnaire asks {', '.join(missing)}")
-    items = []
-    for link, _section, members in form.sections:
-        children = []
-        for slot in members:
-            value = values.get(slot.question.field)
-            if not slot.primary:
-                continue
-            if slot.question.type == "injuries" and isinstance(value, list):
-                # the gate is always answered: [] is "no" (the intake's default)
-                children.append({"linkId": slot.gate,
-                                 "answer": [{"valueBoolean": bool(value)}]})
-                children += [_injury_item(slot, injury) for injury in value]
-            elif value == [] and NONE_CODE in slot.specials() and slot.question.required:
-                # a form tool requires an answer here: 'none of these'
-                children.append({"linkId": slot.link, "answer": [{"valueCoding": {
-                    "system": slot.system(), "code": NONE_CODE,
-                    "display": slot.specials()[NONE_CODE]}}]})
-            elif not _present(value):
-                continue
-            else:
-                children.append({"linkId": slot.link, "answer": _answer(slot, value)})
-        if children:
-            items.append({"linkId": link, "item": children})
-    resource = {"resourceType": "QuestionnaireResponse"}
-    rid = report_id or intake.get("id")
-    if rid and FHIR_ID.match(rid):
-        resource["id"] = rid
-    elif rid:
-        resource["identifier"] = {"value": rid}
-    resource.update({"questionnaire": QUESTIONNAIRE_URL, "status": "completed", "item": items})
-    return resource
-
-
-def _injury_item(slot: Slot, injury: dict) -> dict:
-    by_field = {child.question.field: child for child in slot.children.values()}
-    children = []
-    for name, value in injury.items():
-        if not _present(value) or slot.question.set.get(name, object()) == value:
-            continue
-        child = by_field.get(name)
-        if child is None:
-            raise ConvertError(f"the {slot.link} question does not ask an injury's {name}")
-        children.append({"linkId": child.link, "answer": _answer(child, value)})
-    return {"linkId": slot.link, "item": children}
-
-
-def bundle(resources: list) -> dict:
-    """A collection Bundle of resources."""
-    return {"resourceType": "Bundle", "type": "collection",
-            "entry": [{"resource": r} for r in resources]}
