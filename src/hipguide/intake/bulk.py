@@ -29,11 +29,11 @@ from collections.abc import Iterator
 from pathlib import Path
 
 from ..core import contract as schema
-from ..core.contract import Boolean, ListOf, Number
 from ..core.encoding import NotText
 from ..core.encoding import decode as as_text
 from ..core.files import MAX_STREAM_BYTES, SPREADSHEETS, cannot_open, decode, read_text
 from ..core.problems import Problem, format_path
+from ..core.schema_types import Boolean, Invalid, ListOf, Number
 from . import csvsheet, fhir
 from .csvsheet import _column_spec, _unknown_column, column_value, streamed_records
 from .jsonload import JsonError, loads
@@ -249,7 +249,7 @@ class _LineReader:
         rid = data.get("id")
         try:  # a rejected id is never shown as the id
             rid = self.check_id(rid) if isinstance(rid, str) else default
-        except schema.Invalid:
+        except Invalid:
             rid = default
         intake, invalid = schema.validate(data)
         problems = [Problem(name, exc.message, format_path(exc.path), number)

@@ -28,10 +28,10 @@ from decimal import Decimal
 from pathlib import Path
 
 from ..core import contract as schema
-from ..core.contract import Boolean, Choice, Invalid, ListOf, Mapping, Number, Text
 from ..core.encoding import NotText, open_decoded, stream_codec
 from ..core.prescan import file_chunks
 from ..core.problems import Problem
+from ..core.schema_types import Boolean, Choice, Invalid, ListOf, Mapping, Number, Text
 from ..core.text import look_alikes
 from .record import Record, noted
 

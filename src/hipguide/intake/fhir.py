@@ -17,6 +17,7 @@ from pathlib import Path
 
 from ..core import contract as schema
 from ..core.problems import Problem, format_path
+from ..core.schema_types import Invalid
 from ..core.text import look_alikes
 from ..kb.knowledge import KnowledgeError, default_root
 from ..questionnaire import data as questionnaire
@@ -252,7 +253,7 @@ def _response_id(res: dict, where: str) -> str | None:
         return None
     try:
         return schema.SCHEMA.fields["id"].check(rid)
-    except schema.Invalid as exc:
+    except Invalid as exc:
         raise _Bad(_join(where, place), exc.message) from None
 
 
@@ -522,7 +523,7 @@ class _Reader:
         value = values if slot.repeats else values[0]
         try:
             _question_range(slot.question, value)
-        except schema.Invalid as exc:
+        except Invalid as exc:
             self._bad(_join(place, "answer[0]"), exc.message)
             return None
         return value
@@ -617,7 +618,7 @@ def _question_range(q, value):
     if q.type != "number" or isinstance(value, bool) or not isinstance(value, (int, float)):
         return
     if q.low is not None and not q.low <= value <= q.high:
-        raise schema.Invalid(f"{value!r} is out of range; expected {q.low:g} to {q.high:g}")
+        raise Invalid(f"{value!r} is out of range; expected {q.low:g} to {q.high:g}")
     if q.below is not None and not value < q.below:
-        raise schema.Invalid(f"{value!r} is too high; this question needs a number under "
+        raise Invalid(f"{value!r} is too high; this question needs a number under "
                              f"{q.below:g}")

@@ -21,8 +21,8 @@ from collections.abc import Iterator
 from pathlib import Path
 
 from ..core import contract as schema
-from ..core.contract import Boolean, Choice, ListOf, Number, Text
 from ..core.problems import Problem
+from ..core.schema_types import Boolean, Choice, ListOf, Number, Text
 from . import csvsheet
 from .record import Record
 

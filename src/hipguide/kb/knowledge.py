@@ -10,9 +10,9 @@ import re
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from ..core.contract import Invalid, Mapping
 from ..core.files import read_text
 from ..core.problems import Problem, format_path
+from ..core.schema_types import Invalid, Mapping
 from ..core.yamlload import parse_documents
 from . import conditions as cl
 from .location import root_path

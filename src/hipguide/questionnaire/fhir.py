@@ -24,7 +24,7 @@ import re
 from dataclasses import dataclass, field
 
 from ..core import contract as schema
-from ..core.contract import Boolean, Choice, ListOf, Mapping, Number
+from ..core.schema_types import Boolean, Choice, ListOf, Mapping, Number
 from ..kb import conditions as cl
 from ..kb.review import review_date
 from .data import SKIP
