@@ -34,11 +34,13 @@ from ..core.encoding import decode as as_text
 from ..core.files import MAX_STREAM_BYTES, SPREADSHEETS, cannot_open, decode, read_text
 from ..core.problems import Problem, format_path
 from ..core.schema_types import Boolean, Invalid, ListOf, Number
-from . import csvsheet, fhir
-from .csvsheet import _column_spec, _unknown_column, column_value, streamed_records
+from . import fhir
+from .csvsheet import streamed_records
 from .jsonload import JsonError, loads
 from .rawscan import warning_signs
 from .record import ID, MAX_FILE_BYTES, MAX_SHEET_BYTES, Record
+from .sheetcolumns import column_spec, column_value, columns, is_repeated, unknown_column
+from .sheetrows import cell_text, row_record
 from .yamlfile import _streamed, yaml_records
 
 GZIP = ".gz"
@@ -311,9 +313,9 @@ def parquet_records(name: str, path: Path) -> Iterator:
                 columns = [batch.column(i).to_pylist() for i in range(batch.num_columns)]
                 for k in range(batch.num_rows):
                     number += 1
-                    cells = [csvsheet._text(_plain(col[k])) for col in columns]
+                    cells = [cell_text(_plain(col[k])) for col in columns]
                     default = f"{stem(name)}#{number}" if many else stem(name)
-                    yield csvsheet.row_record(cells, number, header, specs, name, default)
+                    yield row_record(cells, number, header, specs, name, default)
         except Exception as exc:  # noqa: BLE001 - a damaged row group
             yield Record(f"{stem(name)}#{number + 1}", name, number + 1, problems=[Problem(
                 name, f"row {number + 1}: cannot read the Parquet data ({exc}); the rest "
@@ -336,9 +338,9 @@ def _header(header: list, name: str) -> tuple[list, list]:
         return [None] * len(header), [Problem(name, schema.NOT_AN_INTAKE)]
     specs, problems, seen = [], [], set()
     for head in header:
-        found = _column_spec(head) if head else None
+        found = column_spec(head) if head else None
         if found is None:
-            problems.append(Problem(name, _unknown_column(head) if head else
+            problems.append(Problem(name, unknown_column(head) if head else
                                     "a column with no name", head or "(empty)"))
         elif head in seen:
             problems.append(Problem(name, f"column {head!r} appears twice; keep one", head))
@@ -389,15 +391,15 @@ def intake_columns() -> list[str]:
     for every item a list of mappings may hold (a stream's width is not known
     before its end)."""
     slots = max(spec.max_items for spec in schema.SCHEMA.fields.values()
-                if csvsheet._is_repeated(spec))
-    return csvsheet.columns(slots)
+                if is_repeated(spec))
+    return columns(slots)
 
 
 def write_intakes_parquet(intakes, handle) -> int:
     """Write (validated) intakes, each with its ``id``, as a Parquet file that
     ``parquet_records`` reads back as the same intakes."""
     header = intake_columns()
-    paths = {head: _column_spec(head) for head in header}
+    paths = {head: column_spec(head) for head in header}
     types = {head: _arrow_type(spec) for head, (_path, spec) in paths.items()}
 
     def row(intake: dict) -> dict:
