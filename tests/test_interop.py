@@ -123,6 +123,7 @@ def test_help_does_not_import_the_interop_modules():
                             text=True).stderr.split()
     for name in ("hipguide.questionnaire.fhir", "hipguide.intake.fhir", "hipguide.intake.csvsheet",
                  "hipguide.intake.sheetcolumns", "hipguide.intake.sheetrows",
+                 "hipguide.intake.parquetfile",
                  "hipguide.records", "hipguide.intake.xlsxsheet", "openpyxl",
                  "hipguide.intake.jsonload", "csv", "fhir", "pydantic", "dask", "yaml"):
         assert name not in loaded, name
