@@ -22,6 +22,7 @@ from strategies import for_spec
 import hipguide
 from hipguide.api import assessor
 from hipguide.core import contract as schema
+from hipguide.core.schema_types import Boolean
 from hipguide.kb import conditions as cl
 from hipguide.kb.evaluate import holds
 
@@ -84,7 +85,7 @@ def intakes(draw):
     data.pop("id", None)
     mode = draw(MODES)
     symptoms = {}
-    booleans = [n for n, s in schema.SYMPTOMS.fields.items() if isinstance(s, schema.Boolean)]
+    booleans = [n for n, s in schema.SYMPTOMS.fields.items() if isinstance(s, Boolean)]
     for name in booleans:
         value = draw(YES_NO) if mode == "anything" else False
         if value is not OMIT:

@@ -11,6 +11,7 @@ from conftest import EXAMPLES, ROOT, run_hipguide
 
 import hipguide
 from hipguide.core import contract as intake
+from hipguide.core.schema_types import ListOf, Mapping
 
 FHIR_ITEM_TYPES = {"group", "display", "boolean", "decimal", "integer", "date", "dateTime",
                    "time", "string", "text", "url", "choice", "open-choice", "attachment",
@@ -24,9 +25,9 @@ def field_paths(spec=intake.SCHEMA, prefix=""):
         path = prefix + name
         if path == "id":
             continue
-        if isinstance(sub, intake.Mapping):
+        if isinstance(sub, Mapping):
             yield from field_paths(sub, path + ".")
-        elif isinstance(sub, intake.ListOf) and isinstance(sub.item, intake.Mapping):
+        elif isinstance(sub, ListOf) and isinstance(sub.item, Mapping):
             yield path
             yield from field_paths(sub.item, path + ".")
         else:
@@ -123,7 +124,9 @@ def test_help_does_not_import_the_interop_modules():
     for name in ("hipguide.questionnaire.fhir", "hipguide.questionnaire.fhir_form",
                  "hipguide.questionnaire.fhir_response", "hipguide.intake.fhir",
                  "hipguide.intake.fhir_items", "hipguide.intake.fhir_answers",
-                 "hipguide.intake.fhir_problems", "hipguide.intake.csvsheet", "hipguide.records",
+                 "hipguide.intake.fhir_problems", "hipguide.intake.csvsheet",
+                 "hipguide.intake.sheetcolumns", "hipguide.intake.sheetrows",
+                 "hipguide.intake.parquetfile", "hipguide.records",
                  "hipguide.intake.xlsxsheet", "openpyxl", "hipguide.intake.jsonload", "csv",
                  "fhir", "pydantic", "dask", "yaml"):
         assert name not in loaded, name
@@ -265,7 +268,7 @@ def test_csv_template_is_the_header_derived_from_the_contract():
     header = result.stdout.rstrip("\r\n").split(",")
     assert result.stdout.count("\n") == 1
     repeated = {name for name, spec in intake.SCHEMA.fields.items()
-                 if isinstance(spec, intake.ListOf) and isinstance(spec.item, intake.Mapping)}
+                 if isinstance(spec, ListOf) and isinstance(spec.item, Mapping)}
     for path in field_paths():
         if path in repeated:
             continue

@@ -20,6 +20,7 @@ from strategies import for_spec
 
 import hipguide
 from hipguide.core import contract as schema
+from hipguide.core.schema_types import Boolean
 from hipguide.engine.model import URGENCY_ORDER
 from hipguide.report.text import render_text
 
@@ -191,7 +192,7 @@ def referred_people(draw):
     data.pop("id", None)
     symptoms = {}
     for name, spec in schema.SYMPTOMS.fields.items():
-        if isinstance(spec, schema.Boolean):
+        if isinstance(spec, Boolean):
             value = draw(YES_NO)
             if value is not None:
                 symptoms[name] = value

@@ -11,6 +11,7 @@ from conftest import run_hipguide
 from test_spreadsheets import COLUMNS, PEOPLE, value, without_source
 
 from hipguide.core import contract as intake
+from hipguide.core.schema_types import Boolean, Choice, ListOf, Mapping, Number
 
 openpyxl = pytest.importorskip("openpyxl")
 
@@ -26,9 +27,9 @@ def template(tmp_path_factory):
 def spec_of(column):
     parts = column.split(".")
     spec = intake.SCHEMA.fields[parts[0]]
-    if isinstance(spec, intake.Mapping):
+    if isinstance(spec, Mapping):
         return spec.fields[parts[1]]
-    if isinstance(spec, intake.ListOf) and isinstance(spec.item, intake.Mapping):
+    if isinstance(spec, ListOf) and isinstance(spec.item, Mapping):
         return spec.item.fields[parts[2]]
     return spec
 
@@ -47,15 +48,15 @@ def test_template_has_text_ids_dropdowns_ranges_and_help(template):
     for column in header:
         spec = spec_of(column)
         rule = by_column[column]
-        if isinstance(spec, intake.Choice):
+        if isinstance(spec, Choice):
             assert rule.type == "list"
             assert rule.formula1.strip('"').split(",") == list(spec.choices)
-        elif isinstance(spec, intake.ListOf):
+        elif isinstance(spec, ListOf):
             assert rule.type == "list"
             assert rule.formula1.strip('"').split(",") == list(spec.item.choices)
-        elif isinstance(spec, intake.Boolean):
+        elif isinstance(spec, Boolean):
             assert rule.type == "list" and rule.formula1 == '"yes,no"'
-        elif isinstance(spec, intake.Number):
+        elif isinstance(spec, Number):
             assert rule.type == ("whole" if spec.integer else "decimal")
             assert (float(rule.formula1), float(rule.formula2)) == (spec.low, spec.high)
     help_columns = [row[0] for row in book["Help"].iter_rows(min_row=5, values_only=True)]

@@ -188,7 +188,8 @@ def resumed_session(path: str, qn):
 
 def contract_requires(path: str) -> bool:
     """Whether an intake must give the field at path (e.g. sitting_hours)."""
-    from ..core.contract import SCHEMA, Mapping
+    from ..core.contract import SCHEMA
+    from ..core.schema_types import Mapping
 
     spec = SCHEMA
     for part in path.split("."):

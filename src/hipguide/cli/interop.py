@@ -172,12 +172,12 @@ def convert(paths, target, output, kb):
 def _convert_streamed(paths, target: str, checked, kb) -> None:
     """convert --to jsonl or parquet: each intake written as it is read;
     ``checked``: the output Target, already checked against the inputs."""
-    from ..intake import bulk
+    from ..intake import parquetfile
     from ..intake.reading import records
     from ..report.output import open_output
 
-    if target == "parquet" and bulk.parquet_module() is None:
-        click.echo(f"hipguide: {bulk.NO_PYARROW}", err=True)
+    if target == "parquet" and parquetfile.parquet_module() is None:
+        click.echo(f"hipguide: {parquetfile.NO_PYARROW}", err=True)
         sys.exit(Exit.USAGE)
     counts = {"good": 0, "bad": 0}
 
@@ -202,8 +202,8 @@ def _convert_streamed(paths, target: str, checked, kb) -> None:
                     stream.write(json.dumps(_plain_intake(record.intake, record.id),
                                             ensure_ascii=False) + "\n")
             else:
-                bulk.write_intakes_parquet((r.intake | {"id": r.id} for r in valid()),
-                                           stream)
+                parquetfile.write_intakes_parquet((r.intake | {"id": r.id} for r in valid()),
+                                                  stream)
             if not counts["good"]:   # nothing to write: no file either
                 raise _NothingValid
     except _NothingValid:

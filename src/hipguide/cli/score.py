@@ -102,7 +102,7 @@ def score(paths, fmt, only, output, explain, quiet, summary, jobs, unscreened, d
                    err=True)
         sys.exit(Exit.USAGE)
     if fmt == "parquet":
-        from ..intake.bulk import NO_PYARROW, parquet_module
+        from ..intake.parquetfile import NO_PYARROW, parquet_module
 
         if parquet_module() is None:
             click.echo(f"hipguide: --format parquet: {NO_PYARROW}", err=True)

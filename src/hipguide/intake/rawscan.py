@@ -26,6 +26,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass, field
 
 from ..core import contract as schema
+from ..core.schema_types import Boolean
 
 # the words read as "yes": the salvage words, and YAML 1.1's "on"
 YES_WORDS = schema.AFFIRMATIVE | {"on"}
@@ -39,10 +40,10 @@ def _fields() -> dict:
     """name -> (intake path, spec) of every field the scan reads."""
     out = {}
     for name, spec in schema.SCHEMA.fields.items():
-        if isinstance(spec, schema.Boolean) or name == "age":
+        if isinstance(spec, Boolean) or name == "age":
             out[name] = ((name,), spec)
     for name, spec in schema.SYMPTOMS.fields.items():
-        if isinstance(spec, schema.Boolean) or name == "hip_pain":
+        if isinstance(spec, Boolean) or name == "hip_pain":
             assert name not in out, name   # one name, one field
             out[name] = (("symptoms", name), spec)
     return out
@@ -174,7 +175,7 @@ def _closing(line: str, start: int, quote: str) -> int:
 
 def _value(spec, tok: _Tok):
     """The answer a value token gives for a field, or None (nothing clear)."""
-    if isinstance(spec, schema.Boolean):
+    if isinstance(spec, Boolean):
         return True if tok.text.strip().lower() in YES_WORDS else None
     if tok.kind == "word" and _WHOLE.fullmatch(tok.text):
         number = int(tok.text)

@@ -1,11 +1,12 @@
 """Excel workbooks (``.xlsx``) of intakes, read and written with openpyxl.
 
 Reading: every worksheet whose first row names at least one intake column is
-a sheet of intakes with the CSV sheet's columns and rules (``csvsheet``); a
-sheet without one (the template's "Help") is skipped. Workbooks are opened
-in openpyxl's read-only mode, so rows stream and memory stays flat whatever
-the size. Cells keep Excel's types: a number is a number, TRUE/FALSE a
-yes/no, and a text cell is text as typed (an id ``00042`` stays ``00042``).
+a sheet of intakes with the CSV sheet's columns and rules (``sheetcolumns``,
+``sheetrows``); a sheet without one (the template's "Help") is skipped.
+Workbooks are opened in openpyxl's read-only mode, so rows stream and memory
+stays flat whatever the size. Cells keep Excel's types: a number is a
+number, TRUE/FALSE a yes/no, and a text cell is text as typed (an id
+``00042`` stays ``00042``).
 Each problem names the sheet, the row and the column letter.
 
 Writing (``template``): a workbook to fill in Excel or LibreOffice, with the
@@ -21,10 +22,11 @@ from collections.abc import Iterator
 from pathlib import Path
 
 from ..core import contract as schema
-from ..core.contract import Boolean, Choice, ListOf, Number, Text
 from ..core.problems import Problem
-from . import csvsheet
+from ..core.schema_types import Boolean, Choice, ListOf, Number, Text
 from .record import Record
+from .sheetcolumns import check_header, column_spec, columns
+from .sheetrows import row_record
 
 SHEET_TITLE = "Intakes"
 HELP_TITLE = "Help"
@@ -111,7 +113,7 @@ def _sheet_records(sheet, name: str, stem: str, sheets: list) -> Iterator:
     header = [_text(h) for h in head]
     while header and not header[-1]:
         header.pop()
-    if not any(csvsheet._column_spec(h) for h in header if h):
+    if not any(column_spec(h) for h in header if h):
         return   # not a sheet of intakes (the help sheet, notes...)
     sheets.append(sheet.title)
     label = f"sheet {sheet.title!r}"
@@ -120,7 +122,7 @@ def _sheet_records(sheet, name: str, stem: str, sheets: list) -> Iterator:
         return dataclasses.replace(problem, field=f"{label} > {problem.field}"
                                    if problem.field else label)
 
-    specs, problems = csvsheet.check_header(header, name)
+    specs, problems = check_header(header, name)
     if problems:
         yield Record(f"{stem}1", name, 1, problems=[placed(p) for p in problems])
         return
@@ -133,8 +135,8 @@ def _sheet_records(sheet, name: str, stem: str, sheets: list) -> Iterator:
         if not any(row):
             continue
         # no delimiter: a comma in a number typed as text is a decimal mark (7,5)
-        record = csvsheet.row_record(row, number, header, specs, name, f"{stem}{number}",
-                                     delimiter="")
+        record = row_record(row, number, header, specs, name, f"{stem}{number}",
+                            delimiter="")
         record.problems = [placed(p) for p in record.problems]
         yield record
 
@@ -144,8 +146,8 @@ def _sheet_records(sheet, name: str, stem: str, sheets: list) -> Iterator:
 
 def _help_rows() -> list:
     rows = []
-    for column in csvsheet.columns():
-        _path, spec = csvsheet._column_spec(column)
+    for column in columns():
+        _path, spec = column_spec(column)
         rows.append((column, spec.description, _allowed(spec),
                      "required" if column in _required() else ""))
     return rows
@@ -174,7 +176,7 @@ def template(stream) -> None:
     book = Workbook()
     sheet = book.active
     sheet.title = SHEET_TITLE
-    header = csvsheet.columns()
+    header = columns()
     sheet.append(header)
     sheet.freeze_panes = "A2"
     for i, column in enumerate(header, 1):
@@ -182,7 +184,7 @@ def template(stream) -> None:
         cell = sheet.cell(row=1, column=i)
         cell.font = Font(bold=True)
         sheet.column_dimensions[letter].width = max(12, len(column) + 2)
-        _path, spec = csvsheet._column_spec(column)
+        _path, spec = column_spec(column)
         cells = f"{letter}2:{letter}{TEMPLATE_ROWS + 1}"
         validation = _validation(spec, DataValidation)
         if validation is not None:

@@ -14,6 +14,7 @@ from ..core import contract as schema
 from ..core.files import MAX_STREAM_BYTES, cannot_open, decode, read_text
 from ..core.prescan import READ_BYTES, Unit, byte_lines, file_chunks, split_units, stream_units
 from ..core.problems import Problem, format_path
+from ..core.schema_types import Invalid
 from ..core.yamlload import Document, parse_units
 from .rawscan import warning_signs
 from .record import (
@@ -61,7 +62,7 @@ def _record(doc: Document, name: str, many: bool) -> Record:
     rid = data.get("id") if isinstance(data, dict) else None
     try:  # a rejected id (control characters, too long, ...) is never shown as the id
         rid = ID.check(rid) if isinstance(rid, str) else default
-    except schema.Invalid:
+    except Invalid:
         rid = default
     if data is None:
         return Record(rid, name, doc.index, problems=[Problem(

@@ -36,6 +36,7 @@ from dataclasses import dataclass
 import yaml
 
 from ..core import contract as schema
+from ..core.schema_types import Boolean, Invalid, ListOf, Mapping, Number
 from ..core.text import clip, look_alikes
 
 OPS = {
@@ -46,7 +47,7 @@ NEGATED = {"==": "!=", "!=": "==", "<": ">=", "<=": ">", ">": "<=", ">=": "<", "
 
 # A run's policy (set by the clinic for a batch, not by the intake).
 POLICY = {
-    "withhold_unscreened": schema.Boolean(
+    "withhold_unscreened": Boolean(
         "give no exercises when a warning sign was left unanswered", default=False),
 }
 
@@ -60,7 +61,7 @@ def policy_values(policy: dict | None = None) -> dict:
 # subject kind -> (fact fields and their specs)
 SCALAR_KINDS = {
     "intake": {k: v for k, v in schema.SCHEMA.fields.items()
-               if k != "id" and not isinstance(v, (schema.ListOf, schema.Mapping))},
+               if k != "id" and not isinstance(v, (ListOf, Mapping))},
     "symptoms": dict(schema.SYMPTOMS.fields),
     "injury": dict(schema.INJURY.fields),
     "surgery": dict(schema.SURGERY.fields),
@@ -220,7 +221,7 @@ def _leaf(text: str, factor_ids, path: tuple) -> Leaf:
     m = _BARE.match(text)
     if m:
         kind, field, spec = _subject(m.group(1), text, path)
-        if not isinstance(spec, schema.Boolean):
+        if not isinstance(spec, Boolean):
             raise ConditionError(f"{m.group(1)!r} is not a yes/no field; compare it, "
                                  f"e.g. '{m.group(1)} >= ...'", path)
         return Leaf(kind, field, "==", True, text.strip())
@@ -246,12 +247,12 @@ def _leaf(text: str, factor_ids, path: tuple) -> Leaf:
     values = value if op == "in" else [value]
     if op == "in" and not isinstance(value, list):
         raise ConditionError(f"'in' takes a list such as [a, b]; got {raw!r}", path)
-    if op in ("<", "<=", ">", ">=") and not isinstance(spec, schema.Number):
+    if op in ("<", "<=", ">", ">=") and not isinstance(spec, Number):
         raise ConditionError(f"{subject!r} is not a number; use == or in", path)
     for v in values:
         try:
             spec.check(v)
-        except schema.Invalid as exc:
+        except Invalid as exc:
             raise ConditionError(f"{subject}: {exc.message}", path) from None
     return Leaf(kind, field, op, tuple(values) if op == "in" else value, text.strip())
 

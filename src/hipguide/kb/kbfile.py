@@ -6,9 +6,9 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from ..core.contract import Invalid, Mapping
 from ..core.files import read_text
 from ..core.problems import Problem, format_path
+from ..core.schema_types import Invalid, Mapping
 from ..core.yamlload import parse_documents
 from .schemas import MAX_KB_FILE
 

@@ -9,8 +9,8 @@ from __future__ import annotations
 import re
 from pathlib import Path
 
-from ..core.contract import Mapping
 from ..core.problems import Problem
+from ..core.schema_types import Mapping
 from .crosscheck import cross_check
 from .kbfile import KbReader
 from .knowledgebase import KnowledgeBase, KnowledgeError

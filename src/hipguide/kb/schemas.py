@@ -6,7 +6,7 @@ from __future__ import annotations
 import datetime
 import re
 
-from ..core.contract import AnyValue, Boolean, Choice, Invalid, ListOf, Mapping, Number, Text
+from ..core.schema_types import AnyValue, Boolean, Choice, Invalid, ListOf, Mapping, Number, Text
 
 URGENCIES = ("emergency", "same_day", "urgent", "soon")
 SEEDS = ("000_ffaf38f0ebcc81d3.txt", "002_1072cfd83fa0929a.txt")

@@ -9,7 +9,7 @@ import difflib
 import re
 from dataclasses import replace
 
-from ..core.contract import Boolean, Choice, Invalid
+from ..core.schema_types import Boolean, Choice, Invalid
 from ..core.text import clip_message, shown
 from ..core.yamlload import parse_documents
 from .console import (

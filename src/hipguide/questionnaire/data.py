@@ -15,7 +15,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from ..core import contract as schema
-from ..core.contract import AnyValue, Boolean, Choice, Invalid, ListOf, Mapping, Number, Text
+from ..core.schema_types import AnyValue, Boolean, Choice, Invalid, ListOf, Mapping, Number, Text
 from ..kb import conditions as cl
 from ..kb.evaluate import holds
 from ..kb.kbfile import KbReader

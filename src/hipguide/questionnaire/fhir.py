@@ -10,7 +10,7 @@ tool never sends a half-filled entry for someone who has nothing to tell.
 
 from __future__ import annotations
 
-from ..core.contract import Boolean, Choice, ListOf, Mapping, Number
+from ..core.schema_types import Boolean, Choice, ListOf, Mapping, Number
 from ..kb import conditions as cl
 from ..kb.review import review_date
 from .data import SKIP

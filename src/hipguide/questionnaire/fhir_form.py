@@ -20,7 +20,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from ..core.contract import Boolean, Number
+from ..core.schema_types import Boolean, Number
 
 QUESTIONNAIRE_URL = "urn:hipguide:Questionnaire:intake"
 CODE_SYSTEM = "urn:hipguide:CodeSystem:"          # + the intake field path

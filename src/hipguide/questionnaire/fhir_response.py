@@ -7,7 +7,7 @@ from __future__ import annotations
 import re
 
 from ..core import contract as schema
-from ..core.contract import Mapping
+from ..core.schema_types import Mapping
 from .fhir_form import NONE_CODE, QUESTIONNAIRE_URL, Form, Slot, coding
 
 FHIR_ID = re.compile(r"^[A-Za-z0-9\-.]{1,64}$")

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import re
 
-from ..core.contract import Invalid
+from ..core.schema_types import Invalid
 
 UNSURE = ("not sure", "dont know", "do not know", "dunno", "unsure", "idk", "no idea",
           "not known", "cant say", "cannot say", "cant remember", "dont remember",
