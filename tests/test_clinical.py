@@ -14,7 +14,7 @@ from conftest import run_hipguide
 CLINICAL = Path(__file__).parent / "clinical"
 VIGNETTES = CLINICAL / "vignettes.yaml"
 # every vignette file in tests/clinical/ (vignettes.yaml and the later sets)
-# round3_precautions.yaml has its own runner (test_clinical_round3.py, with its
+# round3_precautions.yaml has its own runner (test_clinical_precautions.py, with its
 # own expect keys: pain_rule, safety_net)
 DATA = [v for path in sorted(CLINICAL.glob("*.yaml")) if path.name != "round3_precautions.yaml"
         for v in yaml.safe_load(path.read_text(encoding="utf-8"))["vignettes"]]

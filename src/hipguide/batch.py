@@ -40,7 +40,7 @@ AUTO_PARALLEL_BYTES = 256 * 1024   # ... unless a YAML file is this large (~500 
 # RSS 32.8 MB at 100,000 intakes vs 24.8 MB with 8, at the same speed.  Reports
 # grew with the programme (stages, more exercises, warning signs): the largest
 # are ~17 KiB pickled since issue 19 (hazards, safety net, substitutes), so
-# chunks are now 3 files.  tests/test_perf.py checks that the largest still fit.
+# chunks are now 3 files.  tests/test_batch.py checks that the largest still fit.
 CHUNK_FILES = 3
 IN_FLIGHT_PER_JOB = 3     # chunks submitted but not yet yielded, per worker
 # a file this large is read and split into its documents by the parent, so that

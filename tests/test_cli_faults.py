@@ -3,8 +3,8 @@
 Each class of the attack gets its own tests: a crash that killed the batch,
 damage outside the output, numbers that aborted the batch, silent skips,
 signals and pipes, what the terminal and spreadsheets receive, knowledge-base
-inputs, ask, odd options.  (Scale: tests/test_scale.py; a corpus of everything
-at once: tests/test_hostile_corpus.py.)  Permission cases need an unprivileged
+inputs, ask, odd options.  (Scale: tests/test_yamlfile.py; a corpus of everything
+at once: tests/test_cli_fault_corpus.py.)  Permission cases need an unprivileged
 user: they skip when the tests run as root and `runuser -u nobody` cannot run
 this interpreter; a fault injected with sitecustomize.py stands in for them.
 """
