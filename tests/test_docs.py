@@ -122,6 +122,35 @@ def _ci_commands() -> list[str]:
     return out
 
 
+ARCHITECTURE = ROOT / "docs" / "architecture.md"
+PACKAGE = ROOT / "src" / "hipguide"
+
+
+def _module_map(text: str) -> set:
+    """The modules docs/architecture.md's tables name (a ``*`` stands for several)."""
+    named = set()
+    for line in text.splitlines():
+        if line.startswith("|"):
+            for path in re.findall(r"`((?:[a-z_]+/)*[a-z_*]+\.py)`", line):
+                named |= {p.relative_to(PACKAGE).as_posix() for p in PACKAGE.glob(path)} \
+                    or {f"missing: {path}"}
+    return named
+
+
+def test_the_architecture_page_maps_every_module_and_only_real_ones():
+    named = _module_map(ARCHITECTURE.read_text(encoding="utf-8"))
+    real = {p.relative_to(PACKAGE).as_posix() for p in PACKAGE.rglob("*.py")
+            if p.name not in ("__init__.py", "__main__.py")}
+    assert not {n for n in named if n.startswith("missing: ")}, named
+    assert real <= named, f"modules docs/architecture.md does not place: {sorted(real - named)}"
+
+
+def test_the_module_map_check_sees_a_module_left_out():
+    text = ARCHITECTURE.read_text(encoding="utf-8").replace("`core/terminal.py`, ", "")
+    assert "core/terminal.py" not in _module_map(text)
+    assert "missing: core/nowhere.py" in _module_map("| x | `core/nowhere.py` | y |")
+
+
 def test_readme_install_and_test_commands_are_the_ones_ci_runs():
     commands = _ci_commands()
     assert len(commands) == 3, commands                 # two installs and the tests
