@@ -36,7 +36,7 @@ from .model import (
     RecommendationFinding,
     RedFlagFinding,
     Report,
-    WarningSignFinding,
+    UnansweredWarningSign,
     likelihood,
 )
 from .own_words import because as precaution_because
@@ -212,7 +212,7 @@ class Assessor:
                              careful="balance_support" in by_kind[Caution])
 
         unanswered = [
-            WarningSignFinding(sid, kb.red_flags[sid]["name"],
+            UnansweredWarningSign(sid, kb.red_flags[sid]["name"],
                                sorted({f["evidence"] for f in facts}),
                                sorted({f["rule"] for f in facts}))
             for sid, facts in sorted(by_kind[Unscreened].items())]

@@ -82,7 +82,7 @@ class RecommendationFinding:
 
 
 @dataclass
-class WarningSignFinding:
+class UnansweredWarningSign:
     """A warning sign the intake left unanswered (not checked)."""
 
     id: str                          # the red flag it screens for
