@@ -55,6 +55,7 @@ def checkin(before, after, weeks, fmt, output, quiet, kb):
 
     Exit codes: 0 every pair compared, 1 some intake invalid or unmatched, 2 usage
     error, 3 knowledge base problem, 4 internal error."""
+    from ..checkin import compare_pair, pairs_of
     from ..core.text import shown
     from ..intake.reading import records
     from ..report.checkin import CheckinWriter
@@ -80,20 +81,14 @@ def checkin(before, after, weeks, fmt, output, quiet, kb):
         weeks = worker.kb.checkin["thresholds"]["default_weeks"]
     before_records, after_records = list(records([before], kb)), list(records([after], kb))
     batch = dirs[0] or len(before_records) != 1 or len(after_records) != 1
-    if batch:
-        from ..checkin import pair_records
-
-        pairs = [(p.id, p.before, p.after, p.errors)
-                 for p in pair_records(before_records, after_records)]
-    else:
-        pairs = [(after_records[0].id, before_records[0], after_records[0], [])]
+    pairs = pairs_of(before_records, after_records, batch)
     counts: dict = {}
     try:
         with open_output(target) as stream:
             writer = CheckinWriter(stream, fmt)
             writer.begin()
             for pair_id, b, a, errors in pairs:
-                entry = _entry(worker, pair_id, b, a, errors, weeks)
+                entry = compare_pair(worker, pair_id, b, a, errors, weeks)
                 key = entry.decision if entry.status == "compared" else entry.status
                 counts[key] = counts.get(key, 0) + 1
                 if entry.status != "compared" and (fmt != "text" or output):
@@ -142,46 +137,6 @@ def _usage(message: str):
     name = f"hipguide {click.get_current_context().info_name}"   # checkin or progress
     click.echo(f"{name}: {message}. See: {name} --help", err=True)
     sys.exit(Exit.USAGE)
-
-
-def _side(record) -> dict:
-    if record is None:
-        return {}
-    return {"source": record.source, "id": record.id,
-            "intake_id": (record.intake or {}).get("id")}
-
-
-def _entry(worker, pair_id, before, after, errors, weeks):
-    """One comparison, or why this pair could not be compared."""
-    from ..checkin import INTERNAL as INTERNAL_ERROR
-    from ..checkin import INVALID, UNMATCHED, compare, not_compared, problem_entry
-    from ..core.problems import INTERNAL
-
-    kb = worker.kb
-    sides = {"before": _side(before), "after": _side(after)}
-    errors = list(errors)
-    for record in (before, after):
-        if record is not None:
-            errors += [problem_entry(p) for p in record.problems]
-    if errors:
-        return not_compared(pair_id, INVALID, kb, errors, **sides)
-    if before is None or after is None:
-        have, missing = ("BEFORE", "AFTER") if after is None else ("AFTER", "BEFORE")
-        found = before or after
-        return not_compared(pair_id, UNMATCHED, kb, [{
-            "source": found.source, "field": "id",
-            "message": f"no {missing} intake has the id {pair_id!r} (found only in {have}); "
-                       "check the id field or the file name"}], **sides)
-    try:
-        before_report = worker.assess(before.intake, before.id, before.source)
-        after_report = worker.assess(after.intake, after.id, after.source)
-        return compare(before.intake, after.intake, before_report, after_report, weeks, kb,
-                       pair_id)
-    except Exception as exc:  # noqa: BLE001 - one pair's fault must not stop the batch
-        return not_compared(pair_id, INTERNAL_ERROR, kb, [{
-            "source": after.source, "field": "",
-            "message": f"{INTERNAL} ({type(exc).__name__}: {exc}); please report it"}],
-            **sides)
 
 
 def _error_line(error: dict, shown) -> str:
