@@ -27,7 +27,7 @@ class Invalid(Exception):
         self.key = key
 
 
-def _shown(value) -> str:
+def _described(value) -> str:
     if isinstance(value, bool):
         return f"{str(value).lower()} (a yes/no value)"
     if isinstance(value, str):
@@ -56,7 +56,7 @@ class Number:
 
     def check(self, value):
         if isinstance(value, bool) or not isinstance(value, (int, float)):
-            raise Invalid(f"expected {self.allowed()}, got {_shown(value)}")
+            raise Invalid(f"expected {self.allowed()}, got {_described(value)}")
         if isinstance(value, float) and not math.isfinite(value):
             raise Invalid(f"expected {self.allowed()}, got {value!r}")
         if self.integer and isinstance(value, float):
@@ -81,7 +81,7 @@ class Boolean:
 
     def check(self, value):
         if not isinstance(value, bool):
-            raise Invalid(f"expected true or false, got {_shown(value)}")
+            raise Invalid(f"expected true or false, got {_described(value)}")
         return value
 
     def json_schema(self) -> dict:
@@ -100,7 +100,7 @@ class Choice:
 
     def check(self, value):
         if not isinstance(value, str):
-            raise Invalid(f"expected {self.allowed()}; got {_shown(value)}")
+            raise Invalid(f"expected {self.allowed()}; got {_described(value)}")
         if value not in self.choices:
             hint = difflib.get_close_matches(value, self.choices, n=1)
             more = f" (did you mean {hint[0]!r}?){look_alikes(value)}" if hint else ""
@@ -124,7 +124,7 @@ class Text:
     def check(self, value):
         if not isinstance(value, str):
             raise Invalid("expected text (quote it if it looks like a number); "
-                          f"got {_shown(value)}")
+                          f"got {_described(value)}")
         if not 1 <= len(value) <= self.max_length or not value.strip():
             raise Invalid(f"expected {self.allowed()}")
         if not value.isprintable():
@@ -150,7 +150,7 @@ class ListOf:
 
     def check(self, value):
         if not isinstance(value, list):
-            raise Invalid(f"expected a list (e.g. [a, b] or '- a' lines); got {_shown(value)}")
+            raise Invalid(f"expected a list (e.g. [a, b] or '- a' lines); got {_described(value)}")
         if len(value) > self.max_items:
             raise Invalid(f"{len(value)} items is too many; at most {self.max_items}")
         out = []
@@ -200,7 +200,7 @@ class Mapping:
 
     def check(self, value):
         if not isinstance(value, dict):
-            raise Invalid(f"expected a mapping of key: value lines; got {_shown(value)}")
+            raise Invalid(f"expected a mapping of key: value lines; got {_described(value)}")
         problems = self._problems(value)
         if problems:
             raise problems[0]
@@ -246,7 +246,7 @@ class Mapping:
     def check_all(self, value) -> list:
         """Every problem in value, one per broken key (check stops at the first)."""
         if not isinstance(value, dict):
-            return [Invalid(f"expected a mapping of key: value lines; got {_shown(value)}")]
+            return [Invalid(f"expected a mapping of key: value lines; got {_described(value)}")]
         return self._problems(value)
 
     def json_schema(self) -> dict:

@@ -67,14 +67,14 @@ def _one(answer, slot, place: str):
     key = keys[0]
     value = answer[key]
     if key != expected:
-        raise Bad(place, f"expected {allowed}; got {key} {_shown(value)}")
+        raise Bad(place, f"expected {allowed}; got {key} {_as_json(value)}")
     if expected == "valueCoding":
         return _code(value, slot, place)
     good = {"valueBoolean": isinstance(value, bool),
             "valueInteger": isinstance(value, int) and not isinstance(value, bool),
             "valueDecimal": isinstance(value, (int, float)) and not isinstance(value, bool)}
     if not good[expected]:
-        raise Bad(place, f"{expected} must be {KIND[expected]}; got {_shown(value)}")
+        raise Bad(place, f"{expected} must be {KIND[expected]}; got {_as_json(value)}")
     return value
 
 
@@ -99,7 +99,7 @@ def _code(coding, slot, place: str) -> str:
     return code
 
 
-def _shown(value) -> str:
+def _as_json(value) -> str:
     text = json.dumps(value)
     return text if len(text) <= 40 else text[:37] + "..."
 

@@ -68,7 +68,7 @@ def not_(value) -> bool | None:
     return None if value is None else not value
 
 
-def shown(value) -> str:
+def in_words(value) -> str:
     """An answer in plain words, for explanations."""
     if value is None:
         return "not given"
@@ -123,11 +123,11 @@ class Evaluator:
             name = leaf.field if leaf.kind == "intake" else f"symptoms.{leaf.field}"
             missing = where.get(leaf.field) is None
             return Node(leaf.describe(), missing != leaf.negated,
-                        f"{name} = {shown(where.get(leaf.field))}")
+                        f"{name} = {in_words(where.get(leaf.field))}")
         if leaf.kind == "policy":
             actual = self.policy.get(leaf.field)
             return Node(leaf.describe(), _test(leaf, actual),
-                        f"policy.{leaf.field} = {shown(actual)}")
+                        f"policy.{leaf.field} = {in_words(actual)}")
         if leaf.kind in ("posture", "conditions"):
             have = answers.get(leaf.kind)
             if have is None:
@@ -135,19 +135,19 @@ class Evaluator:
             wanted = leaf.value if leaf.op == "in" else (leaf.value,)
             found = any(w in have for w in wanted)
             value = (not found) if leaf.negated else found
-            return Node(leaf.describe(), value, f"{leaf.kind} = {shown(list(have))}")
+            return Node(leaf.describe(), value, f"{leaf.kind} = {in_words(list(have))}")
         if leaf.kind in cl.GROUP_KINDS:
             if injury is None:  # a lone leaf: is there any injury (operation) that fits?
                 return self.items(cl.All((leaf,)), label=leaf.describe())
             actual = injury.get(leaf.field)
             return Node(leaf.describe(), _test(leaf, actual),
-                        f"{leaf.kind}.{leaf.field} = {shown(actual)}")
+                        f"{leaf.kind}.{leaf.field} = {in_words(actual)}")
         if leaf.kind == "symptoms":
             actual = (answers.get("symptoms") or {}).get(leaf.field)
             return Node(leaf.describe(), _test(leaf, actual),
-                        f"symptoms.{leaf.field} = {shown(actual)}")
+                        f"symptoms.{leaf.field} = {in_words(actual)}")
         actual = answers.get(leaf.field)
-        return Node(leaf.describe(), _test(leaf, actual), f"{leaf.field} = {shown(actual)}")
+        return Node(leaf.describe(), _test(leaf, actual), f"{leaf.field} = {in_words(actual)}")
 
     def _concluded(self, leaf: cl.Leaf) -> Node:
         """'factor X', 'no factor', 'unscreened': what the engine concluded."""
