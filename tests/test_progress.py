@@ -393,6 +393,11 @@ def test_missing_file_is_invalid_not_a_traceback(tmp_path):
     assert "Traceback" not in result.stderr
     text = " ".join(run_hipguide("progress", b, tmp_path / "missing.yaml").stdout.split())
     assert "NOT COMPARED" in text and "missing.yaml: no such file or directory" in text
+    # the page too (an error without a line number once stopped it: internal error)
+    result = run_hipguide("progress", b, tmp_path / "missing.yaml", "--format", "html")
+    assert result.returncode == 1 and "internal error" not in result.stderr
+    assert "These intakes could not be compared" in result.stdout
+    assert "missing.yaml: no such file or directory" in result.stdout
 
 
 def test_output_is_written_atomically(tmp_path):
