@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import json
+import re
 import shutil
+from html import unescape
 
 import pytest
 import yaml
@@ -199,6 +201,65 @@ def test_different_ids_are_compared_with_a_warning(tmp_path):
     assert "same person" in result.stderr
 
 
+
+# --- who reads it ----------------------------------------------------------------
+
+def teen(**changes) -> dict:
+    """A 16-year-old whose parent answers (stiff hips, no pain: a plan, no referral)."""
+    symptoms = {"limited_rotation": False, "limp": False, "knee_pain": False,
+                **changes.pop("symptoms", {})}
+    return intake("teen-4", pain=0, age=16, answered_by="parent", symptoms=symptoms,
+                  **changes)
+
+
+@pytest.mark.parametrize(("after", "args", "decision", "words"), [
+    (teen(), ("--weeks", "3"), "keep_going",
+     ["Keep going with your child's current stage", "Keep doing your child's current "
+      "exercises", "If your child's hip gets worse in the meantime, take your child to "
+      "see a physiotherapist or doctor", "Stiffness was your child's main complaint"]),
+    (teen(), (), "see_clinician",
+     ["Take your child to see a clinician", "your child's hip should be getting better"]),
+    (teen(symptoms={"stiffness": False}), (), "move_on",
+     ["Keep doing your child's current exercises", "the next stage of your child's plan"]),
+])
+def test_a_parents_check_in_speaks_of_your_child(tmp_path, after, args, decision, words):
+    result, c = check(tmp_path, teen(), after, *args)
+    assert result.returncode == 0, result.stderr
+    assert (c["decision"], c["answered_by"]) == (decision, "parent")
+    said = " ".join([c["title"], c["advice"], *c["reasons"]])
+    assert all(w in said for w in words), said
+    assert not re.search(r"\b(you|your)\b(?! child)", said.replace("your child's", "")), said
+    for fmt in ("text", "html"):
+        shown = run_hipguide("progress", tmp_path / "before.yaml", tmp_path / "after.yaml",
+                             "--format", fmt, *args).stdout
+        shown = " ".join(unescape(shown).split())
+        assert all(w in shown or w.upper() in shown for w in words), (fmt, shown)
+    assert "<h1>Your child's hip check-in: teen-4</h1>" in unescape(shown)
+
+
+def test_an_adults_check_in_speaks_to_them(tmp_path):
+    result, c = check(tmp_path, intake(), intake(), "--weeks", "3")
+    assert (c["decision"], c["answered_by"]) == ("keep_going", "")
+    assert c["title"] == "Keep going with your current stage"
+    assert "If your hip gets worse" in c["advice"]
+    for fmt in ("text", "html"):
+        shown = run_hipguide("progress", tmp_path / "before.yaml", tmp_path / "after.yaml",
+                             "--format", fmt, "--weeks", "3").stdout
+        assert "your child" not in shown and "KEEP GOING WITH YOUR CURRENT STAGE" in \
+            shown.upper()
+    assert "<h1>Your hip check-in: person-1</h1>" in shown
+
+
+def test_the_second_intake_says_who_answers(tmp_path):
+    # the child now answers for themself: the check-in speaks to them; when the
+    # second intake does not say, the first one's reader is kept
+    grown = {k: v for k, v in teen().items() if k != "answered_by"}
+    _, c = check(tmp_path, teen(), {**grown, "answered_by": "self"}, "--weeks", "3")
+    assert c["answered_by"] == "" and c["title"] == "Keep going with your current stage"
+    _, c = check(tmp_path, teen(), grown, "--weeks", "3")
+    assert c["answered_by"] == "parent"
+
+
 # --- formats ------------------------------------------------------------------
 
 def test_json_structure(tmp_path):
@@ -332,6 +393,11 @@ def test_missing_file_is_invalid_not_a_traceback(tmp_path):
     assert "Traceback" not in result.stderr
     text = " ".join(run_hipguide("checkin", b, tmp_path / "missing.yaml").stdout.split())
     assert "NOT COMPARED" in text and "missing.yaml: no such file or directory" in text
+    # the page too (an error without a line number once stopped it: internal error)
+    result = run_hipguide("progress", b, tmp_path / "missing.yaml", "--format", "html")
+    assert result.returncode == 1 and "internal error" not in result.stderr
+    assert "These intakes could not be compared" in result.stdout
+    assert "missing.yaml: no such file or directory" in result.stdout
 
 
 def test_output_is_written_atomically(tmp_path):

@@ -87,3 +87,85 @@ def test_follow_up_needs_a_new_save_file(tmp_path):
     assert result.exit_code == 2 and "--save" in result.output
     result = CliRunner().invoke(main, ["ask", "--follow-up", str(path), "--save", str(path)])
     assert result.exit_code == 2 and yaml.safe_load(path.read_text()) == BEFORE
+
+
+# --- who reads it: a parent answering for a child, or the person ------------------
+# Through the installed command in a pseudo-terminal, as a person answers.
+
+TEEN = {"id": "teen-4", "age": 16, "answered_by": "parent", "sitting_hours": 9,
+        "activity_level": "sedentary", "standing_breaks_hourly": False,
+        "symptoms": {"hip_pain": 0, "stiffness": True, "limited_rotation": False,
+                     "balance_problems": False, "limp": False, "knee_pain": False,
+                     **{s: False for s in SIGNS}}}
+CHILD = {**TEEN, "id": "kid-3", "age": 12, "symptoms": {**TEEN["symptoms"], "hip_pain": 2}}
+
+
+def follow_up_in_a_terminal(tmp_path, before: dict, answers: dict) -> str:
+    """``ask --follow-up`` in a pseudo-terminal: each question answered from
+    ``answers`` (the first words of the question -> the answer; any other: Enter,
+    the earlier answer), Enter at the review; all the terminal showed, one line."""
+    import os
+    import sys
+    from pathlib import Path
+
+    import pytest
+    pexpect = pytest.importorskip("pexpect")
+    script = Path(sys.executable).parent / "hipguide"
+    if not script.exists():
+        pytest.skip(f"console script not installed at {script}")
+    (tmp_path / "before.yaml").write_text(yaml.safe_dump(before))
+    env = {k: v for k, v in os.environ.items() if k != "HIPGUIDE_KB"}
+    child = pexpect.spawn(str(script), ["ask", "--follow-up", "before.yaml", "--save",
+                                        "after.yaml"], cwd=str(tmp_path), env=env,
+                          encoding="utf-8", timeout=30, dimensions=(50, 100))
+    seen = []
+    while True:
+        at = child.expect([r"\]: $", r"change it: $", pexpect.EOF])
+        seen.append(child.before + (child.after if isinstance(child.after, str) else ""))
+        if at == 2:
+            break
+        question = " ".join(child.before.split("\n\n")[-1].split())
+        typed = next((a for q, a in answers.items() if q in question), "") if at == 0 else ""
+        child.sendline(typed)
+    child.close()
+    assert child.exitstatus == 0, "".join(seen)[-2000:]
+    return " ".join("".join(seen).split())
+
+
+def test_a_parents_check_in_speaks_of_your_child(tmp_path):
+    out = follow_up_in_a_terminal(tmp_path, TEEN, {"stiff": "n"})
+    # the questions, the review of the answers and the comparison
+    assert "what may have changed for your child since before.yaml" in out
+    assert "How bad is your child's hip pain today" in out
+    assert "Do your child's hips often feel stiff?" in out
+    review = out[out.index("-- Your answers --"):out.index("Check-in saved")]
+    assert "1. How bad is your child's hip pain" in review
+    assert "About how many hours a day does your child spend" in review
+    verdict = out[out.index("Check-in saved"):]
+    assert "MOVE ON TO THE NEXT STAGE" in verdict
+    assert "Keep doing your child's current exercises" in verdict
+    assert "the next stage of your child's plan" in verdict
+    assert not re.search(r"\byour (hip|pain|plan|current)\b", out.replace("your child's", ""))
+
+
+def test_a_child_with_a_warning_sign_is_taken_to_a_clinician(tmp_path):
+    out = follow_up_in_a_terminal(tmp_path, CHILD, {"hip pain": "1"}).replace(" ** ", " ")
+    assert "Please take your child to see a doctor or physiotherapist before your child " \
+           "starts any hip exercises" in out
+    assert "you will still see your report" in out               # the parent reads it
+    verdict = out[out.index("Check-in saved"):]
+    assert "TAKE YOUR CHILD TO SEE A CLINICIAN (SAME DAY)" in verdict
+    assert "Stop the hip exercises until your child has been checked" in verdict
+    assert "until you have been checked" not in out
+
+
+def test_an_adults_check_in_speaks_to_them(tmp_path):
+    out = follow_up_in_a_terminal(tmp_path, BEFORE, {"hip pain": "1", "stiff": "n"})
+    assert "your child" not in out
+    assert "what may have changed since before.yaml" in out
+    assert "How bad is your hip pain today" in out and "Do your hips often feel stiff?" in out
+    review = out[out.index("-- Your answers --"):out.index("Check-in saved")]
+    assert "1. How bad is your hip pain today" in review
+    verdict = out[out.index("Check-in saved"):]
+    assert "MOVE ON TO THE NEXT STAGE" in verdict
+    assert "Keep doing your current exercises" in verdict

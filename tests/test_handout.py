@@ -529,26 +529,109 @@ def _filled(tmp_path, data: bytes) -> list[float]:
     return fills
 
 
+# A crowded plan: a parent reading, most warning signs unanswered, a precaution,
+# eight schedule rows.
+CROWDED = ("id: crowded\nage: 16\nanswered_by: parent\nsitting_hours: 9\n"
+           "activity_level: sedentary\nsymptoms: {hip_pain: 0, stiffness: true}\n")
+
+
+# A plan of two exercises (none of the examples has one): two pictures side by side
+# on the fridge sheet, each wider than in a row of three.
+TWO_EXERCISES = ("id: two-exercises\nage: 58\nsitting_hours: 9\nactivity_level: light\n"
+                 "ergonomic_workstation: false\nstanding_breaks_hourly: false\n"
+                 "repetitive_strain: true\nrotational_sport: false\nreturning_to_sport: false\n"
+                 "rest_days_per_week: 1\nconditions: [nerve_compression]\n"
+                 "symptoms: {hip_pain: 2, stiffness: false, limited_rotation: true, "
+                 "balance_problems: false, " + ", ".join(f"{s}: false" for s in (
+                     "pain_after_fall", "cannot_bear_weight", "numbness_or_tingling",
+                     "new_leg_weakness", "saddle_numbness", "bowel_or_bladder_change",
+                     "fever_or_unwell", "hot_swollen_joint", "night_pain",
+                     "unexplained_weight_loss", "history_of_cancer")) + "}\n")
+
+
+def _people_with_a_plan() -> dict:
+    """{name: intake text} for every person in examples/intakes/ whose report has a
+    plan (a file of several documents gives one per document), the crowded plan
+    and the two-exercise plan."""
+    import yaml
+
+    from hipguide.api import assess
+
+    people = {}
+    for path in sorted(EXAMPLES.glob("*.yaml")):
+        docs = [d for d in yaml.safe_load_all(path.read_text()) if d]
+        for n, doc in enumerate(docs, 1):
+            name = path.stem if len(docs) == 1 else f"{path.stem}#{n}"
+            report = assess(doc, report_id=name)
+            if report.status == "ok" and any(r.stage == "start_here"
+                                             for r in report.recommendations):
+                people[name] = yaml.safe_dump(doc, sort_keys=False)
+    people["crowded"] = CROWDED
+    people["two_exercises"] = TWO_EXERCISES
+    return people
+
+
+PLANS = _people_with_a_plan()
+
+
+def _plan_file(tmp_path, name) -> Path:
+    path = tmp_path / "intake.yaml"
+    path.write_text(PLANS[name])
+    return path
+
+
+def _pdf_text(tmp_path, data: bytes, page: int) -> str:
+    (tmp_path / "text.pdf").write_bytes(data)
+    result = subprocess.run(["pdftotext", "-f", str(page), "-l", str(page),
+                             tmp_path / "text.pdf", "-"],
+                            check=True, capture_output=True, text=True, timeout=60)
+    return " ".join(result.stdout.split())
+
+
+def test_every_example_with_a_plan_is_printed():
+    assert {"office_worker", "retired_with_arthritis", "returning_footballer",
+            "warehouse_picker", "clinic_batch#1", "crowded", "two_exercises"} <= set(PLANS)
+    assert not {"fall_red_flag", "clinic_batch#2"} & set(PLANS)      # referrals
+
+
 @pytest.mark.skipif(NO_BROWSER, reason="no Chromium or Chrome installed")
-def test_a_three_exercise_plan_prints_on_at_most_three_a4_pages(tmp_path):
-    (report,) = report_of(EXAMPLES / "office_worker.yaml")
+@pytest.mark.parametrize("person", sorted(PLANS))
+def test_a_plan_prints_on_at_most_three_a4_pages_the_fridge_sheet_first(tmp_path, person):
+    intake = _plan_file(tmp_path, person)
+    (report,) = report_of(intake)
     kinds = {r["id"]: r["kind"] for r in report["recommendations"]}
-    assert sum(kinds[x] == "exercise" for x in report["plan"]["start_here"]) == 3
-    data = _print_pdf(tmp_path, EXAMPLES / "office_worker.yaml", EXAMPLES / "fall_red_flag.yaml")
-    boxes = _media_boxes(data)
+    start = [r for r in report["recommendations"] if r["id"] in report["plan"]["start_here"]]
+    assert 1 <= sum(kinds[x] == "exercise" for x in report["plan"]["start_here"]) <= 3
+    plan = _print_pdf(tmp_path, intake)
+    boxes = _media_boxes(plan)
     assert set(boxes) == {(0, 0, 595, 842)}, boxes          # A4 portrait, the fridge sheet too
-    # the office worker's three-exercise plan, then the referral (one page)
-    assert len(boxes) <= 3 + 1, len(boxes)
-    plan = _print_pdf(tmp_path, EXAMPLES / "office_worker.yaml")
-    assert 2 <= len(_media_boxes(plan)) <= 3                 # the fridge sheet, then details
-    assert len(_media_boxes(_print_pdf(tmp_path, EXAMPLES / "fall_red_flag.yaml"))) == 1
-    # poppler-utils (.ci/run installs it): no page but the last under half full
+    assert 2 <= len(boxes) <= 3, len(boxes)                 # the fridge sheet, then details
+    # poppler-utils (.ci/run installs it): no page but the last under half full, and
+    # page 1 is the fridge sheet: pictures, doses, pain rule, schedule, when to stop
     assert shutil.which("pdftoppm") or not os.environ.get("HIPGUIDE_REQUIRE_CHROMIUM"), \
         "pdftoppm (poppler-utils) is needed to measure how full each page is"
     if shutil.which("pdftoppm"):
         fills = _filled(tmp_path, plan)
-        assert len(fills) == len(_media_boxes(plan))
+        assert len(fills) == len(boxes)
         assert all(f >= 0.5 for f in fills[:-1]), fills
+        first, second = _pdf_text(tmp_path, plan, 1), _pdf_text(tmp_path, plan, 2)
+        assert re.match(r"Your (child's )?hip plan on one page", first), first[:80]
+        for heading in ("The pain rule", "Tick a box each time", "Week 6", "Stop and seek help if"):
+            assert heading in first and heading not in second, heading
+        for rec in start:
+            assert rec["name"] in first, rec["name"]
+            if rec["kind"] == "exercise":
+                assert " ".join(rec["dose"].split()) in first, rec["dose"]
+        assert first.index("Tick a box") < first.index("Stop and seek help if")
+        assert re.match(r"Your (child's )?hip exercise plan", second), second[:80]
+
+
+@pytest.mark.skipif(NO_BROWSER, reason="no Chromium or Chrome installed")
+def test_a_referral_prints_on_one_page_after_a_plan(tmp_path):
+    plan = _print_pdf(tmp_path, EXAMPLES / "office_worker.yaml")
+    both = _print_pdf(tmp_path, EXAMPLES / "office_worker.yaml", EXAMPLES / "fall_red_flag.yaml")
+    assert len(_media_boxes(both)) == len(_media_boxes(plan)) + 1
+    assert len(_media_boxes(_print_pdf(tmp_path, EXAMPLES / "fall_red_flag.yaml"))) == 1
 
 
 # In the page as printed: the print rules for every medium, the A4 width less the
@@ -583,10 +666,9 @@ document.body.appendChild(pre);
 
 
 @pytest.mark.skipif(NO_BROWSER, reason="no Chromium or Chrome installed")
-@pytest.mark.parametrize("intake", ["office_worker", "retired_with_arthritis",
-                                    "returning_footballer", "warehouse_picker"])
-def test_every_picture_label_and_caption_prints_at_9_pt_or_more(tmp_path, intake):
-    result = run("score", EXAMPLES / f"{intake}.yaml", "--format", "html", "-q")
+@pytest.mark.parametrize("person", sorted(PLANS))
+def test_every_picture_label_and_caption_prints_at_9_pt_or_more(tmp_path, person):
+    result = run("score", _plan_file(tmp_path, person), "--format", "html", "-q")
     html = result.stdout
     assert result.returncode == 0 and "<figcaption" in html
     printed = tmp_path / "printed.html"
@@ -632,20 +714,12 @@ def test_every_picture_prints_its_labels_and_captions_as_page_text(item):
         assert labels in HABIT_LABELS, labels
 
 
-CROWDED = ("id: crowded\nage: 16\nanswered_by: parent\nsitting_hours: 9\n"
-           "activity_level: sedentary\nsymptoms: {hip_pain: 0, stiffness: true}\n")
-
-
 @pytest.mark.skipif(NO_BROWSER, reason="no Chromium or Chrome installed")
-@pytest.mark.parametrize("intake", ["office_worker", "retired_with_arthritis",
-                                    "returning_footballer", "warehouse_picker", "crowded"])
-def test_the_fridge_sheet_prints_on_one_a4_page(tmp_path, intake):
-    """Page 1 holds the whole programme, even a crowded one (a parent reading,
-    most warning signs unanswered, a precaution, eight schedule rows)."""
-    if intake == "crowded":
-        html = run("score", "-", "--format", "html", "-q", stdin=CROWDED).stdout
-    else:
-        html = run("score", EXAMPLES / f"{intake}.yaml", "--format", "html", "-q").stdout
+@pytest.mark.parametrize("person", sorted(PLANS))
+def test_the_fridge_sheet_prints_on_one_a4_page(tmp_path, person):
+    """Page 1 holds the whole programme, even a crowded one, and one or two
+    exercises (their pictures wider than three in a row)."""
+    html = run("score", _plan_file(tmp_path, person), "--format", "html", "-q").stdout
     assert '<div class="sheet fridge">' in html
     page = tmp_path / "fridge.html"
     page.write_text(html.replace("</style>", ".sheet.main { display: none; }</style>"))

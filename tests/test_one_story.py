@@ -12,7 +12,7 @@ from strategies import intakes
 
 import hipguide
 from hipguide.api import assessor
-from hipguide.engine.reader import to_parent
+from hipguide.core.wording import to_parent
 
 KB = assessor().kb
 PAIN_RULE = KB.programme["pain_rule"]

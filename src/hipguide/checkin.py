@@ -18,6 +18,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 
 from .core.problems import INTERNAL as INTERNAL_MESSAGE
+from .core.wording import PARENT, is_parent, to_parent
 from .engine.model import URGENCY_ORDER, URGENCY_WORDS, Report
 from .engine.plan import LATER, NEXT, STAGE_WEEKS, START
 from .kb.review import review_date, review_status
@@ -80,6 +81,7 @@ class Comparison:
     knowledge_version: str = ""
     knowledge_reviewed: str = ""   # a licensed clinician's review date, else ""
     review_status: str = ""        # the report's sentence about clinical review
+    answered_by: str = ""       # "parent": a parent answers, every text says "your child"
     disclaimer: str = ""        # always last
 
     def as_dict(self) -> dict:
@@ -197,7 +199,29 @@ def compare(before: dict, after: dict, before_report: Report, after_report: Repo
 
     out.current_stage = _stage(before_report if before_report.plan else after_report, START)
     _verdict(out, after_report, limits, reasons, texts, weeks)
+    if _parent_reads(after, before_report, after_report):
+        _for_parent(out)
     return out
+
+
+def _parent_reads(after: dict, before_report: Report, after_report: Report) -> bool:
+    """Whether a parent answers for a child: as the second intake says, else (it
+    does not say who answered) as the first one did."""
+    if after.get("answered_by"):
+        return is_parent(after_report)
+    return is_parent(before_report)
+
+
+def _for_parent(out: Comparison):
+    """The check-in worded for a parent about their child, as its reports are
+    (``core.wording``): the verdict, the advice and the reasons; the warning
+    signs' advice and evidence come from the reports, already worded so."""
+    out.answered_by = PARENT
+    out.title, out.advice = to_parent(out.title), to_parent(out.advice)
+    out.reasons = [to_parent(r) for r in out.reasons]
+    for flag in out.new_red_flags + out.ongoing_red_flags:
+        flag["advice"] = to_parent(flag["advice"])
+        flag["evidence"] = [to_parent(e) for e in flag["evidence"]]
 
 
 def _change_text(template: str, change: FieldChange, kind: str) -> str:

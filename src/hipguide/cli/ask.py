@@ -224,10 +224,12 @@ def _follow_up(before: str, save, resume, kb, fmt):
     session = qmod.Session(answers=answers)
     partial = save + answer_files.PARTIAL_SUFFIX
     con = console.Console(sys.stdin, sys.stderr, echo=not _isatty(sys.stdin))
-    con.say(f"Check-in: {len(questions)} short questions about what may have changed since "
-            f"{shown(before)}. Press Enter to keep the answer from last time, shown in "
-            "[brackets]; type 'not sure' if you do not know, ? for help, < to go back. "
-            "Everything else is carried over.")
+    parent = qanswers.get(earlier, "answered_by") == "parent"   # as in BEFORE.yaml
+    con.say(f"Check-in: {len(questions)} short questions about what may have changed "
+            + ("for your child " if parent else "") + f"since {shown(before)}. "
+            "Press Enter to keep the answer from last time, shown in [brackets]; type "
+            "'not sure' if you do not know, ? for help, < to go back. Everything else is "
+            "carried over.")
 
     def save_answers():
         try:

@@ -69,7 +69,7 @@ def quiet_broken_pipe():
             pass
 
 def shown(text) -> str:
-    """report.safe_text.shown, imported when first used: it imports PyYAML,
+    """core.text.shown, imported when first used: it imports PyYAML,
     which ``hipguide --help`` must not wait for."""
     from ..core.text import shown as _shown
 

@@ -8,6 +8,7 @@ depends on PYTHONHASHSEED.
 
 from __future__ import annotations
 
+from ..core.wording import for_reader
 from ..kb.conditions import SCALAR_KINDS, policy_values
 from ..kb.knowledge import KnowledgeBase
 from ..kb.review import review_date, review_status
@@ -41,7 +42,6 @@ from .model import (
 )
 from .own_words import because as precaution_because
 from .plan import arrange
-from .reader import for_reader
 
 CONCLUSIONS = (Factor, RedFlag, Recommendation, Caution, Unscreened, Precaution, Withheld,
                Adapt)

@@ -18,6 +18,7 @@ import textwrap
 from dataclasses import dataclass, field, replace
 
 from ..core.text import clip_message, shown
+from ..core.wording import PARENT, to_parent
 from ..kb.evaluate import holds
 from .answers import delete, get, put
 from .asking import ASK, addressed, ask_injuries, shown_answer
@@ -83,8 +84,11 @@ class _Walk:
             return
         now = bool(red_flags(self.qn, self.s.answers))
         if now != self.s.flagged:
+            message = self.qn.red_flag_message if now else NO_MORE_FLAG
+            if get(self.s.answers, "answered_by") == PARENT:   # "take your child to see..."
+                message = to_parent(message)
             self.con.say()
-            self.con.say(self.qn.red_flag_message if now else NO_MORE_FLAG, "  ** ")
+            self.con.say(message, "  ** ")
         self.s.flagged = now
 
     def run(self) -> Session:
@@ -223,10 +227,12 @@ def review(qn: Questionnaire, con: Console, session: Session, on_change=None):
     while True:
         w.run()                       # anything a change made necessary
         rows = [(section, q) for section, q in w.order if q.id in session.asked]
+        reader = get(session.answers, "answered_by")     # a parent: "your child's hip pain"
         con.say()
         con.say("-- Your answers --")
         for i, (_, q) in enumerate(rows, 1):
-            con.say(f"{_short(q.text):<56} {_answer(q, get(session.answers, q.field))}",
+            con.say(f"{_short(addressed(q.text, reader)):<56} "
+                    f"{_answer(q, get(session.answers, q.field))}",
                     f"{i:>4}. ", " " * 63)
         con.say()
         session.reviewing = True

@@ -3,10 +3,11 @@
 One self-contained page per intake (inline CSS, no scripts, no external
 resources), rendered with Jinja2 with autoescaping on, so nothing in an intake
 or the knowledge base can become markup. An ok page is a short home programme,
-as physiotherapy exercise sheets give it: the start-here exercises and habits,
-each with its picture beside its steps, the pain rule, then what to add next,
-and a 6-week tick-box schedule printed on a sheet of its own. Each sheet ends
-with the disclaimer. Jinja2 is imported here only, and this module only when
+as physiotherapy exercise sheets give it: first the fridge sheet (one A4 page:
+the start-here exercises pictured with their doses, the pain rule, the 6-week
+tick-box schedule and when to stop and seek help), then the details, printed in
+two columns like a leaflet so that a plan fits on three A4 pages in all. Each
+sheet ends with the disclaimer. Jinja2 is imported here only, and this module only when
 html is asked for.
 
 Pictures are the knowledge base's SVGs (``knowledge/pictures/``), embedded as
@@ -29,7 +30,7 @@ from xml.etree import ElementTree
 
 from ..core.text import display_report
 from ..core.version import __version__
-from ..engine.reader import is_parent, to_parent
+from ..core.wording import is_parent, to_parent
 from ..kb.pictures import svg_problems
 from ..kb.schemas import MAX_PICTURE, PICTURES
 

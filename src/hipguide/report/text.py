@@ -8,8 +8,8 @@ from __future__ import annotations
 import textwrap
 
 from ..core.terminal import WIDTH, terminal_width
+from ..core.wording import is_parent, to_parent
 from ..engine.model import URGENCY_WORDS, Report
-from ..engine.reader import is_parent, to_parent
 
 _width = WIDTH      # this render's width (see terminal_width)
 

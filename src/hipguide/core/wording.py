@@ -71,6 +71,9 @@ def to_parent(text: str) -> str:
     text = re.sub(r"\b(your|Your) (answers|form|own)\b", lambda m: f"{_KEEP}{m[1]} {m[2]}",
                   text)
     text = re.sub(r"\b([Yy])ou said\b", lambda m: f"{_KEEP}{m[1]}_said", text)
+    # the parent reads the report: "you will still see your report"
+    text = re.sub(r"\b([Yy])ou (will (?:still )?see) your report\b",
+                  lambda m: f"{_KEEP}{m[1]}ou {m[2]} {_KEEP}your report", text)
     for pattern, repl in _ACTIONS:
         text = re.sub(pattern, repl, text)
 
