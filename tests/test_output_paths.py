@@ -149,3 +149,12 @@ def test_an_intake_with_a_status_key_is_still_just_an_unknown_key(tmp_path):
     path.write_text(GOOD + "status: done\n")
     proc = run("score", path, "--format", "jsonl")
     assert "unknown key 'status'" in proc.stderr and "not an intake" not in proc.stderr
+
+
+def test_every_suffix_the_intake_reader_takes_is_an_intake_suffix_for_outputs():
+    """An output is never named like an input: the output check's list holds
+    every suffix a folder scan reads (each may also be gzipped)."""
+    from hipguide.intake.record import SUFFIXES
+    from hipguide.report.output import INTAKE_SUFFIXES
+
+    assert {suffix.lower() for suffix in SUFFIXES} | {".gz"} <= INTAKE_SUFFIXES

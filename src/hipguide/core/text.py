@@ -21,8 +21,6 @@ import dataclasses
 import re
 import unicodedata
 
-import yaml
-
 _RISKY = (r"\x00-\x08\x0b-\x1f\x7f-\x9f\u061c\u200e\u200f\u2028\u2029"
           r"\u202a-\u202e\u2066-\u2069\ud800-\udfff")
 _UNSAFE = re.compile(f"[\\t\\n{_RISKY}]")
@@ -93,27 +91,6 @@ def json_text(text: str) -> str:
     if not has_risky(text):
         return text
     return _RISKY_ONLY.sub(lambda m: f"\\u{ord(m.group()):04x}", text)
-
-
-class YamlDumper(yaml.SafeDumper):
-    """A SafeDumper that writes any string holding a risky character double-quoted
-    with escapes (the same string when read back), and others as usual."""
-
-    def analyze_scalar(self, scalar):
-        analysis = super().analyze_scalar(scalar)
-        if has_risky(scalar):
-            analysis.allow_flow_plain = analysis.allow_block_plain = False
-            analysis.allow_single_quoted = analysis.allow_block = False
-        return analysis
-
-    def write_double_quoted(self, text, split=True):
-        if not has_risky(text):
-            return super().write_double_quoted(text, split)
-        unicode, self.allow_unicode = self.allow_unicode, False   # escape all non-ASCII
-        try:
-            return super().write_double_quoted(text, split)
-        finally:
-            self.allow_unicode = unicode
 
 
 def display_report(report):

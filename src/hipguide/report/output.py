@@ -38,7 +38,6 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from ..core.text import shown
-from ..intake.record import SUFFIXES
 
 
 class OutputError(OSError):
@@ -65,13 +64,10 @@ class Target:
 
 STDOUT = Target("stdout")
 # what a folder scan reads (or may soon read) as an intake: a report written
-# under one of these names inside an input folder would be read back
+# under one of these names inside an input folder would be read back (a test
+# checks it holds every suffix the intake reader takes, intake/record.SUFFIXES)
 INTAKE_SUFFIXES = frozenset({".yaml", ".yml", ".json", ".jsonl", ".ndjson", ".csv", ".tsv",
                              ".xlsx", ".gz", ".bz2", ".xz", ".zst", ".parquet"})
-
-
-def _intake_suffixes() -> frozenset:
-    return INTAKE_SUFFIXES | {suffix.lower() for suffix in SUFFIXES}
 
 
 def _umask() -> int:
@@ -177,7 +173,7 @@ def _input_clash(real: str, info, inputs: Iterable[str]) -> str | None:
         if folder in resolved.parents and _has_intake_suffix(resolved):
             return (f"is inside the input folder {_named(raw)}, where it would be read as an "
                     "intake; write it elsewhere or give it a name that is not read as "
-                    f"an intake (not {', '.join(sorted(_intake_suffixes()))})")
+                    f"an intake (not {', '.join(sorted(INTAKE_SUFFIXES))})")
         if linked:
             inside = _linked_inside(folder, info)
             if inside:
@@ -187,7 +183,7 @@ def _input_clash(real: str, info, inputs: Iterable[str]) -> str | None:
 
 
 def _has_intake_suffix(path: Path) -> bool:
-    return any(suffix.lower() in _intake_suffixes() for suffix in path.suffixes)
+    return any(suffix.lower() in INTAKE_SUFFIXES for suffix in path.suffixes)
 
 
 def _linked_inside(folder: Path, info) -> str | None:

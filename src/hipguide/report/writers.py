@@ -15,11 +15,32 @@ import textwrap
 import yaml
 
 from ..core.terminal import WIDTH
-from ..core.text import YamlDumper, csv_cell, display_report, json_text
+from ..core.text import csv_cell, display_report, has_risky, json_text
 from ..engine.model import FINDINGS, URGENCY_WORDS, Report
 from .text import render_text
 
 FORMATS = ("text", "json", "jsonl", "yaml", "csv")
+
+
+class YamlDumper(yaml.SafeDumper):
+    """A SafeDumper that writes any string holding a risky character double-quoted
+    with escapes (the same string when read back), and others as usual."""
+
+    def analyze_scalar(self, scalar):
+        analysis = super().analyze_scalar(scalar)
+        if has_risky(scalar):
+            analysis.allow_flow_plain = analysis.allow_block_plain = False
+            analysis.allow_single_quoted = analysis.allow_block = False
+        return analysis
+
+    def write_double_quoted(self, text, split=True):
+        if not has_risky(text):
+            return super().write_double_quoted(text, split)
+        unicode, self.allow_unicode = self.allow_unicode, False   # escape all non-ASCII
+        try:
+            return super().write_double_quoted(text, split)
+        finally:
+            self.allow_unicode = unicode
 
 
 def report_dict(report: Report, explain: bool = False) -> dict:
