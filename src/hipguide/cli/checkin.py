@@ -2,7 +2,7 @@
 check-in. Compare a person's intake before and after some weeks of the
 programme and say what to do next (see a clinician, move on to the next stage,
 keep going); or, for a clinic, every pair in two folders, matched by intake id.
-The rules are in ``checkin.py`` and knowledge/checkin.yaml.
+The rules are in ``checkin/comparison.py`` and knowledge/checkin.yaml.
 """
 
 from __future__ import annotations
@@ -55,7 +55,7 @@ def checkin(before, after, weeks, fmt, output, quiet, kb):
 
     Exit codes: 0 every pair compared, 1 some intake invalid or unmatched, 2 usage
     error, 3 knowledge base problem, 4 internal error."""
-    from ..checkin import compare_pair, pairs_of
+    from ..checkin.pairing import compare_pair, pairs_of
     from ..core.text import shown
     from ..intake.reading import records
     from ..report.checkin import CheckinWriter

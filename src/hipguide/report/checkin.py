@@ -13,7 +13,7 @@ import json
 import textwrap
 from pathlib import Path
 
-from ..checkin import COMPARED, FIELDS, INVALID, SEE, UNMATCHED, Comparison, shown_value
+from ..checkin.comparison import COMPARED, FIELDS, INVALID, SEE, UNMATCHED, Comparison, shown_value
 from ..core.text import json_text, shown
 from ..core.version import __version__
 from ..engine.model import URGENCY_WORDS
