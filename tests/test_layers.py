@@ -123,3 +123,14 @@ def test_imports_inside_functions_only_for_start_up():
                     found.append(f"{path.relative_to(PACKAGE)}:{node.lineno}: "
                                  f"{'.' * getattr(node, 'level', 0)}{name}")
     assert not found, "imports inside functions:\n" + "\n".join(found)
+
+
+MAX_MODULE_LINES = 400
+
+
+def test_no_module_is_over_400_lines():
+    """One job per module (issue 25): a module that grows past this is split by
+    what it does, not trimmed."""
+    long = [f"{path.relative_to(PACKAGE)}: {n} lines" for path, _ in _modules()
+            if (n := len(path.read_text().splitlines())) > MAX_MODULE_LINES]
+    assert not long, "\n".join(long)
