@@ -20,5 +20,5 @@ def test_rules_and_knowledge_are_found_as_installed():
     root = default_root()
     assert sorted(p.name for p in (root / "rules").glob("*.yaml")) == [
         "cautions.yaml", "explanation.yaml", "factors.yaml", "precautions.yaml",
-        "recommendations.yaml", "red_flags.yaml", "screening.yaml"]
+        "recommendations.yaml", "red_flags.yaml", "unanswered_warning_signs.yaml"]
     assert (root / "knowledge" / "exercises.yaml").is_file()

@@ -36,7 +36,7 @@ BREAKS = {
                                          "when: [pregnancy == pregnant, factor prolonged_sitting]",
                                          "precaution rules must not test factors",
                                          "P-PREG-01"),
-    "screening rule testing a factor": ("rules/screening.yaml",
+    "screening rule testing a factor": ("rules/unanswered_warning_signs.yaml",
                                         "when: symptoms.night_pain unanswered",
                                         "when: [symptoms.night_pain unanswered, "
                                         "factor prolonged_sitting]",
