@@ -212,39 +212,35 @@ def jsonl_records(lines, name: str) -> Iterator:
 
 
 class _LineReader:
-    """Reads one line of a JSON Lines file into a Record.  The imports, the file's
-    stem and whether its name is a spreadsheet's are found once per file, not per
-    line (they were ~10% of a line that breaks the contract)."""
+    """Reads one line of a JSON Lines file into a Record.  The file's stem and
+    whether its name is a spreadsheet's are found once per file, not per line."""
 
     def __init__(self, name: str):
         self.name, self.stem = name, stem(name)
         self.spreadsheet = Path(name).suffix.lower() in SPREADSHEETS   # as core.files.decode
-        self.as_text, self.NotText, self.loads, self.JsonError = as_text, NotText, loads, JsonError
-        self.check_id, self.Record = ID.check, Record
-        self.warning_signs = warning_signs   # fail safe: a line that cannot be read
 
     def __call__(self, raw: bytes, number: int):
-        name, Record = self.name, self.Record
+        name = self.name
         default = f"{self.stem}#{number}"
         try:
-            text = self.as_text(raw, spreadsheet=self.spreadsheet)
-        except self.NotText as exc:   # the warning signs the line still plainly answers
+            text = as_text(raw, spreadsheet=self.spreadsheet)
+        except NotText as exc:   # the warning signs the line still plainly answers
             return Record(default, name, number, problems=[Problem(
                 name, exc.message, line=number)],
-                partial=self.warning_signs(raw.decode("utf-8", "replace")))
+                partial=warning_signs(raw.decode("utf-8", "replace")))
         try:
-            data = self.loads(text)
-        except self.JsonError as exc:   # the warning signs the line still plainly answers
+            data = loads(text)
+        except JsonError as exc:   # the warning signs the line still plainly answers
             return Record(default, name, number, problems=[Problem(
                 name, exc.message, line=number, column=exc.column)],
-                partial=self.warning_signs(text))
+                partial=warning_signs(text))
         if not isinstance(data, dict):
             return Record(default, name, number, problems=[Problem(
                 name, "expected an intake object ({...}) on this line; got "
                       f"{_json_kind(data)}", line=number)])
         rid = data.get("id")
         try:  # a rejected id is never shown as the id
-            rid = self.check_id(rid) if isinstance(rid, str) else default
+            rid = ID.check(rid) if isinstance(rid, str) else default
         except Invalid:
             rid = default
         intake, invalid = schema.validate(data)
