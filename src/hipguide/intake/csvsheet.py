@@ -16,12 +16,11 @@ import csv
 import io
 import itertools
 from collections.abc import Iterable, Iterator
-from pathlib import Path
 
 from ..core.encoding import NotText, open_decoded, stream_codec
 from ..core.prescan import file_chunks
 from ..core.problems import Problem
-from .record import Record, noted
+from .record import Record, default_stem, noted
 from .sheetcolumns import TEMPLATE_INJURIES, check_header, column_spec, column_value, columns
 from .sheetrows import cell_text, escaped, row_record
 
@@ -33,10 +32,6 @@ def _delimiter(first_line: str) -> str | None:
     if len(found) > 1:
         return None
     return found[0] if found else ","
-
-
-def _stem(name: str) -> str:
-    return "stdin" if name == "<stdin>" else Path(name.removesuffix(".gz")).stem
 
 
 def records_from_text(text: str, name: str, kb=None) -> Iterator:
@@ -55,11 +50,11 @@ def streamed_records(name: str, opened, limit: int) -> Iterator:
         try:
             codec, label = stream_codec(_bounded(file_chunks(handle), limit), spreadsheet=True)
         except NotText as exc:
-            yield Record(_stem(name), name, 1, problems=[Problem(name, exc.message,
+            yield Record(default_stem(name), name, 1, problems=[Problem(name, exc.message,
                                                                  line=exc.line)])
             return
         except _TooLarge:
-            yield Record(_stem(name), name, 1, problems=[Problem(
+            yield Record(default_stem(name), name, 1, problems=[Problem(
                 name, f"file is over the {limit:,}-byte limit for one sheet; not read")])
             return
     with opened() as handle:
@@ -89,7 +84,7 @@ def records_from_lines(lines: Iterable[str], name: str) -> Iterator:
     each row's readable cells are still read for warning signs (fail safe):
     the first row lists the header's problems, the others point to them."""
     def whole(message, line=1, where=""):
-        return [Record(_stem(name), name, 1, problems=[Problem(name, message, where, line)])]
+        return [Record(default_stem(name), name, 1, problems=[Problem(name, message, where, line)])]
 
     lines = iter(lines)
     blank = []   # the blank lines before the first that is not (kept: line numbers)
@@ -120,7 +115,7 @@ def records_from_lines(lines: Iterable[str], name: str) -> Iterator:
     body = ((n, row) for n, row in rows if isinstance(row, str) or any(c.strip() for c in row))
     head = list(itertools.islice(body, 2))
     if problems and not head:
-        yield Record(_stem(name), name, 1, problems=problems)
+        yield Record(default_stem(name), name, 1, problems=problems)
         return
     if not head:
         yield from whole("no intake rows below the header", header_line + 1)
@@ -130,7 +125,7 @@ def records_from_lines(lines: Iterable[str], name: str) -> Iterator:
                            f"listed with row {head[0][0]}", "", header_line)] if problems else []
     for k, (n, row) in enumerate(itertools.chain(head, body)):
         yield row_record(row, n, header, specs, name,
-                         f"{_stem(name)}#{n}" if many else _stem(name), delimiter,
+                         f"{default_stem(name)}#{n}" if many else default_stem(name), delimiter,
                          problems if k == 0 else again)
 
 

@@ -26,7 +26,7 @@ from .fhir_items import Reader
 from .fhir_problems import Bad, join, kind, unknown_keys
 from .jsonload import JsonError, loads
 from .rawscan import warning_signs
-from .record import Record
+from .record import Record, default_stem
 
 _FORMS: dict = {}
 
@@ -51,16 +51,12 @@ def form(kb_root=None) -> fhir_form.Form:
     return _FORMS[key]
 
 
-def _stem(name: str) -> str:
-    return "stdin" if name == "<stdin>" else Path(name.removesuffix(".gz")).stem
-
-
 def records_from_text(text: str, name: str, kb=None) -> list:
     """The intake records of one JSON file's text: responses to the
     questionnaire of the knowledge-base folder ``kb`` (None: the default)."""
 
     def whole(message, line=None, column=None, partial=None):
-        return [Record(_stem(name), name, 1, problems=[Problem(name, message, "", line,
+        return [Record(default_stem(name), name, 1, problems=[Problem(name, message, "", line,
                                                                column)], partial=partial)]
 
     if not text.strip():
@@ -84,7 +80,7 @@ def records_from_text(text: str, name: str, kb=None) -> list:
     if rtype == "Bundle":
         return _bundle(data, name, the_form, whole)
     if rtype == "QuestionnaireResponse":
-        return [_record(data, name, the_form, "", 1, _stem(name))]
+        return [_record(data, name, the_form, "", 1, default_stem(name))]
     # an intake written as plain JSON is not scored here, but its warning signs
     # answered yes are still acted on (fail safe)
     return whole(_not_a_response(rtype), partial=schema.salvage(data) if rtype is None
@@ -113,7 +109,7 @@ def _bundle(data: dict, name: str, the_form, whole) -> list:
         return whole("a Bundle with no entries: expected one QuestionnaireResponse per entry")
     out = []
     for i, entry in enumerate(entries):
-        where, rid = f"entry[{i}]", f"{_stem(name)}#{i + 1}"
+        where, rid = f"entry[{i}]", f"{default_stem(name)}#{i + 1}"
         resource = entry.get("resource") if isinstance(entry, dict) else None
         message = None
         if not isinstance(entry, dict):
