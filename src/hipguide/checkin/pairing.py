@@ -8,7 +8,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 
-from ..core.problems import INTERNAL as INTERNAL_MESSAGE
+from ..core.problems import InternalError
 from .comparison import (
     INTERNAL,
     INVALID,
@@ -95,10 +95,8 @@ def compare_pair(worker, pair_id: str, before, after, errors: list, weeks: int) 
         return compare(before.intake, after.intake, before_report, after_report, weeks, kb,
                        pair_id)
     except Exception as exc:  # noqa: BLE001 - one pair's fault must not stop the batch
-        return not_compared(pair_id, INTERNAL, kb, [{
-            "source": after.source, "field": "",
-            "message": f"{INTERNAL_MESSAGE} ({type(exc).__name__}: {exc}); please report it"}],
-            **sides)
+        return not_compared(pair_id, INTERNAL, kb, [{"source": after.source, **InternalError(exc)}],
+                            **sides)
 
 
 def pairs_of(before: list, after: list, batch: bool) -> list:
