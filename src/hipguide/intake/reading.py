@@ -20,7 +20,7 @@ from collections.abc import Iterable, Iterator
 from pathlib import Path
 
 from ..core import contract as schema
-from ..core.files import read_text, unopenable
+from ..core.files import SPREADSHEETS, read_text, unopenable
 from ..core.prescan import split_units
 from ..core.problems import Problem
 from . import csvsheet, fhir, xlsxsheet
@@ -29,7 +29,6 @@ from .bulk import is_bulk
 from .record import (
     MAX_SHEET_BYTES,
     MAX_YAML_STREAM_BYTES,
-    SHEETS,
     SUFFIXES,
     TEXT_REPORT,
     WORKBOOKS,
@@ -121,7 +120,7 @@ def file_records(name: str, path: Path | None, text: str | None = None,
             return
         yield from xlsxsheet.file_records(name, path)
         return
-    if text is None and path is not None and Path(name).suffix.lower() in SHEETS:
+    if text is None and path is not None and Path(name).suffix.lower() in SPREADSHEETS:
         yield from _sheet_records(name, path)
         return
     if text is None:

@@ -21,7 +21,6 @@ MAX_SHEET_BYTES = 500_000_000     # a CSV sheet, read as a stream
 SUFFIXES = (".yaml", ".yml", ".json", ".csv", ".tsv", ".xlsx", ".jsonl",
             ".parquet")  # and each text one + ".gz"
 WORKBOOKS = (".xlsx",)     # binary: read from the path by intake/xlsxsheet.py
-SHEETS = (".csv", ".tsv")
 ID = schema.SCHEMA.fields["id"]
 # the first line of a text report (``score`` without --format): "== id (file) =="
 TEXT_REPORT = re.compile(r"\A\ufeff?== .* \(.*\) ==\r?\n")
