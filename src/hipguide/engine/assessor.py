@@ -11,7 +11,9 @@ from __future__ import annotations
 from ..core.wording import for_reader
 from ..kb.conditions import SCALAR_KINDS, policy_values
 from ..kb.knowledge import KnowledgeBase
+from ..kb.knowledgebase import KnowledgeError
 from ..kb.review import review_date, review_status
+from ..questionnaire import data as questionnaire
 from .compiler import SALIENCE, build_engine_class, salience
 from .facts import (
     Adapt,
@@ -72,6 +74,16 @@ def _combine(confidences) -> float:
     return round(1.0 - remaining, 2)
 
 
+def _choice_words(kb: KnowledgeBase) -> dict:
+    """The questionnaire's lay words for choice ids, so evidence reads "lower back
+    injury", never "lower_back injury"; none when a knowledge base has no (or a
+    broken) questionnaire: that is reported where it is asked."""
+    try:
+        return questionnaire.load(kb.root).choice_words()
+    except (KnowledgeError, OSError):
+        return {}
+
+
 class Assessor:
     """Holds one compiled engine; ``assess`` is safe to call many times."""
 
@@ -80,7 +92,7 @@ class Assessor:
         substitutes = {xid: tuple(item.get("substitutes") or ())
                        for xid, item in kb.exercises.items() if item.get("substitutes")}
         self.engine = build_engine_class(kb.rules, kb.blocks(), kb.adaptations(),
-                                         substitutes)()
+                                         substitutes, _choice_words(kb))()
         self.late_rules = frozenset(r.id for r in kb.rules if r.kind == "red_flag"
                                     and salience(r) != SALIENCE["red_flag"])
         meta = kb.meta

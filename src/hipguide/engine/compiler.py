@@ -204,7 +204,7 @@ class Basis:
         return repr(self.words())
 
 
-def _template_values(bound: dict, tables: dict) -> dict:
+def _template_values(bound: dict, tables: dict, words: dict) -> dict:
     values = {}
     for name, fact in bound.items():
         kind, _ = tables[name]
@@ -213,10 +213,20 @@ def _template_values(bound: dict, tables: dict) -> dict:
             for key, value in fact.as_dict().items():
                 if isinstance(value, float):
                     value = f"{value:g}"
-                values[prefix + key] = value
+                values[prefix + key] = _said(value, words.get(prefix + key))
         elif kind in ("posture", "conditions"):
-            values[kind] = fact[VALUE_FIELD[kind]].replace("_", " ")
+            values[kind] = _said(fact[VALUE_FIELD[kind]], words.get(kind))
     return values
+
+
+def _said(value, choices: dict | None):
+    """A choice id as a person reads it: an id that is not a word (``lower_back``,
+    ``sway_back``) becomes the questionnaire's lay words for it; a choice that is
+    already a word (``knee``, ``replacement``) stays, as the rule's sentence
+    expects it (the lay words are written as answers: "a joint replacement")."""
+    if not isinstance(value, str) or "_" not in value:
+        return value
+    return (choices or {}).get(value) or value.replace("_", " ")
 
 
 _BRACKETED = re.compile(r" ?\(([^()]*)\)")
@@ -238,14 +248,16 @@ _NO_RED_FLAG = ("no red flag",)
 
 
 def make_action(rule, tables: dict, blocks: dict, withheld: bool = False,
-                adapts: dict | None = None):
+                adapts: dict | None = None, words: dict | None = None):
     """The rule's right-hand side: declare its conclusion facts. No I/O.
 
     ``blocks``: precaution id -> the exercise ids it rules out; ``adapts``:
     precaution id -> {exercise id: hazards it is adapted to avoid}. ``withheld``: the
     action of a recommendation's shadow rule, which fires when a precaution
-    blocked it and records that (a Withheld fact) instead of recommending."""
+    blocked it and records that (a Withheld fact) instead of recommending.
+    ``words``: the questionnaire's lay words for choice ids (``choice_words``)."""
     then = rule.then
+    words = words or {}
     kind = rule.kind
     # most evidence texts have no {placeholder}: skip building the values for them
     templated = kind != "recommend" and _PLACEHOLDER.search(rule.evidence or "") is not None
@@ -254,7 +266,7 @@ def make_action(rule, tables: dict, blocks: dict, withheld: bool = False,
         basis = Basis(bound, tables, _NO_RED_FLAG if kind == "recommend" else ())
         evidence = rule.evidence
         if templated:
-            values = _template_values(bound, tables)
+            values = _template_values(bound, tables, words)
             evidence = fill(evidence, values)
         common = {"rule": rule.id, "basis": basis}
         if withheld:
@@ -297,7 +309,8 @@ def salience(rule) -> int:
     return SALIENCE[rule.kind]
 
 
-def compile_rule(rule, blocks: dict | None = None, adapts: dict | None = None) -> list:
+def compile_rule(rule, blocks: dict | None = None, adapts: dict | None = None,
+                 words: dict | None = None) -> list:
     """One rule (see knowledge.RuleSpec) -> experta Rules: the rule itself and,
     for a recommendation, its shadow that records a precaution's block."""
     blocks = blocks or {}
@@ -310,7 +323,7 @@ def compile_rule(rule, blocks: dict | None = None, adapts: dict | None = None) -
         ces.insert(0, Intake())
     if rule.kind != "recommend":
         return [Rule(*ces, salience=salience(rule))(
-            make_action(rule, patterns.bound, blocks, adapts=adapts))]
+            make_action(rule, patterns.bound, blocks, adapts=adapts, words=words))]
     exercise = rule.then["recommend"]
     given = Rule(*ces, NOT(RedFlag()), NOT(Block(exercise=exercise)),
                  salience=SALIENCE["recommend"])(make_action(rule, patterns.bound, blocks))
@@ -348,14 +361,14 @@ def _substitute(exercise: str, sub: str):
 
 
 def build_engine_class(rules, blocks: dict | None = None, adapts: dict | None = None,
-                       substitutes: dict | None = None) -> type:
+                       substitutes: dict | None = None, words: dict | None = None) -> type:
     """A KnowledgeEngine subclass holding every compiled rule. ``blocks``:
     precaution id -> the exercise ids it rules out; ``adapts``: precaution id ->
     {exercise id: hazards adapted away}; ``substitutes``: exercise id -> safer
-    exercises for it, safest first."""
+    exercises for it, safest first; ``words``: choice id -> lay words, for evidence."""
     namespace = {}
     for rule in rules:
-        for i, compiled in enumerate(compile_rule(rule, blocks, adapts)):
+        for i, compiled in enumerate(compile_rule(rule, blocks, adapts, words)):
             namespace["rule_" + rule.id.replace("-", "_") + ("_withheld" if i else "")] = compiled
     namespace.update(substitution_rules(substitutes or {}))
     return type("HipguideEngine", (KnowledgeEngine,), namespace)

@@ -110,6 +110,23 @@ class Questionnaire:
         for section in self.sections:
             yield from section.questions
 
+    def choice_words(self) -> dict:
+        """The lay words of every choice, keyed as rule evidence names the answer:
+        ``{"posture": {"sway_back": "hips pushed forward, ..."}, "injury.site":
+        {"lower_back": "lower back", ...}}`` (an operation's or injury's parts are
+        named after one of them: ``surgery.kind``)."""
+        words = {}
+        for q in self.questions():
+            if q.choices:
+                words[q.field] = dict(q.choices)
+            for item in q.items:
+                if item.choices:
+                    words[f"{_ONE_OF[q.field]}.{item.field}"] = dict(item.choices)
+        return words
+
+
+_ONE_OF = {"injuries": "injury", "surgeries": "surgery"}   # a list field -> one item's name
+
 
 def field_spec(path: str):
     """The contract's field type for an intake path such as 'symptoms.hip_pain'."""
