@@ -549,6 +549,34 @@ TWO_EXERCISES = ("id: two-exercises\nage: 58\nsitting_hours: 9\nactivity_level: 
                      "unexplained_weight_loss", "history_of_cancer")) + "}\n")
 
 
+# Two plans from a sweep of 156 generated ones that printed 4 pages. An 80-year-old
+# with falls and fragile bones: Chromium left the details' header alone on page 2
+# (a break between a header and its columns). A crowded page 1 (a walking aid,
+# fragile bones, warning signs not asked, eight schedule rows): its last lines
+# ran onto page 2.
+HEADER_ALONE = ("id: header-alone\nage: 80\nactivity_level: moderate\nsitting_hours: 11\n"
+                "ergonomic_workstation: true\nstanding_breaks_hourly: false\n"
+                "falls_last_12_months: true\nwalking_aid: false\n"
+                "osteoporosis_or_fragility_fracture: true\nposture: [sway_back]\n"
+                "repetitive_strain: false\nrest_days_per_week: 2\nreturning_to_sport: true\n"
+                "rotational_sport: false\nsymptoms: {hip_pain: 3, stiffness: true, "
+                "limited_rotation: true, balance_problems: false, " + ", ".join(
+                    f"{s}: false" for s in (
+                        "pain_after_fall", "cannot_bear_weight", "numbness_or_tingling",
+                        "new_leg_weakness", "saddle_numbness", "bowel_or_bladder_change",
+                        "fever_or_unwell", "hot_swollen_joint", "night_pain",
+                        "unexplained_weight_loss", "history_of_cancer")) + "}\n")
+FULL_FIRST_PAGE = ("id: full-first-page\nage: 66\nactivity_level: active\nsitting_hours: 6\n"
+                   "conditions: [nerve_compression]\nergonomic_workstation: false\n"
+                   "standing_breaks_hourly: true\nfalls_last_12_months: false\n"
+                   "walking_aid: true\nosteoporosis_or_fragility_fracture: true\n"
+                   "injuries: [{site: thigh, side: left, months_ago: 20, surgery: false}]\n"
+                   "repetitive_strain: true\nrest_days_per_week: 1\n"
+                   "returning_to_sport: false\nrotational_sport: false\n"
+                   "symptoms: {hip_pain: 2, stiffness: true, limited_rotation: true, "
+                   "balance_problems: false}\n")
+
+
 def _people_with_a_plan() -> dict:
     """{name: intake text} for every person in examples/intakes/ whose report has a
     plan (a file of several documents gives one per document), the crowded plan
@@ -568,6 +596,8 @@ def _people_with_a_plan() -> dict:
                 people[name] = yaml.safe_dump(doc, sort_keys=False)
     people["crowded"] = CROWDED
     people["two_exercises"] = TWO_EXERCISES
+    people["header_alone"] = HEADER_ALONE
+    people["full_first_page"] = FULL_FIRST_PAGE
     return people
 
 
