@@ -756,3 +756,33 @@ def test_the_fridge_sheet_prints_on_one_a4_page(tmp_path, person):
     pdf = tmp_path / "fridge.pdf"
     _chromium(tmp_path, "--no-pdf-header-footer", f"--print-to-pdf={pdf}", page.as_uri())
     assert len(_media_boxes(pdf.read_bytes())) == 1
+
+
+# Many factors: every one is named on the printed plan; the first five and any
+# with advice of its own are explained, the rest named on one line.
+MANY_FACTORS = ("id: many-factors\nage: 70\nsitting_hours: 10\nactivity_level: sedentary\n"
+                "walking_aid: true\nfalls_last_12_months: true\n"
+                "osteoporosis_or_fragility_fracture: true\n"
+                "conditions: [arthritis, nerve_compression]\n"
+                "posture: [anterior_pelvic_tilt, knee_valgus]\n"
+                "injuries: [{site: lower_back, side: left, months_ago: 10, surgery: false}]\n"
+                "ergonomic_workstation: false\nstanding_breaks_hourly: false\n"
+                "repetitive_strain: true\nsymptoms: {hip_pain: 3, stiffness: true, "
+                "limited_rotation: true, balance_problems: true}\n")
+
+
+def test_a_long_list_of_factors_is_explained_first_and_named_after(tmp_path):
+    intake = tmp_path / "many.yaml"
+    intake.write_text(MANY_FACTORS)
+    (report,) = report_of(intake)
+    factors = report["factors"]
+    assert len(factors) > 6
+    page, result, _ = handout(intake)
+    assert result.returncode == 0, result.stderr
+    text = " ".join(re.sub(r"<[^>]+>", " ", unescape(result.stdout)).split())
+    text = re.sub(r" ([:;,.])", r"\1", text)
+    named = text.split("Also possible: ")[1].split(". ")[0]
+    for i, f in enumerate(factors):
+        explained = f"{f['name']} ({f['likelihood']}): from your answers:" in text
+        assert explained == (i < 5 or bool(f.get("advice"))), f["name"]
+        assert (f"{f['name']} ({f['likelihood']})" in named) == (not explained), f["name"]

@@ -10,8 +10,6 @@ from __future__ import annotations
 from .experta_compat import Activation, ConflictSetNode, Rule, Token, TokenInfo
 from .patch_registry import register
 
-_rule_hash_plain = Rule.__hash__
-
 
 @register(Rule, "__hash__")
 def _rule_hash(self):

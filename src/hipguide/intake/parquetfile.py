@@ -78,10 +78,10 @@ def parquet_records(name: str, opened) -> Iterator:
         number = 0
         try:
             for batch in sheet.iter_batches(batch_size=PARQUET_BATCH_ROWS):
-                columns = [batch.column(i).to_pylist() for i in range(batch.num_columns)]
+                values = [batch.column(i).to_pylist() for i in range(batch.num_columns)]
                 for k in range(batch.num_rows):
                     number += 1
-                    cells = [cell_text(_plain(col[k])) for col in columns]
+                    cells = [cell_text(_plain(col[k])) for col in values]
                     default = f"{_stem(name)}#{number}" if many else _stem(name)
                     yield row_record(cells, number, header, specs, name, default)
         except Exception as exc:  # noqa: BLE001 - a damaged row group

@@ -103,6 +103,7 @@ class HtmlWriter:
             "schedule": schedule,
             "weeks": weeks,
             "when": WHEN.get(report.urgency, report.urgency.replace("_", " ")),
+            **_factors(report.factors),
         }
 
     def _picture(self, name: str) -> dict:
@@ -203,6 +204,18 @@ def _common(exercises: list) -> list:
             shared.append((caution, "exercises " + ", ".join(numbers[:-1]) + " and "
                            + numbers[-1]))
     return shared
+
+
+FACTORS_IN_FULL = 5
+
+
+def _factors(factors: list) -> dict:
+    """The factors a printed plan explains in full: the first few, and any later
+    one with advice of its own; the rest by name only, on one line, so a long
+    list does not push the plan onto a fourth page (the text report has them all)."""
+    full = [f for i, f in enumerate(factors) if i < FACTORS_IN_FULL or f.advice]
+    return {"factors_in_full": full,
+            "factors_named": [f for f in factors if f not in full]}
 
 
 def _row(rec, first_week: int) -> dict:
