@@ -19,6 +19,7 @@ from __future__ import annotations
 import gc
 import itertools
 import os
+import sys
 from collections import deque
 from collections.abc import Iterable, Iterator
 from pathlib import Path
@@ -27,8 +28,16 @@ from .core import workers
 from .core.problems import InternalError, Problem
 from .engine.assessor import Assessor, invalid_report
 from .engine.model import Report
+from .intake import stdinput
 from .intake.bulk import is_bulk
-from .intake.reading import expand, file_records, is_yaml, records_from_text
+from .intake.reading import (
+    expand,
+    file_records,
+    is_yaml,
+    open_stdin,
+    records_from_text,
+    stdin_records,
+)
 from .intake.record import Record, default_id, default_stem
 from .intake.yamlfile import file_units, records_from_units
 
@@ -173,7 +182,17 @@ def _chunks(files: Iterator, size: int, kb=None) -> Iterator[list]:
                     yield chunk
                 chunk = [("records", [record]) for record in piece]   # one item each, so
             continue                                  # a worker's death costs one row
-        units, problem = file_units(name, path)
+        stream = None
+        if path is None and sys.stdin is not None:
+            kind, stream = opened = open_stdin()
+            if kind != stdinput.YAML:     # FHIR or JSON Lines: read here, a few at a time
+                records = stdin_records(name, kb, opened)
+                while piece := list(itertools.islice(records, size)):
+                    if chunk:
+                        yield chunk
+                    chunk = [("records", [record]) for record in piece]
+                continue
+        units, problem = file_units(name, path, stream)
         if problem is not None:
             chunk.append(("records", [Record(default_stem(name), name, 1, problems=[problem])]))
             continue

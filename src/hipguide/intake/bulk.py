@@ -77,19 +77,33 @@ def file_records(name: str, path: Path, kb=None) -> Iterator:
     if problem is not None:
         yield Record(stem(name), name, 1, problems=[problem])
         return
-    try:
-        with handle:
-            if suffix == ".jsonl":
-                yield from jsonl_records(_lines(handle, MAX_FILE_BYTES), name)
-            elif suffix == ".csv":
+    with handle:
+        if suffix == ".csv":
+            try:
                 yield from _streamed_sheet(name, path)
-            elif suffix == ".json":
-                yield from _whole_text(handle, name, kb)
-            else:   # YAML, as any other file is
-                yield from yaml_records(_streamed(name, _lines(handle)), name)
+            except _Unreadable as exc:
+                yield _cut_short(name, exc)
+        else:
+            yield from handle_records(name, handle, suffix, kb)
+
+
+def handle_records(name: str, handle, suffix: str, kb=None) -> Iterator:
+    """The records of an open binary stream read as a file of this suffix would
+    be: JSON Lines a line at a time, FHIR JSON whole, anything else as YAML."""
+    try:
+        if suffix == ".jsonl":
+            yield from jsonl_records(_lines(handle, MAX_FILE_BYTES), name)
+        elif suffix == ".json":
+            yield from _whole_text(handle, name, kb)
+        else:   # YAML, as any other file is
+            yield from yaml_records(_streamed(name, _lines(handle)), name)
     except _Unreadable as exc:
-        yield Record(stem(name), name, exc.line or 1, problems=[Problem(
-            name, f"{exc}; the rest of the file was not read", line=exc.line)])
+        yield _cut_short(name, exc)
+
+
+def _cut_short(name: str, exc: _Unreadable) -> Record:
+    return Record(stem(name), name, exc.line or 1, problems=[Problem(
+        name, f"{exc}; the rest of the file was not read", line=exc.line)])
 
 
 class _Unreadable(Exception):
@@ -170,8 +184,8 @@ def _streamed_sheet(name: str, path: Path) -> Iterator:
 
 
 def _whole_text(handle, name: str, kb=None) -> Iterator:
-    """A compressed FHIR file: decompressed (up to the limit for one
-    file read whole) and read as the plain file would be."""
+    """A compressed FHIR file (or one on standard input): read (up to the limit
+    for one file read whole) and read as the plain file would be."""
     try:
         data = handle.read(MAX_STREAM_BYTES + 1)
     except (OSError, EOFError, zlib.error) as exc:
@@ -184,7 +198,7 @@ def _whole_text(handle, name: str, kb=None) -> Iterator:
     if problem is not None:
         yield _whole(name, problem.message)
         return
-    yield from fhir.records_from_text(text, name, kb)   # only .json.gz comes here
+    yield from fhir.records_from_text(text, name, kb)
 
 
 # ------------------------------------------------------------------ JSON Lines

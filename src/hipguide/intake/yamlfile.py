@@ -83,22 +83,25 @@ def _record(doc: Document, name: str, many: bool) -> Record:
 _WIDE_BOMS = (b"\xff\xfe", b"\xfe\xff", b"\x00\x00\xfe\xff")
 
 
-def file_units(name: str, path: Path | None) -> tuple[Iterator[Unit] | None, Problem | None]:
+def file_units(name: str, path: Path | None,
+               stdin=None) -> tuple[Iterator[Unit] | None, Problem | None]:
     """A YAML file's (or standard input's) documents, one at a time, or the one
     problem that stops it being read.  Every size is read the same way: a line
     at a time (``prescan.byte_lines``), each document decoded on its own
     (``stream_units``), up to MAX_YAML_STREAM_BYTES, so the whole-file and
-    streamed paths cannot differ.  (A UTF-16/32 file is decoded whole.)"""
+    streamed paths cannot differ.  (A UTF-16/32 file is decoded whole.)
+    ``stdin``: the binary stream read when ``path`` is None (standard input's)."""
     if path is None:
-        if sys.stdin is None:
+        if stdin is None and sys.stdin is None:
             return None, Problem(name, "standard input is closed: nothing to read")
+        stdin = stdin or sys.stdin.buffer
         try:
-            head = sys.stdin.buffer.read(READ_BYTES)
+            head = stdin.read(READ_BYTES)
         except (OSError, ValueError) as exc:
             return None, Problem(name, f"cannot read: {getattr(exc, 'strerror', None) or exc}")
         if head.startswith(_WIDE_BOMS):
             try:
-                data = head + sys.stdin.buffer.read(MAX_STREAM_BYTES + 1 - len(head))
+                data = head + stdin.read(MAX_STREAM_BYTES + 1 - len(head))
             except (OSError, ValueError) as exc:
                 return None, Problem(name, "cannot read: "
                                      f"{getattr(exc, 'strerror', None) or exc}")
@@ -107,7 +110,7 @@ def file_units(name: str, path: Path | None) -> tuple[Iterator[Unit] | None, Pro
                                            "limit for one intake file; not read")
             text, problem = decode(name, data)
             return (split_units(text) if problem is None else None), problem
-        return _streamed(name, itertools.chain([head], file_chunks(sys.stdin.buffer))), None
+        return _streamed(name, itertools.chain([head], file_chunks(stdin))), None
     try:
         info = path.stat()
     except OSError:
