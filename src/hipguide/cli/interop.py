@@ -133,8 +133,8 @@ def _as_data(form) -> dict:
 def convert(paths, target, output, kb):
     """Convert intakes between YAML, FHIR QuestionnaireResponse JSON and CSV.
 
-    PATHS are read as by `hipguide score` (files, directories, - for YAML on
-    standard input). Each valid intake is written, in input order; an invalid
+    PATHS are read as by `hipguide score` (files, directories, - for YAML,
+    JSON Lines or FHIR on standard input). Each valid intake is written, in input order; an invalid
     one is reported on standard error and left out (exit 1). `hipguide score`
     gives the converted intakes the same reports as the originals.
     """

@@ -82,9 +82,10 @@ def missing_paths(paths) -> list:
 @KB_OPTION
 def score(paths, fmt, only, output, explain, quiet, summary, jobs, unscreened, dask, kb):
     """Assess intake files: PATHS are files, directories (every *.yaml, *.yml,
-    *.json, *.csv below, sorted) or - for standard input (YAML). *.json files are
-    FHIR R4 QuestionnaireResponses (or a Bundle of them), *.csv sheets one intake
-    per row; see `hipguide questionnaire` and `hipguide schema --format csv-template`."""
+    *.json, *.csv below, sorted) or - for standard input (YAML, JSON Lines or a
+    FHIR response). *.json files are FHIR R4 QuestionnaireResponses (or a Bundle
+    of them), *.csv sheets one intake per row; see `hipguide questionnaire` and
+    `hipguide schema --format csv-template`."""
     import contextlib
 
     from ..batch import cpu_count, freeze_long_lived, score_paths
