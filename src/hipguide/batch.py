@@ -19,7 +19,6 @@ from __future__ import annotations
 import gc
 import itertools
 import os
-import sys
 from collections import deque
 from collections.abc import Iterable, Iterator
 from pathlib import Path
@@ -29,15 +28,8 @@ from .core.problems import InternalError, Problem
 from .engine.assessor import Assessor, invalid_report
 from .engine.model import Report
 from .intake import stdinput
-from .intake.bulk import is_bulk
-from .intake.reading import (
-    expand,
-    file_records,
-    is_yaml,
-    open_stdin,
-    records_from_text,
-    stdin_records,
-)
+from .intake.bulk import handle_records, is_bulk
+from .intake.reading import expand, file_records, is_yaml, records_from_text
 from .intake.record import Record, default_id, default_stem
 from .intake.yamlfile import file_units, records_from_units
 
@@ -170,10 +162,13 @@ def _chunks(files: Iterator, size: int, kb=None) -> Iterator[list]:
                 yield chunk
                 chunk = []
             continue
-        if path is not None and not is_yaml(name):
-            # a large sheet (or FHIR Bundle) is read here, its records sent a few
-            # at a time: no result message, and no worker, holds the whole file
-            records = file_records(name, path, kb=kb)
+        piped = stdinput.open_stdin() if path is None else None
+        if (path is not None and not is_yaml(name)) or (piped and piped.kind != stdinput.YAML):
+            # a large sheet (or FHIR Bundle, or FHIR or JSON Lines on standard input)
+            # is read here, its records sent a few at a time: no result message,
+            # and no worker, holds the whole file
+            records = (file_records(name, path, kb=kb) if piped is None
+                       else handle_records(name, piped.stream, piped.kind, kb))
             while True:
                 piece = list(itertools.islice(records, size))
                 if not piece:
@@ -182,17 +177,7 @@ def _chunks(files: Iterator, size: int, kb=None) -> Iterator[list]:
                     yield chunk
                 chunk = [("records", [record]) for record in piece]   # one item each, so
             continue                                  # a worker's death costs one row
-        stream = None
-        if path is None and sys.stdin is not None:
-            kind, stream = opened = open_stdin()
-            if kind != stdinput.YAML:     # FHIR or JSON Lines: read here, a few at a time
-                records = stdin_records(name, kb, opened)
-                while piece := list(itertools.islice(records, size)):
-                    if chunk:
-                        yield chunk
-                    chunk = [("records", [record]) for record in piece]
-                continue
-        units, problem = file_units(name, path, stream)
+        units, problem = file_units(name, path, piped and piped.stream)
         if problem is not None:
             chunk.append(("records", [Record(default_stem(name), name, 1, problems=[problem])]))
             continue

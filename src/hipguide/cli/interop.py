@@ -134,8 +134,9 @@ def convert(paths, target, output, kb):
     """Convert intakes between YAML, FHIR QuestionnaireResponse JSON and CSV.
 
     PATHS are read as by `hipguide score` (files, directories, - for YAML,
-    JSON Lines or FHIR on standard input). Each valid intake is written, in input order; an invalid
-    one is reported on standard error and left out (exit 1). `hipguide score`
+    JSON Lines or FHIR on standard input). Each valid intake is written, in
+    input order; an invalid one is reported on standard error and left out
+    (exit 1). `hipguide score`
     gives the converted intakes the same reports as the originals.
     """
     from ..core.text import shown

@@ -15,15 +15,13 @@ rest: one record saying they were not read).
 
 from __future__ import annotations
 
-import io
 import os
-import sys
 from collections.abc import Iterable, Iterator
 from pathlib import Path
 
 from ..core import contract as schema
 from ..core.files import SPREADSHEETS, read_text, unopenable
-from ..core.prescan import READ_BYTES, split_units
+from ..core.prescan import split_units
 from ..core.problems import Problem
 from . import csvsheet, fhir, stdinput, xlsxsheet
 from .bulk import file_records as bulk_records
@@ -126,12 +124,13 @@ def file_records(name: str, path: Path | None, text: str | None = None,
     if text is None and path is not None and Path(name).suffix.lower() in SPREADSHEETS:
         yield from _sheet_records(name, path)
         return
-    if text is None and path is None and sys.stdin is not None:
-        yield from stdin_records(name, kb)
+    piped = stdinput.open_stdin() if text is None and path is None else None
+    if piped and piped.kind != stdinput.YAML:
+        yield from bulk_handle_records(name, piped.stream, piped.kind, kb)
         return
     if text is None:
         if is_yaml(name):
-            units, problem = file_units(name, path)
+            units, problem = file_units(name, path, piped and piped.stream)
             if problem is None:
                 yield from noted(yaml_records(units, name), getattr(units, "encoding", None),
                                  name)
@@ -142,31 +141,6 @@ def file_records(name: str, path: Path | None, text: str | None = None,
             yield Record(default_stem(name), name, 1, problems=[problem])
             return
     yield from noted(records_from_text(text, name, kb), getattr(text, "encoding", None), name)
-
-
-def open_stdin() -> tuple[str, io.BufferedReader]:
-    """Standard input's kind (``stdinput.kind``: FHIR, JSON Lines or YAML), from
-    its first bytes, and a stream giving all of it again."""
-    stdin = sys.stdin.buffer
-    try:
-        head = stdin.read(READ_BYTES)
-    except (OSError, ValueError):
-        head = b""          # file_units reads again and says why it cannot
-    return stdinput.kind(head), io.BufferedReader(stdinput.Replay(head, stdin))
-
-
-def stdin_records(name: str, kb=None, opened=None) -> Iterator[Record]:
-    """Standard input's records, read as its kind's files are; ``opened``: what
-    ``open_stdin`` gave, when the caller has looked already."""
-    kind, stream = opened or open_stdin()
-    if kind != stdinput.YAML:
-        yield from bulk_handle_records(name, stream, "." + kind, kb)
-        return
-    units, problem = file_units(name, None, stream)
-    if problem is not None:
-        yield Record(default_stem(name), name, 1, problems=[problem])
-        return
-    yield from noted(yaml_records(units, name), getattr(units, "encoding", None), name)
 
 
 def _sheet_records(name: str, path: Path) -> Iterator[Record]:

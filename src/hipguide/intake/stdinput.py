@@ -8,8 +8,13 @@ from __future__ import annotations
 import io
 import json
 import re
+import sys
+from typing import NamedTuple
 
-JSON_LINES, FHIR, YAML = "jsonl", "json", "yaml"
+from ..core.prescan import READ_BYTES
+
+# each kind is the suffix of the files read the same way (bulk.handle_records)
+JSON_LINES, FHIR, YAML = ".jsonl", ".json", ".yaml"
 _RESOURCE = re.compile(rb'"resourceType"\s*:')
 
 
@@ -46,3 +51,21 @@ class Replay(io.RawIOBase):
         data = self._rest.read(len(buffer))
         buffer[:len(data)] = data
         return len(data)
+
+
+class Piped(NamedTuple):
+    kind: str                      # JSON_LINES, FHIR or YAML
+    stream: io.BufferedReader      # all of standard input, its first bytes again
+
+
+def open_stdin() -> Piped | None:
+    """Standard input's kind, from its first bytes, and a stream giving all of it
+    again; None when it is closed (``yamlfile.file_units`` says so)."""
+    if sys.stdin is None:
+        return None
+    stdin = sys.stdin.buffer
+    try:
+        head = stdin.read(READ_BYTES)
+    except (OSError, ValueError):
+        head = b""          # file_units reads again and says why it cannot
+    return Piped(kind(head), io.BufferedReader(Replay(head, stdin)))
