@@ -535,6 +535,13 @@ CROWDED = ("id: crowded\nage: 16\nanswered_by: parent\nsitting_hours: 9\n"
            "activity_level: sedentary\nsymptoms: {hip_pain: 0, stiffness: true}\n")
 
 
+# every warning sign answered "no", as YAML flow-mapping entries
+NO_WARNING_SIGNS = ", ".join(f"{s}: false" for s in (
+    "pain_after_fall", "cannot_bear_weight", "numbness_or_tingling", "new_leg_weakness",
+    "saddle_numbness", "bowel_or_bladder_change", "fever_or_unwell", "hot_swollen_joint",
+    "night_pain", "unexplained_weight_loss", "history_of_cancer"))
+
+
 # A plan of two exercises (none of the examples has one): two pictures side by side
 # on the fridge sheet, each wider than in a row of three.
 TWO_EXERCISES = ("id: two-exercises\nage: 58\nsitting_hours: 9\nactivity_level: light\n"
@@ -542,11 +549,7 @@ TWO_EXERCISES = ("id: two-exercises\nage: 58\nsitting_hours: 9\nactivity_level: 
                  "repetitive_strain: true\nrotational_sport: false\nreturning_to_sport: false\n"
                  "rest_days_per_week: 1\nconditions: [nerve_compression]\n"
                  "symptoms: {hip_pain: 2, stiffness: false, limited_rotation: true, "
-                 "balance_problems: false, " + ", ".join(f"{s}: false" for s in (
-                     "pain_after_fall", "cannot_bear_weight", "numbness_or_tingling",
-                     "new_leg_weakness", "saddle_numbness", "bowel_or_bladder_change",
-                     "fever_or_unwell", "hot_swollen_joint", "night_pain",
-                     "unexplained_weight_loss", "history_of_cancer")) + "}\n")
+                 "balance_problems: false, " + NO_WARNING_SIGNS + "}\n")
 
 
 # Many factors and a long plan: every factor is named on the printed plan; the
@@ -582,12 +585,8 @@ HEADER_ALONE = ("id: header-alone\nage: 80\nactivity_level: moderate\nsitting_ho
                 "osteoporosis_or_fragility_fracture: true\nposture: [sway_back]\n"
                 "repetitive_strain: false\nrest_days_per_week: 2\nreturning_to_sport: true\n"
                 "rotational_sport: false\nsymptoms: {hip_pain: 3, stiffness: true, "
-                "limited_rotation: true, balance_problems: false, " + ", ".join(
-                    f"{s}: false" for s in (
-                        "pain_after_fall", "cannot_bear_weight", "numbness_or_tingling",
-                        "new_leg_weakness", "saddle_numbness", "bowel_or_bladder_change",
-                        "fever_or_unwell", "hot_swollen_joint", "night_pain",
-                        "unexplained_weight_loss", "history_of_cancer")) + "}\n")
+                "limited_rotation: true, balance_problems: false, " + NO_WARNING_SIGNS
+                + "}\n")
 FULL_FIRST_PAGE = ("id: full-first-page\nage: 66\nactivity_level: active\nsitting_hours: 6\n"
                    "conditions: [nerve_compression]\nergonomic_workstation: false\n"
                    "standing_breaks_hourly: true\nfalls_last_12_months: false\n"
